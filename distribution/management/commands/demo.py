@@ -1,0 +1,183 @@
+import random
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from distribution import routing
+from distribution.models import Bot, Contact, Lead, Operator
+from distribution.tokens import create_bot
+
+CHANNELS = ["Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram"]
+DESKS = ["Sales", "Support", "Billing", "Delivery", "Returns"]
+OPERATORS = [
+    ("Alice Morgan", 8),
+    ("Boris Petrov", 6),
+    ("Chen Wei", 6),
+    ("Dana Levi", 5),
+    ("Emil Novak", 5),
+    ("Fatima Zahra", 8),
+    ("Gustavo Lima", 4),
+    ("Hana Sato", 6),
+    ("Igor Smirnov", 5),
+    ("Julia Rossi", 6),
+    ("Kofi Mensah", 4),
+    ("Lena Fischer", 5),
+]
+FIRST = [
+    "Anna",
+    "Ivan",
+    "Maria",
+    "Oleg",
+    "Sofia",
+    "Pavel",
+    "Elena",
+    "Dmitri",
+    "Olga",
+    "Nikita",
+    "Eva",
+    "Tom",
+    "Lucas",
+    "Mia",
+    "Noah",
+    "Zoe",
+    "Artem",
+    "Vera",
+    "Kirill",
+    "Daria",
+]
+LAST = [
+    "Ivanova",
+    "Kuznetsov",
+    "Popova",
+    "Sokolov",
+    "Lebedeva",
+    "Novikov",
+    "Morozova",
+    "Volkov",
+    "Smith",
+    "Garcia",
+    "Müller",
+    "Kim",
+]
+MESSAGES = [
+    "Hello, I want to order",
+    "Where is my parcel?",
+    "Can I pay by card?",
+    "I'd like to return an item",
+    "Do you deliver on Sundays?",
+    "The app shows an error",
+    "Is this available in blue?",
+    "Please call me back",
+    "Thanks, that helped!",
+]
+PERIOD = timezone.timedelta(days=30)
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty database with a realistic demo: 30 bots, 12 operators, leads who write "
+        "through several bots, open, waiting and closed contacts over the last 30 days, and a "
+        "manager login."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing, successfully, when the database already has data",
+        )
+        parser.add_argument("--password", default="", help="the manager's password (default: random)")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, if_empty, password, seed, **options):
+        if Bot.objects.exists() or Operator.objects.exists() or Contact.objects.exists():
+            if if_empty:
+                self.stdout.write("The database already has data: demo left it as it is.")
+                return
+            raise CommandError("The database is not empty; demo only fills an empty one.")
+        password = password or secrets.token_urlsafe(9)
+        with transaction.atomic():
+            token = self._fill(random.Random(seed))
+            manager = get_user_model().objects.filter(username="manager").first()
+            if manager is None:
+                manager = get_user_model().objects.create_user("manager", is_staff=True)
+            manager.is_staff = True
+            manager.set_password(password)
+            manager.save()
+        counts = {s: Contact.objects.filter(status=s).count() for s in Contact.Status.values}
+        self.stdout.write(
+            f"Demo data: {Bot.objects.count()} bots, {Operator.objects.count()} operators, "
+            f"{Lead.objects.count()} leads, {counts['open']} open, {counts['waiting']} waiting, "
+            f"{counts['closed']} closed contacts."
+        )
+        self.stdout.write(f"Manager login: username 'manager', password '{password}'")
+        self.stdout.write(f"Token of bot 'Telegram Sales': {token}")
+
+    def _fill(self, rng: random.Random) -> str:
+        started = timezone.now()
+        operators = [
+            Operator.objects.create(name=name, max_open_contacts=capacity) for name, capacity in OPERATORS
+        ]
+        first_token = ""
+        bots = []
+        for channel in CHANNELS:
+            for desk in DESKS:
+                bot, token = create_bot(name=f"{channel} {desk}")
+                first_token = first_token or token
+                bots.append(bot)
+                for operator in rng.sample(operators, rng.randint(2, 5)):
+                    routing.set_weight(bot=bot, operator=operator, weight=rng.choice([10, 10, 20, 30, 40]))
+
+        leads = []
+        for number in range(150):
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            identity = routing.LeadIdentity(
+                external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else None,
+                email=f"{name.split()[0].lower()}.{number}@example.com" if rng.random() < 0.6 else None,
+                phone=f"+7 999 {100 + number:03d}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
+                name=name,
+            )
+            # Each lead has favourite bots and writes mostly through them.
+            leads.append((identity, rng.sample(bots, rng.randint(1, 4))))
+
+        for number in range(700):
+            identity, favourite_bots = rng.choice(leads)
+            routing.register_contact(
+                bot=rng.choice(favourite_bots),
+                identity=identity,
+                message=rng.choice(MESSAGES),
+                external_id=f"msg-{number}",
+            )
+            # Operators answer most contacts; the last stretch stays open or waits in the queue.
+            if number < 670 and rng.random() < 0.9:
+                open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).order_by("created_at")
+                routing.close_contact(
+                    contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))]
+                )
+
+        routing.set_operator_active(operator=operators[-1], is_active=False)
+        self._spread_over_period(started, timezone.now())
+        return first_token
+
+    def _spread_over_period(self, started, finished) -> None:
+        """The contacts were made in a few seconds; stretch that time line over the last 30 days,
+        keeping its order, so that ages, periods and reports look like a real month."""
+        now = timezone.now()
+        scale = PERIOD / max(finished - started, timezone.timedelta(microseconds=1))
+
+        def stretch(moment):
+            return moment and now - PERIOD + (moment - started) * scale
+
+        contacts = list(Contact.objects.all())
+        for contact in contacts:
+            contact.created_at = stretch(contact.created_at)
+            contact.assigned_at = stretch(contact.assigned_at)
+            contact.closed_at = stretch(contact.closed_at)
+        Contact.objects.bulk_update(contacts, ["created_at", "assigned_at", "closed_at"], batch_size=500)
+        leads = list(Lead.objects.all())
+        for lead in leads:
+            lead.created_at = stretch(lead.created_at)
+        Lead.objects.bulk_update(leads, ["created_at"], batch_size=500)

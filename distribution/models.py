@@ -1,0 +1,115 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Operator(models.Model):
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField("switched on", default=True)
+    max_open_contacts = models.PositiveIntegerField("capacity", default=10)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_open_contacts__gt=0), name="operator_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bot(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    # The token itself is never stored: the prefix finds the bot, the SHA-256 proves the token.
+    token_prefix = models.CharField(max_length=8, db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    operators = models.ManyToManyField(Operator, through="BotOperator", related_name="bots")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BotOperator(models.Model):
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="links")
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="links")
+    weight = models.PositiveIntegerField(default=10)
+    # Smooth weighted round robin state of this pair; only routing.py writes it.
+    current_weight = models.IntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["bot", "operator"]
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "operator"], name="bot_operator_unique"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="bot_operator_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bot} → {self.operator} ({self.weight})"
+
+
+class Lead(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    # NULL, not "", when absent: each identifier is unique only when present.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
+    phone = models.CharField("phone (E.164)", max_length=16, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id or self.email or self.phone or f"Lead {self.pk}"
+
+
+class Contact(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting"
+        OPEN = "open"
+        CLOSED = "closed"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="contacts")
+    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="contacts")
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.WAITING)
+    message = models.TextField(blank=True)
+    # NULL when absent, so that the unique constraint per bot only holds the bots' own ids.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bot", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="contact_external_id_unique_per_bot",
+            ),
+            # An open contact always has its operator and a waiting one never has one; a
+            # closed contact keeps whoever had it (or nobody, if it was closed while waiting).
+            models.CheckConstraint(
+                condition=Q(status="open", operator__isnull=False)
+                | Q(status="waiting", operator__isnull=True)
+                | Q(status="closed"),
+                name="contact_operator_matches_status",
+            ),
+        ]
+        indexes = [
+            # An operator's load: its open contacts.
+            models.Index(fields=["operator", "status"], name="contact_operator_status"),
+            # A bot's waiting queue, oldest first.
+            models.Index(fields=["bot", "status", "created_at"], name="contact_bot_status_created"),
+            models.Index(fields=["status", "created_at"], name="contact_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk} ({self.status})"

@@ -1,0 +1,96 @@
+"""The intake's body, checked at the boundary: exact types, known fields, sane sizes, normalised
+identifiers. Anything else is a PayloadError that names each bad field."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .routing import InvalidPhone, LeadIdentity, normalize_email, normalize_phone
+
+MAX_LENGTHS = {
+    "external_id": 100,
+    "message": 10_000,
+    "lead.external_id": 100,
+    "lead.email": 254,
+    "lead.phone": 32,
+    "lead.name": 200,
+}
+
+
+class PayloadError(Exception):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {error}" for name, error in fields.items()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class ContactPayload:
+    identity: LeadIdentity
+    message: str
+    external_id: str | None
+
+
+def _text(data: dict, key: str, path: str, errors: dict[str, str]) -> str:
+    """The string at data[key] ("" when absent or null), or "" with an error recorded."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[path] = "Must be a string."
+        return ""
+    if "\x00" in value:
+        errors[path] = "Must not contain NUL characters."
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        errors[path] = "Must be valid Unicode text."
+        return ""
+    if len(value) > MAX_LENGTHS[path]:
+        errors[path] = f"At most {MAX_LENGTHS[path]} characters."
+        return ""
+    return value
+
+
+def _unknown(data: dict, allowed: tuple[str, ...], prefix: str, errors: dict[str, str]) -> None:
+    for key in data:
+        if key not in allowed:
+            errors[f"{prefix}{key}"] = "Unknown field."
+
+
+def parse_contact_payload(data: object) -> ContactPayload:
+    if not isinstance(data, dict):
+        raise PayloadError({"body": "Must be a JSON object."})
+    errors: dict[str, str] = {}
+    _unknown(data, ("lead", "message", "external_id"), "", errors)
+    message = _text(data, "message", "message", errors)
+    external_id = _text(data, "external_id", "external_id", errors).strip() or None
+
+    lead = data.get("lead")
+    if not isinstance(lead, dict):
+        errors["lead"] = "Required: an object with external_id, email or phone."
+        raise PayloadError(errors)
+    _unknown(lead, ("external_id", "email", "phone", "name"), "lead.", errors)
+    lead_external_id = _text(lead, "external_id", "lead.external_id", errors).strip()
+    name = _text(lead, "name", "lead.name", errors).strip()
+    email = normalize_email(_text(lead, "email", "lead.email", errors))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["lead.email"] = "Enter a valid e-mail address."
+    phone = _text(lead, "phone", "lead.phone", errors).strip()
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone:
+            errors["lead.phone"] = "Enter a valid phone number, e.g. +7 999 123-45-67."
+    if not (lead_external_id or email or phone) and not any(key.startswith("lead.") for key in errors):
+        errors["lead"] = "Give at least one of external_id, email, phone."
+    if errors:
+        raise PayloadError(errors)
+    identity = LeadIdentity(
+        external_id=lead_external_id or None, email=email or None, phone=phone or None, name=name
+    )
+    return ContactPayload(identity=identity, message=message, external_id=external_id)

@@ -1,0 +1,380 @@
+"""The routing service: every rule of DESIGN.md lives here, and nowhere else.
+
+Views, commands and the admin parse their input and call these functions. Each write that carries a
+rule runs in its own transaction; each assignment of a contact to an operator is one transaction.
+
+Locking (rule 6). An assignment locks the bot's BotOperator rows, then the candidate operators'
+rows, both in id order, and only then counts the operators' open contacts in a fresh statement.
+Every assignment for a bot therefore queues on the bot's rows and every assignment to an operator
+queues on the operator's row, so two processes can never both see the last free slot. Writes that
+free capacity (close, switch on, raise a capacity or a weight, hand over) commit first and drain
+the queue afterwards, in new transactions that lock in the same order: they never hold an
+operator lock while waiting for a bot lock, so no cycle can form. On SQLite every transaction is
+IMMEDIATE, which serialises writers outright; the row locks are then no-ops.
+
+A contact that arrives while nobody can take it is saved as waiting inside the same bot lock, and
+every capacity event drains after its commit under that lock, so a waiting contact is always seen
+by the drain that follows the capacity it could use.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Bot, BotOperator, Contact, Lead, Operator
+
+IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
+
+# A unique-key race (two first contacts of one new lead, two retries of one external_id) makes
+# the later transaction fail on commit-time constraints; it is retried from the start and then
+# finds the row that the earlier one wrote.
+MAX_ATTEMPTS = 5
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+class IdempotencyConflict(Exception):
+    """The bot already sent a contact with this external_id, with another lead or message."""
+
+    def __init__(self, contact: Contact):
+        super().__init__(f"external_id {contact.external_id!r} is already used by contact {contact.pk}")
+        self.contact = contact
+
+
+@dataclass(frozen=True)
+class LeadIdentity:
+    """What a request says about its lead, already normalised (see normalize_email/phone)."""
+
+    external_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str = ""
+
+    def identifiers(self) -> dict[str, str]:
+        return {field: getattr(self, field) for field in IDENTIFIERS if getattr(self, field)}
+
+
+@dataclass(frozen=True)
+class Registration:
+    contact: Contact
+    lead_created: bool
+    replayed: bool
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalize_phone(value: str, *, region: str | None = None) -> str:
+    """Return the number in E.164, reading a number without country code as one of `region`."""
+    try:
+        number = phonenumbers.parse(value, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidPhone(str(error)) from error
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"{value!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Leads (rule 1) ----------------------------------------------------------------------------------
+
+
+def find_lead(identity: LeadIdentity) -> Lead | None:
+    """The lead these identifiers name: by external_id, then email, then phone."""
+    return _match_leads(identity)[0]
+
+
+def _match_leads(identity: LeadIdentity) -> tuple[Lead | None, list[Lead]]:
+    """The lead the identifiers name, and every lead that holds one of them (one query)."""
+    wanted = identity.identifiers()
+    if not wanted:
+        return None, []
+    condition = Q()
+    for field, value in wanted.items():
+        condition |= Q(**{field: value})
+    holders = list(Lead.objects.filter(condition))
+    for field, value in wanted.items():
+        for lead in holders:
+            if getattr(lead, field) == value:
+                return lead, holders
+    return None, holders
+
+
+def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool]:
+    lead, holders = _match_leads(identity)
+    if lead is None:
+        return Lead.objects.create(name=identity.name, **identity.identifiers()), True
+    # Identifiers the lead lacks are added, unless another lead holds them: two people may share
+    # a phone, and leads are only ever merged by hand.
+    taken = {(field, getattr(other, field)) for other in holders if other != lead for field in IDENTIFIERS}
+    changed = []
+    for field, value in identity.identifiers().items():
+        if not getattr(lead, field) and (field, value) not in taken:
+            setattr(lead, field, value)
+            changed.append(field)
+    if identity.name and not lead.name:
+        lead.name = identity.name
+        changed.append("name")
+    if changed:
+        lead.save(update_fields=changed)
+    return lead, False
+
+
+def merge_leads(*, target: Lead, source: Lead) -> Lead:
+    """Move every contact of `source` to `target`, give `target` the identifiers it lacks, and
+    delete `source`. Only a manager decides that two leads are one person."""
+    if target.pk == source.pk:
+        raise ValueError("A lead cannot be merged into itself.")
+    with transaction.atomic():
+        locked = {
+            lead.pk: lead
+            for lead in Lead.objects.select_for_update().filter(pk__in=[target.pk, source.pk]).order_by("pk")
+        }
+        target, source = locked[target.pk], locked[source.pk]
+        Contact.objects.filter(lead=source).update(lead=target)
+        inherited = {field: getattr(source, field) for field in (*IDENTIFIERS, "name")}
+        source.delete()
+        for field, value in inherited.items():
+            if value and not getattr(target, field):
+                setattr(target, field, value)
+        target.save()
+    return target
+
+
+# Choosing an operator (rules 2-4, 6) --------------------------------------------------------------
+
+
+def _lock_links(bot_id: int) -> list[BotOperator]:
+    return list(BotOperator.objects.select_for_update().filter(bot_id=bot_id).order_by("id"))
+
+
+def _choose_operator(links: list[BotOperator]) -> Operator | None:
+    """Smooth weighted round robin over the eligible links; the caller holds the links' locks."""
+    operators = {
+        operator.pk: operator
+        for operator in Operator.objects.select_for_update()
+        .filter(pk__in=[link.operator_id for link in links], is_active=True)
+        .order_by("pk")
+    }
+    if not operators:
+        return None
+    # Counted only now, after the operator locks: this statement sees every assignment that
+    # committed while we waited for them.
+    loads = dict(
+        Contact.objects.filter(operator_id__in=operators, status=Contact.Status.OPEN)
+        .order_by()
+        .values_list("operator_id")
+        .annotate(open=Count("pk"))
+    )
+    eligible = [
+        link
+        for link in links
+        if link.weight > 0
+        and link.operator_id in operators
+        and loads.get(link.operator_id, 0) < operators[link.operator_id].max_open_contacts
+    ]
+    if not eligible:
+        return None
+    # Links that are not eligible keep their current_weight untouched: the shares re-spread over
+    # the eligible operators, and an operator who comes back has no credit to catch up with.
+    for link in eligible:
+        link.current_weight += link.weight
+    chosen = max(eligible, key=lambda link: (link.current_weight, -link.operator_id))
+    chosen.current_weight -= sum(link.weight for link in eligible)
+    BotOperator.objects.bulk_update(eligible, ["current_weight"])
+    return operators[chosen.operator_id]
+
+
+def _assign(contact: Contact, operator: Operator | None) -> None:
+    if operator is None:
+        contact.status, contact.operator, contact.assigned_at = Contact.Status.WAITING, None, None
+    else:
+        contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
+
+
+# The intake (rules 1, 4, 5, 7) --------------------------------------------------------------------
+
+
+def register_contact(
+    *, bot: Bot, identity: LeadIdentity, message: str = "", external_id: str | None = None
+) -> Registration:
+    """Record that a lead wrote through `bot`, and give the contact to an operator or the queue.
+
+    A known (bot, external_id) returns the stored contact (replayed=True) when the lead and the
+    message are the same, and raises IdempotencyConflict when they are not.
+    """
+    if not identity.identifiers():
+        raise ValueError("A lead needs an external_id, an email or a phone.")
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _register(bot, identity, message, external_id)
+        except IntegrityError:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str | None) -> Registration:
+    if external_id:
+        stored = (
+            Contact.objects.select_related("lead", "bot", "operator")
+            .filter(bot=bot, external_id=external_id)
+            .first()
+        )
+        if stored is not None:
+            if stored.message != message or find_lead(identity) != stored.lead:
+                raise IdempotencyConflict(stored)
+            return Registration(stored, lead_created=False, replayed=True)
+    lead, created = _resolve_lead(identity)
+    contact = Contact(lead=lead, bot=bot, message=message, external_id=external_id or None)
+    _assign(contact, _choose_operator(_lock_links(bot.pk)))
+    contact.save(force_insert=True)
+    return Registration(contact, lead_created=created, replayed=False)
+
+
+# The queue (rule 5) -------------------------------------------------------------------------------
+
+
+def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
+    """Assign the waiting contacts of these bots, oldest first, while an operator can take them.
+
+    Returns the contacts it assigned. Each assignment is its own transaction.
+    """
+    pending = set(bot_ids)
+    assigned: list[Contact] = []
+    while pending:
+        oldest = (
+            Contact.objects.filter(bot_id__in=pending, status=Contact.Status.WAITING)
+            .order_by("created_at", "pk")
+            .values_list("bot_id", flat=True)
+            .first()
+        )
+        if oldest is None:
+            break
+        contact = _assign_oldest_waiting(oldest)
+        if contact is None:
+            pending.discard(oldest)
+        elif contact.status == Contact.Status.OPEN:
+            assigned.append(contact)
+    return assigned
+
+
+def _assign_oldest_waiting(bot_id: int) -> Contact | None:
+    """One transaction: the bot's oldest waiting contact to an operator. None when the bot has no
+    waiting contact or nobody can take it; the contact, still waiting, when it changed under us
+    (closed by a manager meanwhile), so that the caller looks again."""
+    with transaction.atomic():
+        links = _lock_links(bot_id)
+        contact = (
+            Contact.objects.select_related("lead", "bot")
+            .filter(bot_id=bot_id, status=Contact.Status.WAITING)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if contact is None:
+            return None
+        operator = _choose_operator(links)
+        if operator is None:
+            transaction.set_rollback(True)
+            return None
+        _assign(contact, operator)
+        # Closing a contact does not take the bot lock, so make sure it is still waiting.
+        updated = Contact.objects.filter(pk=contact.pk, status=Contact.Status.WAITING).update(
+            status=contact.status, operator=operator, assigned_at=contact.assigned_at
+        )
+        if not updated:
+            transaction.set_rollback(True)
+            contact.status = Contact.Status.WAITING
+        return contact
+
+
+def _bots_of(operator_id: int) -> list[int]:
+    return list(BotOperator.objects.filter(operator_id=operator_id).values_list("bot_id", flat=True))
+
+
+# Capacity events (rules 2, 5) ---------------------------------------------------------------------
+
+
+def close_contact(*, contact: Contact) -> list[Contact]:
+    """Close a waiting or open contact. Closing an open one frees a slot of its operator, which
+    goes to the oldest waiting contact that operator can take. Returns the contacts assigned."""
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        freed_operator = locked.operator_id if locked.status == Contact.Status.OPEN else None
+        if locked.status != Contact.Status.CLOSED:
+            locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
+            locked.save(update_fields=["status", "closed_at"])
+    contact.status, contact.closed_at, contact.operator_id = (
+        locked.status,
+        locked.closed_at,
+        locked.operator_id,
+    )
+    if freed_operator is None:
+        return []
+    return drain_queue(bot_ids=_bots_of(freed_operator))
+
+
+def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
+    """Switch an operator on or off. Switching on drains the queues of its bots."""
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
+    operator.is_active = is_active
+    return drain_queue(bot_ids=_bots_of(operator.pk)) if is_active else []
+
+
+def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list[Contact]:
+    """Change how many open contacts an operator may hold. Open contacts above a lowered capacity
+    stay with the operator; it gets no new ones until it is below. Raising it drains the queue."""
+    if max_open_contacts < 1:
+        raise ValueError("Capacity must be at least 1.")
+    with transaction.atomic():
+        previous = (
+            Operator.objects.select_for_update()
+            .values_list("max_open_contacts", flat=True)
+            .get(pk=operator.pk)
+        )
+        Operator.objects.filter(pk=operator.pk).update(max_open_contacts=max_open_contacts)
+    operator.max_open_contacts = max_open_contacts
+    return drain_queue(bot_ids=_bots_of(operator.pk)) if max_open_contacts > previous else []
+
+
+def set_weight(*, bot: Bot, operator: Operator, weight: int) -> list[Contact]:
+    """Link an operator to a bot with this weight, or change the weight of the link. A new link
+    or a higher weight drains the bot's queue."""
+    if weight < 1:
+        raise ValueError("Weight must be at least 1.")
+    with transaction.atomic():
+        link, created = BotOperator.objects.select_for_update().get_or_create(
+            bot=bot, operator=operator, defaults={"weight": weight}
+        )
+        raised = created or weight > link.weight
+        if not created and weight != link.weight:
+            link.weight = weight
+            link.save(update_fields=["weight"])
+    return drain_queue(bot_ids=[bot.pk]) if raised else []
+
+
+def remove_operator(*, bot: Bot, operator: Operator) -> None:
+    """Unlink an operator from a bot. Its open contacts from that bot stay with it."""
+    BotOperator.objects.filter(bot=bot, operator=operator).delete()
+
+
+def hand_over_contacts(*, operator: Operator) -> list[Contact]:
+    """Switch the operator off and put its open contacts back in the queue, where they keep their
+    age and so go first to the other operators. The operator is switched off because it would
+    otherwise be handed its own contacts straight back. Returns the contacts re-assigned."""
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(is_active=False)
+        handed = Contact.objects.filter(operator=operator, status=Contact.Status.OPEN)
+        bot_ids = set(handed.values_list("bot_id", flat=True))
+        handed.update(status=Contact.Status.WAITING, operator=None, assigned_at=None)
+    operator.is_active = False
+    return drain_queue(bot_ids=bot_ids)

@@ -1,0 +1,128 @@
+"""The bots' JSON API: POST /api/contacts, and GET /healthz for load balancers."""
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from ..models import Contact
+from ..payload import PayloadError, parse_contact_payload
+from ..routing import IdempotencyConflict, Registration, register_contact
+from ..tokens import find_bot
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, error: str, **extra) -> JsonResponse:
+    headers = extra.pop("headers", None)
+    return JsonResponse({"error": error, **extra}, status=status, headers=headers)
+
+
+def _bearer_token(request: HttpRequest) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def contact_json(contact: Contact, *, lead_created: bool = False) -> dict:
+    lead, operator = contact.lead, contact.operator
+    return {
+        "id": contact.pk,
+        "status": contact.status,
+        "external_id": contact.external_id,
+        "message": contact.message,
+        "lead": {
+            "id": lead.pk,
+            "created": lead_created,
+            "name": lead.name,
+            "external_id": lead.external_id,
+            "email": lead.email,
+            "phone": lead.phone,
+        },
+        "bot": {"id": contact.bot.pk, "name": contact.bot.name},
+        "operator": {"id": operator.pk, "name": operator.name} if operator else None,
+        "created_at": contact.created_at.isoformat(),
+        "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
+    }
+
+
+def _status(registration: Registration) -> int:
+    if registration.replayed:
+        return 200
+    return 201 if registration.contact.status == Contact.Status.OPEN else 202
+
+
+@csrf_exempt
+@never_cache
+def contacts(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        return _error(405, "Use POST.", headers={"Allow": "POST"})
+    token = _bearer_token(request)
+    if not token:
+        return _error(
+            401,
+            "Send the bot's token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        bot = find_bot(token)
+    except OperationalError:
+        return _unavailable()
+    if bot is None:
+        return _error(401, "Unknown token.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    if request.content_type != "application/json":
+        return _error(415, "Send the body as application/json.")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error(400, "Invalid Content-Length.")
+    limit = settings.INTAKE_MAX_BODY_BYTES
+    if declared > limit:
+        return _error(413, f"The body is larger than {limit} bytes.")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _error(413, f"The body is larger than {limit} bytes.")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _error(400, "The body is not valid JSON.")
+    try:
+        payload = parse_contact_payload(data)
+    except PayloadError as error:
+        return _error(400, "Invalid fields.", fields=error.fields)
+    try:
+        registration = register_contact(
+            bot=bot, identity=payload.identity, message=payload.message, external_id=payload.external_id
+        )
+    except IdempotencyConflict as conflict:
+        return _error(
+            409,
+            "This external_id was already sent with another lead or message.",
+            contact_id=conflict.contact.pk,
+        )
+    except OperationalError:
+        return _unavailable()
+    return JsonResponse(
+        contact_json(registration.contact, lead_created=registration.lead_created),
+        status=_status(registration),
+    )
+
+
+def _unavailable() -> JsonResponse:
+    # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
+    # transaction rolled back. The bot should send the same request again.
+    log.warning("intake: database unavailable", exc_info=True)
+    return _error(503, "The database is busy or unavailable; retry.", headers={"Retry-After": "1"})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,51 @@
+import itertools
+
+import pytest
+
+from distribution import routing
+from distribution.models import BotOperator, Contact, Operator
+from distribution.tokens import create_bot
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_operator(db):
+    def make(*, name: str = "", capacity: int = 100, active: bool = True) -> Operator:
+        return Operator.objects.create(
+            name=name or f"Operator {next(_numbers)}", max_open_contacts=capacity, is_active=active
+        )
+
+    return make
+
+
+@pytest.fixture
+def bot_with_operators(db, make_operator):
+    """bot_with_operators(weights=[10, 30]) -> (bot, [operator, operator]), operators in id order."""
+
+    def make(*, weights: list[int], capacities: list[int] | None = None, name: str = ""):
+        bot, _ = create_bot(name=name or f"Bot {next(_numbers)}")
+        operators = []
+        for weight, capacity in zip(weights, capacities or [100] * len(weights), strict=True):
+            operator = make_operator(capacity=capacity)
+            BotOperator.objects.create(bot=bot, operator=operator, weight=weight)
+            operators.append(operator)
+        return bot, operators
+
+    return make
+
+
+@pytest.fixture
+def send(db):
+    """send(bot) registers a contact of a new lead (or of `lead=` an existing identity)."""
+
+    def send_contact(bot, *, lead: routing.LeadIdentity | None = None, **kwargs) -> Contact:
+        identity = lead or routing.LeadIdentity(external_id=f"lead-{next(_numbers)}")
+        return routing.register_contact(bot=bot, identity=identity, **kwargs).contact
+
+    return send_contact
+
+
+@pytest.fixture
+def bot_and_token(db):
+    return create_bot(name="Telegram Sales")
