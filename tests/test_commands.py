@@ -1,0 +1,82 @@
+"""The management commands: createbot and demo."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from distribution.models import Bot, BotOperator, Contact, Lead, Operator
+from distribution.tokens import find_bot
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_createbot_prints_a_token_that_works_and_is_not_stored():
+    output = run("createbot", "Telegram Sales")
+
+    token = output.strip().splitlines()[-1]
+    bot = Bot.objects.get()
+    assert (bot.name, bot.slug) == ("Telegram Sales", "telegram-sales")
+    assert find_bot(token) == bot
+    assert token not in (bot.token_prefix + bot.token_hash)
+    assert bot.token_hash != token
+
+
+@pytest.mark.django_db
+def test_createbot_refuses_a_taken_slug():
+    run("createbot", "Telegram Sales")
+
+    with pytest.raises(CommandError, match="already exists"):
+        run("createbot", "telegram sales")
+    assert Bot.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_createbot_refuses_a_name_without_letters():
+    with pytest.raises(CommandError, match="letter or digit"):
+        run("createbot", "!!!")
+
+
+@pytest.mark.django_db
+def test_demo_fills_an_empty_database():
+    output = run("demo", "--password", "demo-pass-123")
+
+    assert Bot.objects.count() == 30
+    assert Operator.objects.count() == 12
+    assert BotOperator.objects.count() >= 60
+    for status in Contact.Status.values:
+        assert Contact.objects.filter(status=status).exists(), status
+    # Leads write through several bots.
+    assert any(lead.contacts.values("bot").distinct().count() > 1 for lead in Lead.objects.all())
+    # The demo went through the routing service: nobody is over capacity.
+    for operator in Operator.objects.all():
+        assert operator.contacts.filter(status="open").count() <= operator.max_open_contacts
+    manager = get_user_model().objects.get(username="manager")
+    assert manager.is_staff
+    assert manager.check_password("demo-pass-123")
+    assert "username 'manager', password 'demo-pass-123'" in output
+    token = output.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+    assert find_bot(token) is not None
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_with_data(make_operator):
+    make_operator()
+
+    with pytest.raises(CommandError, match="not empty"):
+        run("demo")
+    assert not Bot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_if_empty_leaves_data_alone(make_operator):
+    make_operator()
+
+    assert "left it as it is" in run("demo", "--if-empty")
+    assert not Bot.objects.exists()

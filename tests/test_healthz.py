@@ -1,0 +1,18 @@
+from unittest import mock
+
+from django.db import OperationalError
+
+
+def test_it_answers_200_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_it_answers_503_when_the_database_does_not(client, db):
+    with mock.patch("distribution.views.intake.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "database unavailable"}

@@ -1,0 +1,74 @@
+"""Settings come from the environment, and production refuses to start without a secret."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_of(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "db = settings.DATABASES['default']; "
+        "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+        "'engine': db['ENGINE'], 'options': db.get('OPTIONS', {}), 'name': str(db['NAME']), "
+        "'origins': settings.CSRF_TRUSTED_ORIGINS}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "minicrm.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_outside_debug():
+    result = settings_of()
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_it_starts_without_a_secret_in_debug():
+    result = settings_of(DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert '"debug": true' in result.stdout
+
+
+def test_it_defaults_to_sqlite_in_wal_with_immediate_transactions():
+    result = settings_of(DEBUG="true")
+
+    assert '"engine": "django.db.backends.sqlite3"' in result.stdout
+    assert '"transaction_mode": "IMMEDIATE"' in result.stdout
+    assert "journal_mode=WAL" in result.stdout
+    assert '"timeout": 20' in result.stdout
+    assert result.stdout.count("db.sqlite3") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"DATABASE_URL": "postgres://crm:pw@db.internal:5432/crm"},
+            '"engine": "django.db.backends.postgresql"',
+        ),
+        (
+            {"ALLOWED_HOSTS": "crm.example.com, api.example.com"},
+            '"hosts": ["crm.example.com", "api.example.com"]',
+        ),
+        ({"CSRF_TRUSTED_ORIGINS": "https://crm.example.com"}, '"origins": ["https://crm.example.com"]'),
+    ],
+)
+def test_it_reads_the_environment(env, expected):
+    result = settings_of(SECRET_KEY="s" * 50, **env)
+
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
