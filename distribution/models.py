@@ -1,12 +1,20 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+
+# Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
+MAX_CAPACITY = 10_000
+MAX_WEIGHT = 1000
 
 
 class Operator(models.Model):
     name = models.CharField(max_length=200)
     is_active = models.BooleanField("switched on", default=True)
-    max_open_contacts = models.PositiveIntegerField("capacity", default=10)
+    max_open_contacts = models.PositiveIntegerField(
+        "capacity", default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -17,10 +25,13 @@ class Operator(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("operator", args=[self.pk])
+
 
 class Bot(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     # The token itself is never stored: the prefix finds the bot, the SHA-256 proves the token.
     token_prefix = models.CharField(max_length=8, db_index=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
@@ -33,11 +44,16 @@ class Bot(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("bot", args=[self.pk])
+
 
 class BotOperator(models.Model):
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="links")
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="links")
-    weight = models.PositiveIntegerField(default=10)
+    weight = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
+    )
     # Smooth weighted round robin state of this pair; only routing.py writes it.
     current_weight = models.IntegerField(default=0, editable=False)
 
@@ -45,7 +61,9 @@ class BotOperator(models.Model):
         ordering = ["bot", "operator"]
         constraints = [
             models.UniqueConstraint(fields=["bot", "operator"], name="bot_operator_unique"),
-            models.CheckConstraint(condition=Q(weight__gt=0), name="bot_operator_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0, weight__lte=MAX_WEIGHT), name="bot_operator_weight_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +83,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id or self.email or self.phone or f"Lead {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lead", args=[self.pk])
 
 
 class Contact(models.Model):
@@ -108,7 +129,11 @@ class Contact(models.Model):
             models.Index(fields=["operator", "status"], name="contact_operator_status"),
             # A bot's waiting queue, oldest first.
             models.Index(fields=["bot", "status", "created_at"], name="contact_bot_status_created"),
+            # The queue across bots, and counts by status.
             models.Index(fields=["status", "created_at"], name="contact_status_created"),
+            # A bot's contacts over a period (bot list, report), and contacts closed today.
+            models.Index(fields=["bot", "created_at"], name="contact_bot_created"),
+            models.Index(fields=["closed_at"], name="contact_closed"),
         ]
 
     def __str__(self) -> str:

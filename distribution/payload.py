@@ -77,6 +77,9 @@ def parse_contact_payload(data: object) -> ContactPayload:
     email = normalize_email(_text(lead, "email", "lead.email", errors))
     if email:
         try:
+            # Checked after lower-casing, which can lengthen a string ("İ" becomes two characters).
+            if len(email) > MAX_LENGTHS["lead.email"]:
+                raise ValidationError("too long")
             validate_email(email)
         except ValidationError:
             errors["lead.email"] = "Enter a valid e-mail address."

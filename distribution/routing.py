@@ -3,18 +3,19 @@
 Views, commands and the admin parse their input and call these functions. Each write that carries a
 rule runs in its own transaction; each assignment of a contact to an operator is one transaction.
 
-Locking (rule 6). An assignment locks the bot's BotOperator rows, then the candidate operators'
-rows, both in id order, and only then counts the operators' open contacts in a fresh statement.
-Every assignment for a bot therefore queues on the bot's rows and every assignment to an operator
-queues on the operator's row, so two processes can never both see the last free slot. Writes that
-free capacity (close, switch on, raise a capacity or a weight, hand over) commit first and drain
-the queue afterwards, in new transactions that lock in the same order: they never hold an
-operator lock while waiting for a bot lock, so no cycle can form. On SQLite every transaction is
-IMMEDIATE, which serialises writers outright; the row locks are then no-ops.
+Locking (rule 6). An assignment locks the leads its identifiers name, then the bot's row and its
+BotOperator rows, then the candidate operators' rows, each in id order, and only then counts the
+operators' open contacts, in a fresh statement. Every assignment for a bot therefore queues on
+the bot's rows and every assignment to an operator queues on the operator's row, so two
+processes can never both see the last free slot. Writes that free capacity (close, switch on,
+raise a capacity or a weight, hand over) commit first and drain the queue afterwards, in new
+transactions that lock in the same order: they never hold an operator lock while waiting for a
+bot lock, so no cycle can form. On SQLite every transaction is IMMEDIATE, which serialises
+writers outright; the row locks are then no-ops.
 
 A contact that arrives while nobody can take it is saved as waiting inside the same bot lock, and
-every capacity event drains after its commit under that lock, so a waiting contact is always seen
-by the drain that follows the capacity it could use.
+every capacity event drains after its commit, deciding that a bot has nothing to assign only under
+that lock: so a waiting contact is always seen by the drain that follows the capacity it could use.
 """
 
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Bot, BotOperator, Contact, Lead, Operator
+from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, Lead, Operator
 
 IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
 
@@ -80,7 +81,10 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
         raise InvalidPhone(str(error)) from error
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f"{value!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(e164) > 16:  # E.164 allows 15 digits; the library accepts a few longer national plans
+        raise InvalidPhone(f"{value!r} is longer than E.164 allows")
+    return e164
 
 
 # Leads (rule 1) ----------------------------------------------------------------------------------
@@ -91,7 +95,7 @@ def find_lead(identity: LeadIdentity) -> Lead | None:
     return _match_leads(identity)[0]
 
 
-def _match_leads(identity: LeadIdentity) -> tuple[Lead | None, list[Lead]]:
+def _match_leads(identity: LeadIdentity, *, lock: bool = False) -> tuple[Lead | None, list[Lead]]:
     """The lead the identifiers name, and every lead that holds one of them (one query)."""
     wanted = identity.identifiers()
     if not wanted:
@@ -99,7 +103,8 @@ def _match_leads(identity: LeadIdentity) -> tuple[Lead | None, list[Lead]]:
     condition = Q()
     for field, value in wanted.items():
         condition |= Q(**{field: value})
-    holders = list(Lead.objects.filter(condition))
+    leads = Lead.objects.select_for_update() if lock else Lead.objects
+    holders = list(leads.filter(condition).order_by("pk"))
     for field, value in wanted.items():
         for lead in holders:
             if getattr(lead, field) == value:
@@ -108,7 +113,10 @@ def _match_leads(identity: LeadIdentity) -> tuple[Lead | None, list[Lead]]:
 
 
 def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool]:
-    lead, holders = _match_leads(identity)
+    # The leads are locked first, before the bot: a contact's insert takes a share lock on its
+    # lead at commit, and a request that adds an identifier to the same lead must not hold the
+    # lead while it waits for the bot, or the two would wait for each other.
+    lead, holders = _match_leads(identity, lock=True)
     if lead is None:
         return Lead.objects.create(name=identity.name, **identity.identifiers()), True
     # Identifiers the lead lacks are added, unless another lead holds them: two people may share
@@ -151,8 +159,11 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
 # Choosing an operator (rules 2-4, 6) --------------------------------------------------------------
 
 
-def _lock_links(bot_id: int) -> list[BotOperator]:
-    return list(BotOperator.objects.select_for_update().filter(bot_id=bot_id).order_by("id"))
+def _lock_bot(bot_id: int) -> list[BotOperator]:
+    """Lock the bot and its BotOperator rows; return the rows. The bot's own row is locked too so
+    that a bot without operators (yet) still serialises its assignments and its queue."""
+    Bot.objects.select_for_update().filter(pk=bot_id).values_list("pk").get()
+    return list(BotOperator.objects.select_for_update().filter(bot_id=bot_id).order_by("pk"))
 
 
 def _choose_operator(links: list[BotOperator]) -> Operator | None:
@@ -235,7 +246,7 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
             return Registration(stored, lead_created=False, replayed=True)
     lead, created = _resolve_lead(identity)
     contact = Contact(lead=lead, bot=bot, message=message, external_id=external_id or None)
-    _assign(contact, _choose_operator(_lock_links(bot.pk)))
+    _assign(contact, _choose_operator(_lock_bot(bot.pk)))
     contact.save(force_insert=True)
     return Registration(contact, lead_created=created, replayed=False)
 
@@ -251,6 +262,9 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
     pending = set(bot_ids)
     assigned: list[Contact] = []
     while pending:
+        # An unlocked read: it only chooses the bot whose waiting contact is oldest. A contact queued
+        # by a request that still holds its bot's lock is invisible to it, so "nothing waits" is
+        # only believed after waiting for those locks.
         oldest = (
             Contact.objects.filter(bot_id__in=pending, status=Contact.Status.WAITING)
             .order_by("created_at", "pk")
@@ -258,7 +272,9 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
             .first()
         )
         if oldest is None:
-            break
+            if _nothing_waits_under_lock(pending):
+                break
+            continue
         contact = _assign_oldest_waiting(oldest)
         if contact is None:
             pending.discard(oldest)
@@ -267,12 +283,19 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
     return assigned
 
 
+def _nothing_waits_under_lock(bot_ids: set[int]) -> bool:
+    """Wait until every assignment in flight for these bots has committed, then look again."""
+    with transaction.atomic():
+        list(Bot.objects.select_for_update().filter(pk__in=bot_ids).order_by("pk").values_list("pk"))
+        return not Contact.objects.filter(bot_id__in=bot_ids, status=Contact.Status.WAITING).exists()
+
+
 def _assign_oldest_waiting(bot_id: int) -> Contact | None:
     """One transaction: the bot's oldest waiting contact to an operator. None when the bot has no
     waiting contact or nobody can take it; the contact, still waiting, when it changed under us
     (closed by a manager meanwhile), so that the caller looks again."""
     with transaction.atomic():
-        links = _lock_links(bot_id)
+        links = _lock_bot(bot_id)
         contact = (
             Contact.objects.select_related("lead", "bot")
             .filter(bot_id=bot_id, status=Contact.Status.WAITING)
@@ -333,8 +356,8 @@ def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]
 def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list[Contact]:
     """Change how many open contacts an operator may hold. Open contacts above a lowered capacity
     stay with the operator; it gets no new ones until it is below. Raising it drains the queue."""
-    if max_open_contacts < 1:
-        raise ValueError("Capacity must be at least 1.")
+    if not 1 <= max_open_contacts <= MAX_CAPACITY:
+        raise ValueError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
     with transaction.atomic():
         previous = (
             Operator.objects.select_for_update()
@@ -349,8 +372,8 @@ def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list
 def set_weight(*, bot: Bot, operator: Operator, weight: int) -> list[Contact]:
     """Link an operator to a bot with this weight, or change the weight of the link. A new link
     or a higher weight drains the bot's queue."""
-    if weight < 1:
-        raise ValueError("Weight must be at least 1.")
+    if not 1 <= weight <= MAX_WEIGHT:
+        raise ValueError(f"Weight must be between 1 and {MAX_WEIGHT}.")
     with transaction.atomic():
         link, created = BotOperator.objects.select_for_update().get_or_create(
             bot=bot, operator=operator, defaults={"weight": weight}

@@ -4,6 +4,7 @@ hash is enough: nobody can guess one from its hash."""
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils.text import slugify
 from .models import Bot
 
 PREFIX_LENGTH = 8
+TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{PREFIX_LENGTH + 1},200}}")
 
 
 def _hash(token: str) -> str:
@@ -26,7 +28,7 @@ def _new_token(bot: Bot) -> str:
 
 def create_bot(*, name: str, slug: str = "") -> tuple[Bot, str]:
     """Create a bot and return it with its token, which is not stored and cannot be shown again."""
-    bot = Bot(name=name, slug=slug or slugify(name))
+    bot = Bot(name=name, slug=slug or slugify(name, allow_unicode=True))
     token = _new_token(bot)
     bot.save()
     return bot, token
@@ -42,7 +44,7 @@ def rotate_token(*, bot: Bot) -> str:
 
 def find_bot(token: str) -> Bot | None:
     """The bot this token belongs to, or None. The hashes are compared in constant time."""
-    if len(token) <= PREFIX_LENGTH:
+    if not TOKEN_SHAPE.fullmatch(token):
         return None
     digest = _hash(token)
     for bot in Bot.objects.filter(token_prefix=token[:PREFIX_LENGTH]):

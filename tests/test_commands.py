@@ -80,3 +80,10 @@ def test_demo_if_empty_leaves_data_alone(make_operator):
 
     assert "left it as it is" in run("demo", "--if-empty")
     assert not Bot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_createbot_accepts_a_name_in_any_script():
+    run("createbot", "Продажи")
+
+    assert Bot.objects.get().slug == "продажи"

@@ -113,3 +113,41 @@ def test_closing_while_contacts_arrive_loses_nothing(bot_and_token, make_operato
     # Both freed slots were used, by whichever contacts came first, and everyone else waits.
     assert operator.contacts.filter(status="open").count() == 2
     assert Contact.objects.filter(status="waiting").count() == 18
+
+
+def test_a_contact_queued_while_a_slot_frees_is_assigned(bot_with_operators):
+    """The lost wake-up: a request has locked the bot and is about to queue a contact (its
+    operator looked full) when the operator's slot is freed. The drain after the close must wait
+    for that request rather than conclude that nobody waits."""
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[1])
+    busy = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="busy")).contact
+    lead = routing.LeadIdentity(external_id="late")
+    locked, release = threading.Event(), threading.Event()
+
+    def queue_while_holding_the_bot_lock(_):
+        from django.db import transaction
+
+        from distribution.models import Lead
+
+        with transaction.atomic():
+            routing._lock_bot(bot.pk)
+            Contact.objects.create(bot=bot, lead=Lead.objects.create(external_id=lead.external_id))
+            locked.set()
+            release.wait(timeout=10)
+
+    def close_the_busy_contact(_):
+        locked.wait(timeout=10)
+        closer = threading.Timer(0.3, release.set)  # let the close reach the drain first
+        closer.start()
+        return routing.close_contact(contact=busy)
+
+    _, assigned = simultaneously_each([queue_while_holding_the_bot_lock, close_the_busy_contact])
+
+    late = Contact.objects.get(lead__external_id="late")
+    assert late.status == Contact.Status.OPEN
+    assert late.operator == operator
+    assert assigned == [late]
+
+
+def simultaneously_each(tasks: list) -> list:
+    return simultaneously(len(tasks), lambda number: tasks[number](number))

@@ -79,3 +79,10 @@ def test_a_lead_identifier_is_unique_when_present(db, field):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Lead.objects.create(**{field: value})
+
+
+def test_a_weight_has_an_upper_bound(scene):
+    bot, operator, _ = scene
+    link = BotOperator.objects.get(bot=bot, operator=operator)
+
+    assert refused(model=BotOperator, pk=link.pk, weight=10_000_000)

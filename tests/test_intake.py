@@ -271,3 +271,62 @@ def test_a_fresh_lead_takes_no_more_queries_than_a_returning_one(
 
 def test_it_never_caches_answers(post):
     assert "no-cache" in post({"lead": ANNA})["Cache-Control"]
+
+
+def test_it_checks_an_emails_length_after_lower_casing(post):
+    # "İ" lower-cases to two characters: 234 of them would become 468.
+    response = post({"lead": {"email": "İ" * 234 + "@example.com"}})
+
+    assert response.status_code == 400
+    assert "lead.email" in response.json()["fields"]
+    assert not Lead.objects.exists()
+
+
+def test_it_rejects_phones_longer_than_e164(post):
+    response = post({"lead": {"phone": "+49301234565277958"}})
+
+    assert response.status_code == 400
+    assert "lead.phone" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("token", ["abc\x00defghijk", "abcdefgh ijk", "abcdefgh\tijk"])
+def test_it_refuses_tokens_of_the_wrong_shape_with_401(post, token):
+    assert post({"lead": ANNA}, token=token).status_code == 401
+
+
+def test_it_accepts_a_byte_order_mark(post):
+    response = post(b"\xef\xbb\xbf" + json.dumps({"lead": ANNA}).encode())
+
+    assert response.status_code == 202
+
+
+def test_malformed_json_names_the_body_as_the_bad_field(post):
+    assert post("{").json()["fields"] == {"body": "Not valid JSON."}
+
+
+def test_it_answers_400_when_the_client_stops_sending(post, monkeypatch):
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.http import UnreadablePostError
+
+    def broken_read(*args):
+        raise UnreadablePostError("connection reset")
+
+    monkeypatch.setattr(WSGIRequest, "read", broken_read)
+
+    assert post({"lead": ANNA}).status_code == 400
+    assert not Contact.objects.exists()
+
+
+def test_it_answers_503_when_the_database_is_unavailable(post, operator, monkeypatch):
+    from django.db import OperationalError
+
+    def unavailable(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("distribution.views.intake.register_contact", unavailable)
+
+    response = post({"lead": ANNA})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert "error" in response.json()

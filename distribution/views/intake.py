@@ -82,13 +82,16 @@ def contacts(request: HttpRequest) -> JsonResponse:
     limit = settings.INTAKE_MAX_BODY_BYTES
     if declared > limit:
         return _error(413, f"The body is larger than {limit} bytes.")
-    body = request.read(limit + 1)
+    try:
+        body = request.read(limit + 1)
+    except OSError:  # the client went away in the middle of its body
+        return _error(400, "The body could not be read.")
     if len(body) > limit:
         return _error(413, f"The body is larger than {limit} bytes.")
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return _error(400, "The body is not valid JSON.")
+        return _error(400, "The body is not valid JSON.", fields={"body": "Not valid JSON."})
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:

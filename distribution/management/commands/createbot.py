@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--slug", default="", help="defaults to the name, slugified")
 
     def handle(self, *args, name, slug, **options):
-        slug = slug or slugify(name)
+        slug = slug or slugify(name, allow_unicode=True)
         if not slug:
             raise CommandError("The name needs at least one letter or digit.")
         if Bot.objects.filter(slug=slug).exists():
