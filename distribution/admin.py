@@ -1,28 +1,176 @@
-from django.contrib import admin
+"""Django admin for the raw data. Every change that carries a routing rule goes through the
+routing service: switching an operator on, raising a capacity or a weight drain the queue.
 
+The admin saves inside its own transaction; the service calls run once it has committed, so that
+they lock and drain exactly as they do from the dashboard (see routing.py on the lock order).
+"""
+
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import routing, selectors, tokens
 from .models import Bot, BotOperator, Contact, Lead, Operator
 
 
+def after_commit(function, /, **kwargs) -> None:
+    transaction.on_commit(partial(function, **kwargs))
+
+
+class LinkInline(admin.TabularInline):
+    model = BotOperator
+    extra = 0
+    readonly_fields = ["current_weight"]
+    verbose_name = "operator and weight"
+    verbose_name_plural = "operators and weights"
+
+
+class OperatorLinkInline(LinkInline):
+    fields = ["bot", "weight", "current_weight"]
+    autocomplete_fields = ["bot"]
+    verbose_name = "bot and weight"
+    verbose_name_plural = "bots and weights"
+
+
+class BotLinkInline(LinkInline):
+    fields = ["operator", "weight", "current_weight"]
+    autocomplete_fields = ["operator"]
+
+
+class RoutedLinksMixin:
+    """New and changed weights go through routing.set_weight, removals through remove_operator."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not BotOperator:
+            return super().save_formset(request, form, formset, change)
+        links = formset.save(commit=False)
+        for link in formset.deleted_objects:
+            routing.remove_operator(bot=link.bot, operator=link.operator)
+        for link in links:
+            after_commit(routing.set_weight, bot=link.bot, operator=link.operator, weight=link.weight)
+        return None
+
+
 @admin.register(Operator)
-class OperatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "max_open_contacts"]
+class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
+    list_display = ["name", "is_active", "open_contacts", "max_open_contacts"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    inlines = [OperatorLinkInline]
+    actions = ["switch_on", "switch_off", "hand_over"]
+
+    def get_queryset(self, request):
+        return selectors.operators_with_load()
+
+    @admin.display(description="open contacts", ordering="open_contacts")
+    def open_contacts(self, operator: Operator) -> int:
+        return operator.open_contacts
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        stored = Operator.objects.get(pk=obj.pk)
+        wanted_active, wanted_capacity = obj.is_active, obj.max_open_contacts
+        # The routed fields are saved by the service after the commit, not here.
+        obj.is_active, obj.max_open_contacts = stored.is_active, stored.max_open_contacts
+        super().save_model(request, obj, form, change)
+        if wanted_capacity != stored.max_open_contacts:
+            after_commit(routing.set_operator_capacity, operator=obj, max_open_contacts=wanted_capacity)
+        if wanted_active != stored.is_active:
+            after_commit(routing.set_operator_active, operator=obj, is_active=wanted_active)
+        return None
+
+    @admin.action(description="Switch selected operators on")
+    def switch_on(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
+        for operator in queryset:
+            after_commit(routing.set_operator_active, operator=operator, is_active=True)
+        self.message_user(request, f"{queryset.count()} operator(s) switched on.", messages.SUCCESS)
+
+    @admin.action(description="Switch selected operators off")
+    def switch_off(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
+        for operator in queryset:
+            after_commit(routing.set_operator_active, operator=operator, is_active=False)
+        self.message_user(request, f"{queryset.count()} operator(s) switched off.", messages.SUCCESS)
+
+    @admin.action(description="Hand over open contacts (and switch off)")
+    def hand_over(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
+        for operator in queryset:
+            after_commit(routing.hand_over_contacts, operator=operator)
+        self.message_user(
+            request, f"Open contacts of {queryset.count()} operator(s) handed back to the queue."
+        )
 
 
 @admin.register(Bot)
-class BotAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "token_prefix", "created_at"]
+class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "token_hint", "created_at"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["token_hint", "created_at"]
+    fields = ["name", "slug", "token_hint", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [BotLinkInline]
+    actions = ["rotate_tokens"]
 
+    @admin.display(description="token")
+    def token_hint(self, bot: Bot) -> str:
+        return f"{bot.token_prefix}…" if bot.token_prefix else "—"
 
-@admin.register(BotOperator)
-class BotOperatorAdmin(admin.ModelAdmin):
-    list_display = ["bot", "operator", "weight", "current_weight"]
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = tokens.issue_token(obj)
+            self.message_user(
+                request, f"Token of {obj.name}, shown only this once: {token}", messages.WARNING
+            )
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Rotate the tokens of selected bots")
+    def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[Bot]) -> None:
+        for bot in queryset:
+            token = tokens.rotate_token(bot=bot)
+            self.message_user(
+                request, f"New token of {bot.name}, shown only this once: {token}", messages.WARNING
+            )
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     list_display = ["__str__", "external_id", "email", "phone", "created_at"]
+    search_fields = ["name", "external_id", "email", "phone"]
+    readonly_fields = ["created_at"]
 
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["pk", "lead", "bot", "operator", "status", "created_at"]
+    """Read-only: a contact's status and operator change only through the routing rules."""
+
+    list_display = ["pk", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
+    list_filter = ["status", "bot", "operator"]
+    search_fields = [
+        "external_id",
+        "message",
+        "lead__name",
+        "lead__email",
+        "lead__phone",
+        "lead__external_id",
+    ]
+    list_select_related = ["lead", "bot", "operator"]
+    date_hierarchy = "created_at"
+    actions = ["close"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Close selected contacts", permissions=["view"])
+    def close(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        for contact in queryset:
+            after_commit(routing.close_contact, contact=contact)
+        self.message_user(request, f"{queryset.count()} contact(s) closed.", messages.SUCCESS)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, Lead, Operator
@@ -254,14 +254,17 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
 # The queue (rule 5) -------------------------------------------------------------------------------
 
 
-def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
+def drain_queue(*, bot_ids: Iterable[int], freed_operator_id: int | None = None) -> list[Contact]:
     """Assign the waiting contacts of these bots, oldest first, while an operator can take them.
 
+    When the capacity that appeared is one operator's own (a close, a switch on, a raised
+    capacity), the drain stops as soon as that operator is full again: the other operators'
+    room did not change, so their bots need not be looked at one by one.
     Returns the contacts it assigned. Each assignment is its own transaction.
     """
     pending = set(bot_ids)
     assigned: list[Contact] = []
-    while pending:
+    while pending and (freed_operator_id is None or not assigned or _has_room(freed_operator_id)):
         # An unlocked read: it only chooses the bot whose waiting contact is oldest. A contact queued
         # by a request that still holds its bot's lock is invisible to it, so "nothing waits" is
         # only believed after waiting for those locks.
@@ -281,6 +284,18 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
         elif contact.status == Contact.Status.OPEN:
             assigned.append(contact)
     return assigned
+
+
+def _has_room(operator_id: int) -> bool:
+    open_contacts = Contact.objects.filter(operator_id=OuterRef("pk"), status=Contact.Status.OPEN)
+    return (
+        Operator.objects.filter(pk=operator_id, is_active=True)
+        .annotate(
+            load=Subquery(open_contacts.order_by().values("operator_id").annotate(n=Count("pk")).values("n"))
+        )
+        .filter(Q(load__isnull=True) | Q(load__lt=F("max_open_contacts")))
+        .exists()
+    )
 
 
 def _nothing_waits_under_lock(bot_ids: set[int]) -> bool:
@@ -342,7 +357,7 @@ def close_contact(*, contact: Contact) -> list[Contact]:
     )
     if freed_operator is None:
         return []
-    return drain_queue(bot_ids=_bots_of(freed_operator))
+    return drain_queue(bot_ids=_bots_of(freed_operator), freed_operator_id=freed_operator)
 
 
 def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
@@ -350,7 +365,7 @@ def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
     operator.is_active = is_active
-    return drain_queue(bot_ids=_bots_of(operator.pk)) if is_active else []
+    return drain_queue(bot_ids=_bots_of(operator.pk), freed_operator_id=operator.pk) if is_active else []
 
 
 def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list[Contact]:
@@ -366,7 +381,9 @@ def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list
         )
         Operator.objects.filter(pk=operator.pk).update(max_open_contacts=max_open_contacts)
     operator.max_open_contacts = max_open_contacts
-    return drain_queue(bot_ids=_bots_of(operator.pk)) if max_open_contacts > previous else []
+    if max_open_contacts <= previous:
+        return []
+    return drain_queue(bot_ids=_bots_of(operator.pk), freed_operator_id=operator.pk)
 
 
 def set_weight(*, bot: Bot, operator: Operator, weight: int) -> list[Contact]:

@@ -20,7 +20,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_token(bot: Bot) -> str:
+def issue_token(bot: Bot) -> str:
+    """Give `bot` a new token (not saved yet) and return it."""
     token = secrets.token_urlsafe(32)
     bot.token_prefix, bot.token_hash = token[:PREFIX_LENGTH], _hash(token)
     return token
@@ -29,7 +30,7 @@ def _new_token(bot: Bot) -> str:
 def create_bot(*, name: str, slug: str = "") -> tuple[Bot, str]:
     """Create a bot and return it with its token, which is not stored and cannot be shown again."""
     bot = Bot(name=name, slug=slug or slugify(name, allow_unicode=True))
-    token = _new_token(bot)
+    token = issue_token(bot)
     bot.save()
     return bot, token
 
@@ -37,7 +38,7 @@ def create_bot(*, name: str, slug: str = "") -> tuple[Bot, str]:
 def rotate_token(*, bot: Bot) -> str:
     """Give the bot a new token; the old one stops working at once."""
     with transaction.atomic():
-        token = _new_token(bot)
+        token = issue_token(bot)
         bot.save(update_fields=["token_prefix", "token_hash"])
     return token
 

@@ -1,12 +1,34 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
-from distribution.views import intake
+from distribution.views import bots, contacts, intake, leads, operators, overview, report
 
 urlpatterns = [
+    # The bots' API
     path("api/contacts", intake.contacts, name="api-contacts"),
     path("healthz", intake.healthz, name="healthz"),
+    # The managers' dashboard
+    path("", overview.overview, name="overview"),
+    path("operators/", operators.operator_list, name="operators"),
+    path("operators/<int:pk>/", operators.operator_detail, name="operator"),
+    path("operators/<int:pk>/switch", operators.operator_switch, name="operator-switch"),
+    path("operators/<int:pk>/capacity", operators.operator_capacity, name="operator-capacity"),
+    path("operators/<int:pk>/hand-over", operators.operator_hand_over, name="operator-hand-over"),
+    path("bots/", bots.bot_list, name="bots"),
+    path("bots/<int:pk>/", bots.bot_detail, name="bot"),
+    path("bots/<int:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
+    path("bots/<int:pk>/operators", bots.link_add, name="link-add"),
+    path("bots/<int:pk>/operators/<int:operator_pk>/weight", bots.link_weight, name="link-weight"),
+    path("bots/<int:pk>/operators/<int:operator_pk>/remove", bots.link_remove, name="link-remove"),
+    path("leads/", leads.lead_list, name="leads"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead"),
+    path("leads/<int:pk>/merge", leads.lead_merge, name="lead-merge"),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/<int:pk>/close", contacts.contact_close, name="contact-close"),
+    path("report/", report.report, name="report"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Raw data
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -49,3 +49,24 @@ def send(db):
 @pytest.fixture
 def bot_and_token(db):
     return create_bot(name="Telegram Sales")
+
+
+@pytest.fixture
+def manager(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("manager", password="manager-password", is_staff=True)
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def htmx(target: str = "") -> dict:
+    """Headers of an htmx request, aimed at the element with id `target`."""
+    return {**HTMX, "HTTP_HX_TARGET": target} if target else dict(HTMX)

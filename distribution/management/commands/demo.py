@@ -123,12 +123,18 @@ class Command(BaseCommand):
         ]
         first_token = ""
         bots = []
+        away = operators[-1]  # goes on leave near the end: the bots only she serves start to queue
         for channel in CHANNELS:
             for desk in DESKS:
                 bot, token = create_bot(name=f"{channel} {desk}")
                 first_token = first_token or token
                 bots.append(bot)
-                for operator in rng.sample(operators, rng.randint(2, 5)):
+                team = (
+                    [away]
+                    if channel == CHANNELS[-1] and desk in DESKS[-2:]
+                    else rng.sample(operators[:-1], rng.randint(2, 5))
+                )
+                for operator in team:
                     routing.set_weight(bot=bot, operator=operator, weight=rng.choice([10, 10, 20, 30, 40]))
 
         leads = []
@@ -143,7 +149,9 @@ class Command(BaseCommand):
             # Each lead has favourite bots and writes mostly through them.
             leads.append((identity, rng.sample(bots, rng.randint(1, 4))))
 
-        for number in range(700):
+        for number in range(900):
+            if number == 850:
+                routing.set_operator_active(operator=away, is_active=False)
             identity, favourite_bots = rng.choice(leads)
             routing.register_contact(
                 bot=rng.choice(favourite_bots),
@@ -151,14 +159,19 @@ class Command(BaseCommand):
                 message=rng.choice(MESSAGES),
                 external_id=f"msg-{number}",
             )
-            # Operators answer most contacts; the last stretch stays open or waits in the queue.
-            if number < 670 and rng.random() < 0.9:
+            # Operators answer most contacts, and keep up until the last stretch.
+            if rng.random() < 0.9:
                 open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).order_by("created_at")
                 routing.close_contact(
                     contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))]
                 )
 
-        routing.set_operator_active(operator=operators[-1], is_active=False)
+        # End of the day: everyone who is on works at about two thirds of their capacity.
+        for operator in operators[:-1]:
+            open_contacts = list(operator.contacts.filter(status=Contact.Status.OPEN).order_by("created_at"))
+            for contact in open_contacts[: max(0, len(open_contacts) - operator.max_open_contacts * 2 // 3)]:
+                routing.close_contact(contact=contact)
+
         self._spread_over_period(started, timezone.now())
         return first_token
 

@@ -1,0 +1,104 @@
+"""The dashboard's forms: they validate what a manager types; the routing service does the rest."""
+
+from django import forms
+from django.utils.text import slugify
+
+from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, Lead, Operator
+
+
+class OperatorForm(forms.ModelForm):
+    class Meta:
+        model = Operator
+        fields = ["name", "max_open_contacts"]
+
+    max_open_contacts = forms.IntegerField(
+        label="Capacity (open contacts)", min_value=1, max_value=MAX_CAPACITY, initial=10
+    )
+
+
+class CapacityForm(forms.Form):
+    max_open_contacts = forms.IntegerField(label="Capacity", min_value=1, max_value=MAX_CAPACITY)
+
+
+class BotForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=100, required=False, allow_unicode=True, help_text="Defaults to the name."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        slug = cleaned.get("slug") or slugify(cleaned.get("name", ""), allow_unicode=True)
+        if not slug:
+            self.add_error("name", "The name needs at least one letter or digit.")
+        elif Bot.objects.filter(slug=slug).exists():
+            self.add_error(
+                "slug" if cleaned.get("slug") else "name", f"A bot with slug “{slug}” already exists."
+            )
+        cleaned["slug"] = slug
+        return cleaned
+
+
+class WeightForm(forms.Form):
+    weight = forms.IntegerField(min_value=1, max_value=MAX_WEIGHT)
+
+
+class LinkForm(forms.Form):
+    operator = forms.ModelChoiceField(queryset=Operator.objects.none())
+    weight = forms.IntegerField(min_value=1, max_value=MAX_WEIGHT, initial=10)
+
+    def __init__(self, *args, bot: Bot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)
+
+
+class MergeForm(forms.Form):
+    other = forms.ModelChoiceField(
+        queryset=Lead.objects.all(),
+        widget=forms.NumberInput,
+        label="Merge this lead into it (id)",
+        error_messages={"invalid_choice": "There is no lead with this id."},
+    )
+
+    def __init__(self, *args, lead: Lead, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lead = lead
+
+    def clean_other(self):
+        other = self.cleaned_data["other"]
+        if other.pk == self.lead.pk:
+            raise forms.ValidationError("A lead cannot be merged into itself.")
+        return other
+
+
+PERIODS = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("custom", "From … to")]
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(choices=PERIODS, required=False)
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    default_period = "7d"
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["period"] = cleaned.get("period") or self.default_period
+        if cleaned["period"] == "custom":
+            start, end = cleaned.get("start"), cleaned.get("end")
+            if not start or not end:
+                self.add_error("start", "Give both dates of the period.")
+            elif start > end:
+                self.add_error("end", "The end date is before the start date.")
+        return cleaned
+
+
+class ContactFilterForm(PeriodForm):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Contact.Status.choices], required=False)
+    bot = forms.ModelChoiceField(queryset=Bot.objects.all(), required=False, empty_label="Any bot")
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.all(), required=False, empty_label="Any operator"
+    )
+    period = forms.ChoiceField(choices=[("all", "Any time"), *PERIODS], required=False)
+
+    default_period = "all"

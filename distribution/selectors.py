@@ -1,0 +1,230 @@
+"""Reads that the dashboard shares: load, queue, counts, the distribution report, lead search.
+
+Each is a fixed number of queries whatever the amount of data: counts per row are correlated
+subqueries that the (operator, status) and (bot, ...) indexes answer, never a join over every
+contact.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Bot, BotOperator, Contact, Lead, Operator
+from .routing import IDENTIFIERS, InvalidPhone, normalize_email, normalize_phone
+
+
+def count_of(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT(*) of `queryset`, 0 when empty, to annotate rows with."""
+    counted = queryset.order_by().values(dummy=Value(1)).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def open_count(operator_ref: str = "pk") -> Coalesce:
+    return count_of(Contact.objects.filter(operator=OuterRef(operator_ref), status=Contact.Status.OPEN))
+
+
+def start_of_today() -> datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# Load --------------------------------------------------------------------------------------------
+
+
+def operators_with_load() -> QuerySet[Operator]:
+    """Operators with `open_contacts` (their load) annotated."""
+    return Operator.objects.annotate(open_contacts=open_count())
+
+
+def load_percent(operator: Operator) -> int:
+    return min(100, round(100 * operator.open_contacts / operator.max_open_contacts))
+
+
+@dataclass(frozen=True)
+class Counts:
+    open: int
+    waiting: int
+    closed_today: int
+
+
+def contact_counts() -> Counts:
+    totals = Contact.objects.aggregate(
+        open=Count("pk", filter=Q(status=Contact.Status.OPEN)),
+        waiting=Count("pk", filter=Q(status=Contact.Status.WAITING)),
+    )
+    closed_today = Contact.objects.filter(closed_at__gte=start_of_today()).count()
+    return Counts(open=totals["open"], waiting=totals["waiting"], closed_today=closed_today)
+
+
+def waiting_queue() -> QuerySet[Contact]:
+    """Waiting contacts, oldest first: the order in which they will be assigned."""
+    return (
+        Contact.objects.filter(status=Contact.Status.WAITING)
+        .select_related("lead", "bot")
+        .order_by("created_at", "pk")
+    )
+
+
+# Bots --------------------------------------------------------------------------------------------
+
+
+def bots_with_stats() -> QuerySet[Bot]:
+    """Bots with `contacts_today`, `waiting` and `operator_count` annotated."""
+    return Bot.objects.annotate(
+        contacts_today=count_of(Contact.objects.filter(bot=OuterRef("pk"), created_at__gte=start_of_today())),
+        waiting=count_of(Contact.objects.filter(bot=OuterRef("pk"), status=Contact.Status.WAITING)),
+        operator_count=count_of(BotOperator.objects.filter(bot=OuterRef("pk"))),
+    )
+
+
+@dataclass
+class Share:
+    """One operator's weight share on one bot beside the share of contacts it really got."""
+
+    operator: Operator
+    weight: int
+    weight_percent: float
+    contacts: int = 0
+    actual_percent: float = 0.0
+
+
+def weight_shares(links: list[BotOperator]) -> list[Share]:
+    total = sum(link.weight for link in links)
+    return [
+        Share(
+            operator=link.operator,
+            weight=link.weight,
+            weight_percent=100 * link.weight / total if total else 0,
+        )
+        for link in links
+    ]
+
+
+# The distribution report -------------------------------------------------------------------------
+
+
+@dataclass
+class BotReport:
+    bot: Bot
+    shares: list[Share] = field(default_factory=list)
+    assigned: int = 0
+    waiting: int = 0
+
+
+@dataclass
+class OperatorTotal:
+    operator: Operator
+    contacts: int
+    percent: float
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    bots: list[BotReport]
+    operators: list[OperatorTotal]
+    assigned: int
+
+
+def distribution_report(*, start: datetime, end: datetime) -> Report:
+    """For contacts created in [start, end): per bot, each operator's weight share beside its
+    actual share of the bot's assigned contacts, and each operator's total across bots."""
+    period = Contact.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
+    got = {
+        (row["bot_id"], row["operator_id"]): row["n"]
+        for row in period.values("bot_id", "operator_id").annotate(n=Count("pk"))
+    }
+    reports = {bot.pk: BotReport(bot=bot) for bot in Bot.objects.all()}
+    links: dict[int, list[BotOperator]] = {}
+    for link in BotOperator.objects.select_related("operator").order_by("operator__name", "operator_id"):
+        links.setdefault(link.bot_id, []).append(link)
+    operators = {operator.pk: operator for operator in Operator.objects.all()}
+    for bot_id, report in reports.items():
+        report.shares = weight_shares(links.get(bot_id, []))
+        listed = {share.operator.pk: share for share in report.shares}
+        for (contact_bot_id, operator_id), n in got.items():
+            if contact_bot_id != bot_id:
+                continue
+            if operator_id is None:
+                report.waiting += n
+                continue
+            if operator_id not in listed:  # unlinked since: it still got these contacts
+                listed[operator_id] = Share(operator=operators[operator_id], weight=0, weight_percent=0)
+                report.shares.append(listed[operator_id])
+            listed[operator_id].contacts = n
+            report.assigned += n
+        for share in report.shares:
+            share.actual_percent = 100 * share.contacts / report.assigned if report.assigned else 0
+    totals: dict[int, int] = {}
+    for (_bot_id, operator_id), n in got.items():
+        if operator_id is not None:
+            totals[operator_id] = totals.get(operator_id, 0) + n
+    assigned = sum(totals.values())
+    operator_totals = [
+        OperatorTotal(
+            operator=operator,
+            contacts=totals.get(pk, 0),
+            percent=100 * totals.get(pk, 0) / assigned if assigned else 0,
+        )
+        for pk, operator in operators.items()
+    ]
+    operator_totals.sort(key=lambda total: (-total.contacts, total.operator.name))
+    return Report(
+        start=start, end=end, bots=list(reports.values()), operators=operator_totals, assigned=assigned
+    )
+
+
+def period_bounds(period: str, *, start_date=None, end_date=None) -> tuple[datetime, datetime]:
+    """[start, end) of a named period: today, 7d, 30d, or custom dates (both inclusive)."""
+    today = start_of_today()
+    if period == "custom" and start_date and end_date:
+        tz = timezone.get_current_timezone()
+        start = datetime.combine(start_date, datetime.min.time(), tzinfo=tz)
+        return start, datetime.combine(end_date, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
+    days = {"today": 1, "7d": 7, "30d": 30}.get(period, 7)
+    return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
+# Leads -------------------------------------------------------------------------------------------
+
+
+def search_leads(query: str) -> QuerySet[Lead]:
+    """Leads matching `query` by name, e-mail, phone (in any format) or external id, with
+    `contact_count` annotated; newest first."""
+    leads = Lead.objects.annotate(contact_count=count_of(Contact.objects.filter(lead=OuterRef("pk"))))
+    query = query.strip()
+    if not query:
+        return leads
+    condition = (
+        Q(name__icontains=query)
+        | Q(external_id__icontains=query)
+        | Q(email__icontains=normalize_email(query))
+    )
+    try:
+        condition |= Q(phone=normalize_phone(query))
+    except InvalidPhone:
+        digits = "".join(character for character in query if character.isdigit())
+        if len(digits) >= 4:
+            condition |= Q(phone__contains=digits)
+    return leads.filter(condition)
+
+
+def bots_of_leads(leads: list[Lead]) -> dict[int, list[str]]:
+    """The names of the bots each lead wrote through."""
+    pairs = (
+        Contact.objects.filter(lead__in=leads)
+        .order_by("lead_id", "bot__name")
+        .values_list("lead_id", "bot__name")
+        .distinct()
+    )
+    names: dict[int, list[str]] = {}
+    for lead_id, bot_name in pairs:
+        names.setdefault(lead_id, []).append(bot_name)
+    return names
+
+
+def lead_identifiers(lead: Lead) -> dict[str, str]:
+    return {name: getattr(lead, name) for name in IDENTIFIERS if getattr(lead, name)}

@@ -1,0 +1,116 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import routing, selectors, tokens
+from ..forms import BotForm, LinkForm, WeightForm
+from ..models import Bot, BotOperator, Operator
+from .common import render_page, respond, staff_required
+
+LINKS = "bots/detail.html#links"
+
+
+@staff_required
+def bot_list(request: HttpRequest) -> HttpResponse:
+    form = BotForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        bot, token = tokens.create_bot(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"])
+        messages.success(request, f"Bot {bot.name} added. Copy its token now: it is shown only this once.")
+        # Answered here, not redirected: the token exists only in this response.
+        context = {"form": BotForm(), "new_bot": bot, "token": token}
+    context["bots"] = selectors.bots_with_stats()
+    status = 422 if form.errors else 200
+    return render_page(request, "bots/list.html", context, partials=("bots-content",), status=status)
+
+
+def _detail_context(bot: Bot, **extra) -> dict:
+    links = list(
+        BotOperator.objects.filter(bot=bot)
+        .select_related("operator")
+        .annotate(open_contacts=selectors.open_count("operator"))
+        .order_by("operator__name", "operator_id")
+    )
+    shares = selectors.weight_shares(links)
+    return {
+        "bot": bot,
+        "rows": list(zip(links, shares, strict=True)),
+        "link_form": LinkForm(bot=bot),
+        **extra,
+    }
+
+
+@staff_required
+@require_safe
+def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    return render_page(request, "bots/detail.html", _detail_context(bot), partials=("links",))
+
+
+@staff_required
+@require_POST
+def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    token = tokens.rotate_token(bot=bot)
+    messages.success(request, f"New token for {bot.name}: the old one no longer works. Copy it now.")
+    context = _detail_context(bot, token=token)
+    if request.htmx:
+        return render_page(request, "bots/detail.html", context, partials=("token",))
+    return render_page(request, "bots/detail.html", context)
+
+
+def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
+    return respond(
+        request, LINKS, _detail_context(bot, **extra), redirect_to=bot.get_absolute_url(), status=status
+    )
+
+
+def _report_assigned(request: HttpRequest, assigned: list) -> None:
+    if assigned:
+        messages.info(request, f"{len(assigned)} waiting contact(s) assigned from the queue.")
+
+
+@staff_required
+@require_POST
+def link_add(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    form = LinkForm(request.POST, bot=bot)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return _links(request, bot, status=422, link_form=form)
+    operator = form.cleaned_data["operator"]
+    assigned = routing.set_weight(bot=bot, operator=operator, weight=form.cleaned_data["weight"])
+    messages.success(request, f"{operator.name} now takes contacts from {bot.name}.")
+    _report_assigned(request, assigned)
+    return _links(request, bot)
+
+
+@staff_required
+@require_POST
+def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
+    link = get_object_or_404(
+        BotOperator.objects.select_related("bot", "operator"), bot_id=pk, operator_id=operator_pk
+    )
+    form = WeightForm(request.POST)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, f"{link.operator.name}: {form.errors['weight'][0]}")
+        return _links(request, link.bot, status=422, weight_errors={operator_pk: form.errors["weight"]})
+    assigned = routing.set_weight(bot=link.bot, operator=link.operator, weight=form.cleaned_data["weight"])
+    messages.success(
+        request, f"{link.operator.name}'s weight on {link.bot.name} is now {form.cleaned_data['weight']}."
+    )
+    _report_assigned(request, assigned)
+    return _links(request, link.bot)
+
+
+@staff_required
+@require_POST
+def link_remove(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    operator = get_object_or_404(Operator, pk=operator_pk)
+    routing.remove_operator(bot=bot, operator=operator)
+    messages.success(request, f"{operator.name} no longer takes contacts from {bot.name}.")
+    return _links(request, bot)

@@ -1,0 +1,62 @@
+"""What every dashboard view shares: who may call it, and how a page or its fragment is answered."""
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
+
+
+def staff_required(view: Callable) -> Callable:
+    """Anonymous users go to the login page (htmx requests too), logged-in non-staff get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            response = redirect_to_login(request.get_full_path())
+            return HttpResponseClientRedirect(response.url) if request.htmx else response
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, partials: Iterable[str] = (), status: int = 200
+) -> HttpResponse:
+    """The full page; or, for an htmx request aimed at the id of one of its `partials`, only that
+    partial of the page's template."""
+    target = request.htmx.target if request.htmx else None
+    if target in partials:
+        return with_messages(request, render(request, f"{template}#{target}", context, status=status))
+    return render(request, template, context, status=status)
+
+
+def respond(
+    request: HttpRequest, fragment: str, context: dict, *, redirect_to: str, status: int = 200
+) -> HttpResponse:
+    """After an action: htmx gets the fragment that changed (with the messages swapped in beside
+    it); a plain form POST is redirected back to the page, which shows the messages."""
+    if request.htmx:
+        return with_messages(request, render(request, fragment, context, status=status))
+    return redirect(redirect_to)
+
+
+def with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    response.content += render_to_string("base.html#messages", {"oob": True}, request=request).encode()
+    return response
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """The page a plain form came from (its `next` field), if it is one of ours."""
+    url = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else default

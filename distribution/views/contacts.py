@@ -1,0 +1,61 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import routing, selectors
+from ..forms import ContactFilterForm
+from ..models import Contact
+from .common import next_url, render_page, respond, staff_required
+
+PAGE_SIZE = 50
+
+
+def contacts_with_people():
+    return Contact.objects.select_related("lead", "bot", "operator")
+
+
+@staff_required
+@require_safe
+def contact_list(request: HttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET)
+    contacts = contacts_with_people().order_by("-created_at", "-pk")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            contacts = contacts.filter(status=data["status"])
+        if data["bot"]:
+            contacts = contacts.filter(bot=data["bot"])
+        if data["operator"]:
+            contacts = contacts.filter(operator=data["operator"])
+        if data["period"] != "all":
+            start, end = selectors.period_bounds(
+                data["period"], start_date=data["start"], end_date=data["end"]
+            )
+            contacts = contacts.filter(created_at__gte=start, created_at__lt=end)
+    else:
+        contacts = contacts.none()
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "back": request.get_full_path()}
+    return render_page(request, "contacts/list.html", context, partials=("contact-results",))
+
+
+@staff_required
+@require_POST
+def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    assigned = routing.close_contact(contact=contact)
+    messages.success(request, f"Contact #{contact.pk} closed.")
+    for other in assigned:
+        messages.info(request, f"Contact #{other.pk} from the queue went to {other.operator.name}.")
+    context = {
+        "contact": contacts_with_people().get(pk=pk),
+        "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
+        "back": request.htmx.current_url_abs_path if request.htmx else "",
+    }
+    return respond(
+        request, "contacts/list.html#contact-closed", context, redirect_to=next_url(request, "contacts")
+    )

@@ -1,0 +1,103 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import routing, selectors
+from ..forms import CapacityForm, OperatorForm
+from ..models import Contact, Operator
+from .common import render_page, respond, staff_required
+
+ROW = "operators/list.html#operator-row"
+
+
+def _assigned_message(request: HttpRequest, assigned: list[Contact]) -> None:
+    if assigned:
+        count = len(assigned)
+        messages.info(request, f"{count} waiting contact{'s' if count > 1 else ''} assigned from the queue.")
+
+
+@staff_required
+def operator_list(request: HttpRequest) -> HttpResponse:
+    form = OperatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        operator = form.save()
+        messages.success(request, f"Operator {operator.name} added.")
+        if not request.htmx:
+            return redirect("operators")
+        form = OperatorForm()
+    context = {"operators": selectors.operators_with_load(), "form": form}
+    status = 422 if form.errors else 200
+    return render_page(
+        request, "operators/list.html", context, partials=("operators-content",), status=status
+    )
+
+
+def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
+    operator = selectors.operators_with_load().get(pk=pk)
+    return respond(
+        request,
+        ROW,
+        {"operator": operator, **context},
+        redirect_to="operators",
+        status=422 if context.get("capacity_form") else 200,
+    )
+
+
+@staff_required
+@require_POST
+def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    is_active = request.POST.get("is_active") == "on"
+    assigned = routing.set_operator_active(operator=operator, is_active=is_active)
+    messages.success(request, f"{operator.name} switched {'on' if is_active else 'off'}.")
+    _assigned_message(request, assigned)
+    return _row(request, pk)
+
+
+@staff_required
+@require_POST
+def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, f"{operator.name}: {form.errors['max_open_contacts'][0]}")
+        return _row(request, pk, capacity_form=form)
+    assigned = routing.set_operator_capacity(
+        operator=operator, max_open_contacts=form.cleaned_data["max_open_contacts"]
+    )
+    messages.success(request, f"{operator.name} can now hold {operator.max_open_contacts} open contacts.")
+    _assigned_message(request, assigned)
+    return _row(request, pk)
+
+
+@staff_required
+@require_POST
+def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    handed = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    reassigned = routing.hand_over_contacts(operator=operator)
+    messages.success(
+        request,
+        f"{operator.name} switched off; {handed} open contact(s) handed back to the queue, "
+        f"{len(reassigned)} already re-assigned.",
+    )
+    return _row(request, pk)
+
+
+@staff_required
+@require_safe
+def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(selectors.operators_with_load(), pk=pk)
+    context = {
+        "operator": operator,
+        "links": operator.links.select_related("bot").order_by("bot__name"),
+        "open_contacts": operator.contacts.filter(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .order_by("assigned_at"),
+        "recent_contacts": operator.contacts.exclude(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .order_by("-created_at")[:20],
+    }
+    return render_page(request, "operators/detail.html", context)

@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .. import selectors
+from .common import render_page, staff_required
+
+QUEUE_SHOWN = 50
+
+
+@staff_required
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    queue = list(selectors.waiting_queue()[:QUEUE_SHOWN])
+    context = {
+        "counts": selectors.contact_counts(),
+        "operators": selectors.operators_with_load().order_by("-is_active", "name"),
+        "queue": queue,
+        "now": timezone.now(),
+    }
+    return render_page(request, "overview/page.html", context, partials=("counts", "load", "queue"))

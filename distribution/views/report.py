@@ -1,0 +1,19 @@
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from .. import selectors
+from ..forms import PeriodForm
+from .common import render_page, staff_required
+
+
+@staff_required
+@require_safe
+def report(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET)
+    context = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])
+        context["report"] = selectors.distribution_report(start=start, end=end)
+    status = 200 if form.is_valid() else 422
+    return render_page(request, "report/page.html", context, partials=("report",), status=status)

@@ -1,0 +1,83 @@
+"""Take the dashboard's screenshots for the README. Run through scripts/screenshots."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import chromium  # noqa: E402
+
+DOCS = ROOT / "docs"
+PASSWORD = "screenshots-only"
+# (file name, page, element to scroll to the top)
+PAGES = [
+    ("overview", "/", None),
+    ("operators", "/operators/", None),
+    ("bot", "/bots/1/", None),
+    ("leads", "/leads/?q=ivan", None),
+    ("contacts", "/contacts/?status=waiting", None),
+    ("report", "/report/?period=30d", "#report section:nth-of-type(2)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="minicrm-screenshots-"))
+    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True)
+    subprocess.run([*manage, "demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    server = subprocess.Popen(
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        DOCS.mkdir(exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/login/")
+            page.get_by_label("Username").fill("manager")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(f"{base}/")
+            for name, path, anchor in PAGES:
+                page.goto(base + path)
+                if anchor:
+                    page.locator(anchor).evaluate("element => element.scrollIntoView()")
+                page.screenshot(path=DOCS / f"{name}.png", full_page=False)
+                print(f"docs/{name}.png")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Django admin shows the raw data; changes that create capacity still go through the service."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from distribution import routing
+from distribution.models import Bot, BotOperator, Contact, Operator
+from distribution.tokens import find_bot
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(get_user_model().objects.create_superuser("admin", password="admin-password"))
+    return client
+
+
+@pytest.fixture
+def queued(bot_with_operators, send):
+    """A bot whose only operator (capacity 1) is switched off, with two contacts waiting."""
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[1])
+    routing.set_operator_active(operator=operator, is_active=False)
+    return bot, operator, [send(bot), send(bot)]
+
+
+def operator_form(operator: Operator, links=(), **changes) -> dict:
+    data = {
+        "name": operator.name,
+        "max_open_contacts": operator.max_open_contacts,
+        "links-TOTAL_FORMS": len(links),
+        "links-INITIAL_FORMS": len(links),
+        **changes,
+    }
+    if operator.is_active and "is_active" not in changes:
+        data["is_active"] = "on"
+    for number, link in enumerate(links):
+        data |= {
+            f"links-{number}-id": link.pk,
+            f"links-{number}-bot": link.bot_id,
+            f"links-{number}-weight": link.weight,
+            f"links-{number}-operator": operator.pk,
+        }
+    return data
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/distribution/operator/",
+        "/admin/distribution/bot/",
+        "/admin/distribution/lead/",
+        "/admin/distribution/contact/",
+        "/admin/distribution/contact/?status__exact=waiting",
+    ],
+)
+def test_the_lists_open(admin_client, queued, url):
+    assert admin_client.get(url).status_code == 200
+
+
+def test_switching_an_operator_on_in_the_admin_drains_the_queue(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    _bot, operator, (first, second) = queued
+    links = list(operator.links.all())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/distribution/operator/{operator.pk}/change/",
+            operator_form(operator, links, is_active="on"),
+        )
+
+    assert response.status_code == 302
+    operator.refresh_from_db()
+    assert operator.is_active
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("open", "waiting")
+
+
+def test_raising_a_capacity_in_the_admin_drains_the_queue(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    _bot, operator, (_first, second) = queued
+    routing.set_operator_active(operator=operator, is_active=True)  # first takes the one slot
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/distribution/operator/{operator.pk}/change/",
+            operator_form(operator, list(operator.links.all()), max_open_contacts=2, is_active="on"),
+        )
+
+    second.refresh_from_db()
+    assert second.status == "open"
+    operator.refresh_from_db()
+    assert operator.max_open_contacts == 2
+
+
+def test_a_weight_added_in_the_admin_drains_the_queue(
+    admin_client, bot_with_operators, make_operator, send, django_capture_on_commit_callbacks
+):
+    bot, _ = bot_with_operators(weights=[])
+    waiting = send(bot)
+    operator = make_operator()
+    data = {
+        "name": bot.name,
+        "slug": bot.slug,
+        "links-TOTAL_FORMS": 1,
+        "links-INITIAL_FORMS": 0,
+        "links-0-operator": operator.pk,
+        "links-0-weight": 15,
+        "links-0-bot": bot.pk,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/distribution/bot/{bot.pk}/change/", data)
+
+    assert response.status_code == 302
+    assert BotOperator.objects.get(bot=bot).weight == 15
+    waiting.refresh_from_db()
+    assert waiting.operator == operator
+
+
+def test_a_weight_out_of_range_is_refused_in_the_admin(admin_client, bot_with_operators):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    link = BotOperator.objects.get()
+    data = {
+        "name": bot.name,
+        "slug": bot.slug,
+        "links-TOTAL_FORMS": 1,
+        "links-INITIAL_FORMS": 1,
+        "links-0-id": link.pk,
+        "links-0-operator": operator.pk,
+        "links-0-weight": 5000,
+        "links-0-bot": bot.pk,
+    }
+
+    response = admin_client.post(f"/admin/distribution/bot/{bot.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "less than or equal to 1000" in response.content.decode()
+    assert BotOperator.objects.get().weight == 10
+
+
+def test_a_bot_made_in_the_admin_gets_a_token_shown_once(admin_client):
+    data = {"name": "Viber Sales", "slug": "viber-sales", "links-TOTAL_FORMS": 0, "links-INITIAL_FORMS": 0}
+
+    response = admin_client.post("/admin/distribution/bot/add/", data, follow=True)
+
+    bot = Bot.objects.get()
+    token = (
+        response.content.decode()
+        .split("Token of Viber Sales, shown only this once: ")[1]
+        .split("<")[0]
+        .strip()
+    )
+    assert find_bot(token) == bot
+
+
+def test_tokens_show_only_their_prefix(admin_client, bot_with_operators):
+    bot, _ = bot_with_operators(weights=[])
+
+    html = admin_client.get(f"/admin/distribution/bot/{bot.pk}/change/").content.decode()
+
+    assert f"{bot.token_prefix}…" in html
+    assert bot.token_hash not in html
+
+
+def test_contacts_are_read_only(admin_client, queued):
+    _bot, _operator, (contact, _) = queued
+
+    assert admin_client.get("/admin/distribution/contact/add/").status_code == 403
+    admin_client.post(f"/admin/distribution/contact/{contact.pk}/change/", {"status": "closed"})
+    contact.refresh_from_db()
+    assert contact.status == "waiting"
+    assert admin_client.post(f"/admin/distribution/contact/{contact.pk}/delete/").status_code == 403
+
+
+def test_closing_from_the_admin_goes_through_the_service(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    _bot, operator, (first, second) = queued
+    routing.set_operator_active(operator=operator, is_active=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/distribution/contact/", {"action": "close", "_selected_action": [first.pk]})
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Contact.Status.CLOSED
+    assert second.status == Contact.Status.OPEN
+
+
+def test_the_hand_over_action_requeues(
+    admin_client, bot_with_operators, send, django_capture_on_commit_callbacks
+):
+    bot, (leaving, staying) = bot_with_operators(weights=[10, 10])
+    first = send(bot)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/distribution/operator/", {"action": "hand_over", "_selected_action": [leaving.pk]}
+        )
+
+    first.refresh_from_db()
+    assert first.operator == staying
+    leaving.refresh_from_db()
+    assert not leaving.is_active

@@ -1,0 +1,83 @@
+"""Every dashboard URL is for staff only, and actions are POST only."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, get_resolver, reverse
+
+from distribution.models import Bot, Contact, Operator
+
+from .conftest import htmx
+
+PUBLIC = {"api-contacts", "healthz", "login", "logout"}
+
+
+def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
+    """(name, url) of every named dashboard route, with the ids of real rows filled in."""
+    urls = []
+    for pattern in get_resolver().url_patterns:
+        if not isinstance(pattern, URLPattern) or pattern.name in PUBLIC:
+            continue
+        kind = pattern.name.split("-")[0]
+        ids = {
+            "pk": scene[kind].pk if kind in scene else scene["bot"].pk,
+            "operator_pk": scene["operator"].pk,
+        }
+        kwargs = {key: ids[key] for key in pattern.pattern.converters}
+        urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
+    assert len(urls) == 18, urls  # the walk found the whole dashboard
+    return urls
+
+
+@pytest.fixture
+def scene(bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    contact = send(bot)
+    return {"bot": bot, "link": bot, "operator": operator, "lead": contact.lead, "contact": contact}
+
+
+def test_anonymous_users_are_sent_to_log_in(client, scene):
+    for _name, url in dashboard_urls(scene):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response.url.startswith(reverse("login") + "?next="), url
+
+
+def test_anonymous_htmx_requests_are_redirected_by_htmx(client, scene):
+    for _name, url in dashboard_urls(scene):
+        response = client.get(url, **htmx())
+        assert response.status_code == 200, url
+        assert response["HX-Redirect"].startswith(reverse("login")), url
+
+
+def test_non_staff_users_are_refused(client, scene):
+    client.force_login(get_user_model().objects.create_user("clerk", password="x"))
+
+    for _name, url in dashboard_urls(scene):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url).status_code == 403, url
+
+
+def test_actions_refuse_get(manager_client, scene):
+    actions = [
+        url
+        for name, url in dashboard_urls(scene)
+        if name
+        not in {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "report"}
+    ]
+    assert len(actions) == 9
+    for url in actions:
+        assert manager_client.get(url).status_code == 405, url
+
+
+def test_actions_require_csrf(client, manager, scene):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(manager)
+    for name, url in dashboard_urls(scene):
+        response = strict.post(url)
+        assert response.status_code == 403, (name, url)
+    assert Operator.objects.get().is_active
+    assert Contact.objects.get().status == "open"
+    assert Bot.objects.count() == 1

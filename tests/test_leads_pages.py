@@ -1,0 +1,96 @@
+"""Leads: search by any identifier, a lead's contacts across bots, merging two leads."""
+
+import pytest
+
+from distribution.models import Contact, Lead
+from distribution.routing import LeadIdentity
+
+from .conftest import htmx
+
+
+@pytest.fixture
+def anna(bot_with_operators, send):
+    telegram, _ = bot_with_operators(weights=[10], name="Telegram Sales")
+    whatsapp, _ = bot_with_operators(weights=[10], name="WhatsApp Support")
+    identity = LeadIdentity(
+        external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna Ivanova"
+    )
+    send(telegram, lead=identity)
+    send(whatsapp, lead=identity)
+    send(telegram, lead=LeadIdentity(external_id="tg-1", name="Boris"))
+    return Lead.objects.get(external_id="tg-5511")
+
+
+@pytest.mark.parametrize(
+    "query", ["anna iv", "ANNA@example.com", "+7 (999) 123-45-67", "8 999 123 45 67", "5511", "1234567"]
+)
+def test_it_finds_a_lead_by_any_identifier(manager_client, anna, query):
+    html = manager_client.get("/leads/", {"q": query}).content.decode()
+
+    assert f'href="/leads/{anna.pk}/"' in html
+    assert "Boris" not in html
+
+
+def test_it_lists_each_leads_contact_count_and_bots(manager_client, anna):
+    html = manager_client.get("/leads/").content.decode()
+
+    row = html.split(f'href="/leads/{anna.pk}/"')[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in row
+    assert "Telegram Sales, WhatsApp Support" in row
+
+
+def test_it_says_when_nothing_matches(manager_client, anna):
+    assert "No lead matches “nobody”." in manager_client.get("/leads/", {"q": "nobody"}).content.decode()
+
+
+def test_a_search_as_you_type_gets_only_the_results(manager_client, anna):
+    response = manager_client.get("/leads/", {"q": "anna"}, **htmx("lead-results"))
+
+    assert response.content.decode().lstrip().startswith('<section id="lead-results"')
+
+
+def test_a_lead_page_shows_its_contacts_across_bots(manager_client, anna):
+    html = manager_client.get(f"/leads/{anna.pk}/").content.decode()
+
+    assert "Telegram Sales" in html
+    assert "WhatsApp Support" in html
+    assert "anna@example.com" in html
+    assert "+79991234567" in html
+
+
+def test_it_merges_another_lead_into_this_one(manager_client, anna):
+    other = Lead.objects.get(external_id="tg-1")
+
+    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": other.pk})
+
+    assert response.status_code == 302
+    assert response.url == f"/leads/{anna.pk}/"
+    assert not Lead.objects.filter(pk=other.pk).exists()
+    assert Contact.objects.filter(lead=anna).count() == 3
+
+
+def test_an_htmx_merge_reloads_the_page(manager_client, anna):
+    other = Lead.objects.get(external_id="tg-1")
+
+    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": other.pk}, **htmx("merge"))
+
+    assert response["HX-Redirect"] == f"/leads/{anna.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("other", "error"),
+    [
+        ("self", "cannot be merged into itself"),
+        ("999999", "no lead with this id"),
+        ("x", "no lead with this id"),
+    ],
+)
+def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):
+    response = manager_client.post(
+        f"/leads/{anna.pk}/merge", {"other": anna.pk if other == "self" else other}, **htmx("merge")
+    )
+
+    assert response.status_code == 422
+    assert response.content.decode().lstrip().startswith('<section id="merge"')
+    assert error in response.content.decode()
+    assert Lead.objects.count() == 2

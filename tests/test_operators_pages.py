@@ -1,0 +1,158 @@
+"""The operators page and its actions: full page and plain POST, htmx fragment and swap."""
+
+from distribution import routing
+from distribution.models import Contact, Operator
+
+from .conftest import htmx
+
+
+def test_it_lists_operators_with_their_load(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[3])
+    send(bot)
+
+    html = manager_client.get("/operators/").content.decode()
+
+    assert operator.name in html
+    assert "1 / 3" in html
+    assert f'id="operator-{operator.pk}"' in html
+
+
+def test_it_adds_an_operator(manager_client):
+    response = manager_client.post("/operators/", {"name": "Olga", "max_open_contacts": "4"})
+
+    assert response.status_code == 302
+    assert response.url == "/operators/"
+    operator = Operator.objects.get()
+    assert (operator.name, operator.max_open_contacts, operator.is_active) == ("Olga", 4, True)
+    assert "Operator Olga added." in manager_client.get("/operators/").content.decode()
+
+
+def test_it_adds_an_operator_with_htmx(manager_client):
+    response = manager_client.post(
+        "/operators/", {"name": "Olga", "max_open_contacts": "4"}, **htmx("operators-content")
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="operators-content">')
+    assert "Olga" in html
+    assert "Operator Olga added." in html
+    assert 'hx-swap-oob="true"' in html
+
+
+def test_it_shows_errors_of_a_new_operator(manager_client):
+    response = manager_client.post("/operators/", {"name": "", "max_open_contacts": "0"})
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "This field is required." in html
+    assert "greater than or equal to 1" in html
+    assert not Operator.objects.exists()
+
+
+def test_it_switches_an_operator_off_and_swaps_the_row(manager_client, make_operator):
+    operator = make_operator(name="Olga")
+
+    response = manager_client.post(f"/operators/{operator.pk}/switch", {"is_active": "off"}, **htmx())
+
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tr id="operator-{operator.pk}" class="off">')
+    assert "Olga switched off." in html
+    operator.refresh_from_db()
+    assert not operator.is_active
+
+
+def test_switching_on_assigns_waiting_contacts(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    routing.set_operator_active(operator=operator, is_active=False)
+    waiting = send(bot)
+
+    response = manager_client.post(f"/operators/{operator.pk}/switch", {"is_active": "on"})
+
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.operator == operator
+    page = manager_client.get("/operators/").content.decode()
+    assert "1 waiting contact assigned from the queue." in page
+
+
+def test_it_changes_a_capacity(manager_client, make_operator):
+    operator = make_operator(capacity=2)
+
+    response = manager_client.post(f"/operators/{operator.pk}/capacity", {"max_open_contacts": "7"}, **htmx())
+
+    assert response.status_code == 200
+    assert 'value="7"' in response.content.decode()
+    operator.refresh_from_db()
+    assert operator.max_open_contacts == 7
+
+
+def test_it_shows_a_capacity_error_in_place(manager_client, make_operator):
+    operator = make_operator(capacity=2)
+
+    response = manager_client.post(
+        f"/operators/{operator.pk}/capacity", {"max_open_contacts": "-1"}, **htmx()
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tr id="operator-{operator.pk}"')
+    assert 'aria-invalid="true"' in html
+    assert "greater than or equal to 1" in html
+    assert 'value="-1"' in html
+    operator.refresh_from_db()
+    assert operator.max_open_contacts == 2
+
+
+def test_a_plain_capacity_error_comes_back_as_a_message(manager_client, make_operator):
+    operator = make_operator(name="Olga", capacity=2)
+
+    response = manager_client.post(
+        f"/operators/{operator.pk}/capacity", {"max_open_contacts": "lots"}, follow=True
+    )
+
+    assert "Olga: Enter a whole number." in response.content.decode()
+    operator.refresh_from_db()
+    assert operator.max_open_contacts == 2
+
+
+def test_it_hands_over_open_contacts(manager_client, bot_with_operators, send):
+    bot, (leaving, staying) = bot_with_operators(weights=[10, 10])
+    first, _second = send(bot), send(bot)
+    assert first.operator == leaving
+
+    response = manager_client.post(f"/operators/{leaving.pk}/hand-over", **htmx())
+
+    html = response.content.decode()
+    assert "1 open contact(s) handed back to the queue, 1 already re-assigned." in html
+    first.refresh_from_db()
+    assert first.operator == staying
+    assert not Contact.objects.filter(operator=leaving, status="open").exists()
+
+
+def test_the_hand_over_button_asks_for_confirmation(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    send(bot)
+
+    html = manager_client.get("/operators/").content.decode()
+
+    assert (
+        f'hx-confirm="Switch {operator.name} off and hand their 1 open contacts back to the queue?"' in html
+    )
+
+
+def test_an_operator_page_shows_its_bots_weights_and_contacts(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[25], name="Telegram Sales")
+    contact = send(bot)
+
+    response = manager_client.get(f"/operators/{operator.pk}/")
+
+    html = response.content.decode()
+    assert "Telegram Sales" in html
+    assert ">25<" in html
+    assert f"#{contact.pk}" in html
+
+
+def test_a_missing_operator_is_404(manager_client):
+    assert manager_client.get("/operators/999999/").status_code == 404
+    assert manager_client.post("/operators/999999/switch", {"is_active": "on"}).status_code == 404

@@ -1,0 +1,103 @@
+"""No page's number of SQL queries grows with the data: pinned on a large scene."""
+
+import datetime
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from distribution.models import Bot, BotOperator, Contact, Lead, Operator
+
+from .conftest import htmx
+
+BOTS, OPERATORS, LEADS, CONTACTS = 30, 50, 2000, 6000
+
+
+@pytest.fixture
+def large_scene(db):
+    """30 bots x 50 operators, 2,000 leads, 6,000 contacts over 30 days: mostly closed, every
+    operator holding open contacts up to its capacity, and a queue."""
+    bots = Bot.objects.bulk_create(
+        Bot(name=f"Bot {n}", slug=f"bot-{n}", token_prefix=f"p{n:07d}", token_hash="0" * 64)
+        for n in range(BOTS)
+    )
+    operators = Operator.objects.bulk_create(
+        Operator(name=f"Operator {n}", max_open_contacts=5, is_active=n % 10 != 0) for n in range(OPERATORS)
+    )
+    BotOperator.objects.bulk_create(
+        BotOperator(bot=bot, operator=operator, weight=10 + (operator.pk % 4) * 10)
+        for bot, operator in itertools.product(bots, operators)
+    )
+    leads = Lead.objects.bulk_create(
+        Lead(name=f"Lead {n}", external_id=f"tg-{n}", email=f"lead{n}@example.com", phone=f"+7999{n:07d}")
+        for n in range(LEADS)
+    )
+    now = timezone.now()
+    slots = itertools.cycle(operators)
+    open_left = {operator.pk: operator.max_open_contacts for operator in operators}
+    contacts = []
+    for n in range(CONTACTS):
+        created = now - datetime.timedelta(minutes=7 * (CONTACTS - n))
+        operator = next(slots)
+        contact = Contact(lead=leads[n % LEADS], bot=bots[n % BOTS], created_at=created, message="Hello")
+        if n >= CONTACTS - 100:
+            contact.status = Contact.Status.WAITING
+        elif n >= CONTACTS - 400 and open_left[operator.pk]:
+            open_left[operator.pk] -= 1
+            contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, created
+        else:
+            contact.status, contact.operator = Contact.Status.CLOSED, operator
+            contact.assigned_at, contact.closed_at = created, created + datetime.timedelta(minutes=30)
+        contacts.append(contact)
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    return {"bot": bots[0], "operator": operators[1], "lead": leads[0], "contact": contacts[-1]}
+
+
+PAGES = [
+    # (url, max queries): session and user are 2 of them.
+    ("/", 7),
+    ("/operators/", 5),
+    ("/operators/{operator}/", 8),
+    ("/bots/", 4),
+    ("/bots/{bot}/", 7),
+    ("/leads/", 6),
+    ("/leads/?q=lead1", 6),
+    ("/leads/{lead}/", 6),
+    ("/contacts/", 6),
+    ("/contacts/?status=waiting&bot={bot}&period=30d", 7),
+    ("/report/?period=30d", 7),
+]
+
+
+@pytest.mark.parametrize(("url", "limit"), PAGES)
+def test_a_page_makes_a_bounded_number_of_queries(
+    manager_client, large_scene, django_assert_max_num_queries, url, limit
+):
+    url = url.format(**{key: value.pk for key, value in large_scene.items()})
+
+    with django_assert_max_num_queries(limit):
+        response = manager_client.get(url)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("part", ["counts", "load", "queue"])
+def test_an_overview_refresh_makes_a_bounded_number_of_queries(
+    manager_client, large_scene, django_assert_max_num_queries, part
+):
+    with django_assert_max_num_queries(7):
+        manager_client.get("/", **htmx(part))
+
+
+def test_closing_a_contact_makes_a_bounded_number_of_queries(
+    manager_client, large_scene, django_assert_max_num_queries
+):
+    """The freed slot goes to the oldest waiting contact; the drain then stops, since the operator
+    is full again, instead of visiting each of the operator's 30 bots."""
+    contact = Contact.objects.filter(status=Contact.Status.OPEN).first()
+
+    with django_assert_max_num_queries(22):
+        response = manager_client.post(f"/contacts/{contact.pk}/close", **htmx())
+
+    assert response.status_code == 200
+    assert Contact.objects.filter(operator=contact.operator, status=Contact.Status.OPEN).count() == 5

@@ -1,0 +1,101 @@
+"""The distribution report: weight share beside actual share, per bot and per operator."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from distribution import routing, selectors
+from distribution.models import Contact
+
+from .conftest import htmx
+
+
+@pytest.fixture
+def month(bot_with_operators, send):
+    sales, (light, heavy) = bot_with_operators(weights=[10, 30], name="Sales")
+    support, _ = bot_with_operators(weights=[], name="Support")
+    routing.set_weight(bot=support, operator=light, weight=10)
+    for _ in range(8):
+        send(sales)
+    routing.set_operator_active(operator=heavy, is_active=False)
+    for _ in range(2):
+        send(sales)  # heavy is off: both go to light
+    send(support)
+    old = send(support)
+    Contact.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=20))
+    return sales, support, light, heavy
+
+
+def test_it_compares_weight_shares_with_actual_shares(month):
+    sales, support, light, heavy = month
+    start, end = selectors.period_bounds("7d")
+
+    report = selectors.distribution_report(start=start, end=end)
+
+    by_bot = {bot_report.bot: bot_report for bot_report in report.bots}
+    shares = {share.operator: share for share in by_bot[sales].shares}
+    assert (shares[light].weight_percent, shares[heavy].weight_percent) == (25, 75)
+    assert (shares[light].contacts, shares[heavy].contacts) == (4, 6)
+    assert (shares[light].actual_percent, shares[heavy].actual_percent) == (40, 60)
+    assert by_bot[sales].assigned == 10
+    assert by_bot[support].assigned == 1  # the older one is outside the period
+    totals = {total.operator: total.contacts for total in report.operators}
+    assert totals == {light: 5, heavy: 6}
+    assert report.assigned == 11
+
+
+def test_it_keeps_an_unlinked_operators_contacts(month):
+    sales, _support, light, heavy = month
+    routing.remove_operator(bot=sales, operator=heavy)
+
+    report = selectors.distribution_report(
+        start=timezone.now() - datetime.timedelta(days=1), end=timezone.now()
+    )
+
+    sales_report = next(bot_report for bot_report in report.bots if bot_report.bot == sales)
+    shares = {share.operator: share for share in sales_report.shares}
+    assert (shares[heavy].weight, shares[heavy].contacts) == (0, 6)
+    assert shares[light].weight_percent == 100
+
+
+@pytest.mark.parametrize(("period", "days"), [("today", 1), ("7d", 7), ("30d", 30)])
+def test_named_periods_end_tomorrow_and_span_their_days(period, days):
+    start, end = selectors.period_bounds(period)
+
+    assert (end - start).days == days
+    assert end == selectors.start_of_today() + datetime.timedelta(days=1)
+
+
+def test_a_custom_period_includes_both_dates():
+    start, end = selectors.period_bounds(
+        "custom", start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 1, 31)
+    )
+
+    assert (start.date(), end.date(), (end - start).days) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 2, 1),
+        31,
+    )
+
+
+def test_the_page_draws_both_shares_as_bars(manager_client, month):
+    html = manager_client.get("/report/", {"period": "7d"}).content.decode()
+
+    assert '<progress class="expected" max="100" value="75.0"' in html
+    assert '<progress class="actual" max="100" value="60.0"' in html
+
+
+def test_a_period_change_gets_only_the_report(manager_client, month):
+    response = manager_client.get("/report/", {"period": "30d"}, **htmx("report"))
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="report">')
+    assert "12 assigned contacts" in html
+
+
+def test_a_bad_period_is_a_form_error(manager_client, month):
+    response = manager_client.get("/report/", {"period": "custom", "start": "2026-03-01"})
+
+    assert response.status_code == 422
+    assert "Give both dates of the period." in response.content.decode()
