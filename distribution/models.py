@@ -138,3 +138,18 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"Contact {self.pk} ({self.status})"
+
+
+class IntakeWindow(models.Model):
+    """How many intake requests a bot made in one window of time: the per-bot rate limit's
+    counter, kept in the database so that every app process and server shares it."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "started_at"], name="intake_window_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.bot_id} @ {self.started_at:%H:%M:%S}: {self.requests}"

@@ -164,6 +164,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU")
 # The largest intake body accepted, in bytes; larger ones get 413.
 INTAKE_MAX_BODY_BYTES = envint("INTAKE_MAX_BODY_BYTES", 64 * 1024)
+# Each bot may send INTAKE_RATE_LIMIT requests per INTAKE_RATE_WINDOW seconds (0: no limit);
+# beyond that it gets 429 with Retry-After.
+INTAKE_RATE_LIMIT = envint("INTAKE_RATE_LIMIT", 600)
+INTAKE_RATE_WINDOW = envint("INTAKE_RATE_WINDOW", 60)
 
 LOGGING = {
     "version": 1,

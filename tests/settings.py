@@ -1,10 +1,13 @@
 """The project's settings as production has them, but for what a test run cannot have: a secret
-from the environment, TLS in front of the test client, and collected static files."""
+from the environment, TLS in front of the test client, collected static files; and no rate limit
+on the intake, which the tests of the limit turn on."""
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# The rate limit is off unless a test turns it on.
+os.environ.setdefault("INTAKE_RATE_LIMIT", "0")
 
 from minicrm.settings import *  # noqa: F403
 from minicrm.settings import STORAGES

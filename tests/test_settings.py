@@ -16,9 +16,13 @@ def settings_of(**env) -> subprocess.CompletedProcess:
         "db = settings.DATABASES['default']; "
         "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
         "'engine': db['ENGINE'], 'options': db.get('OPTIONS', {}), 'name': str(db['NAME']), "
-        "'origins': settings.CSRF_TRUSTED_ORIGINS}))"
+        "'origins': settings.CSRF_TRUSTED_ORIGINS, 'rate': settings.INTAKE_RATE_LIMIT}))"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "INTAKE_RATE_LIMIT"}
+    }
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, "DJANGO_SETTINGS_MODULE": "minicrm.settings", **env},
@@ -65,6 +69,8 @@ def test_it_defaults_to_sqlite_in_wal_with_immediate_transactions():
             '"hosts": ["crm.example.com", "api.example.com"]',
         ),
         ({"CSRF_TRUSTED_ORIGINS": "https://crm.example.com"}, '"origins": ["https://crm.example.com"]'),
+        ({}, '"rate": 600'),
+        ({"INTAKE_RATE_LIMIT": "0"}, '"rate": 0'),
     ],
 )
 def test_it_reads_the_environment(env, expected):

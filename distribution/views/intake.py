@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from .. import ratelimit
 from ..models import Contact
 from ..payload import PayloadError, parse_contact_payload
 from ..routing import IdempotencyConflict, Registration, register_contact
@@ -73,6 +74,12 @@ def contacts(request: HttpRequest) -> JsonResponse:
         return _unavailable()
     if bot is None:
         return _error(401, "Unknown token.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    try:
+        wait = ratelimit.retry_after(bot)
+    except OperationalError:
+        return _unavailable()
+    if wait is not None:
+        return _error(429, "Too many requests from this bot; slow down.", headers={"Retry-After": str(wait)})
     if request.content_type != "application/json":
         return _error(415, "Send the body as application/json.")
     try:
