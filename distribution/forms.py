@@ -1,8 +1,11 @@
 """The dashboard's forms: they validate what a manager types; the routing service does the rest."""
 
+import contextlib
+
 from django import forms
 from django.utils.text import slugify
 
+from . import routing
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, Lead, Operator
 
 
@@ -53,19 +56,27 @@ class LinkForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    other = forms.ModelChoiceField(
-        queryset=Lead.objects.all(),
-        widget=forms.NumberInput,
-        label="Merge this lead into it (id)",
-        error_messages={"invalid_choice": "There is no lead with this id."},
+    other = forms.CharField(
+        max_length=254,
+        label="The other lead",
+        help_text="Its number (#id), external id, e-mail or phone.",
     )
 
     def __init__(self, *args, lead: Lead, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
 
-    def clean_other(self):
-        other = self.cleaned_data["other"]
+    def clean_other(self) -> Lead:
+        typed = self.cleaned_data["other"].strip()
+        other = None
+        if typed.lstrip("#").isdigit():
+            other = Lead.objects.filter(pk=int(typed.lstrip("#"))).first()
+        for field in ("external_id", "email", "phone"):
+            if other is None:
+                with contextlib.suppress(routing.InvalidPhone):  # not a phone number, then
+                    other = routing.find_lead(routing.LeadIdentity.normalised(**{field: typed}))
+        if other is None:
+            raise forms.ValidationError("No lead has this number or identifier.")
         if other.pk == self.lead.pk:
             raise forms.ValidationError("A lead cannot be merged into itself.")
         return other
@@ -81,10 +92,18 @@ class PeriodForm(forms.Form):
 
     default_period = "7d"
 
+    def __init__(self, data=None, **kwargs):
+        # The page opens on the default period, and the select says which one it is.
+        if data is not None and not data.get("period"):
+            data = data.copy()
+            data["period"] = "custom" if data.get("start") or data.get("end") else self.default_period
+        super().__init__(data, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
-        cleaned["period"] = cleaned.get("period") or self.default_period
-        if cleaned["period"] == "custom":
+        if cleaned.get("start") or cleaned.get("end"):
+            cleaned["period"] = "custom"  # typing a date means "from ... to"
+        if cleaned.get("period") == "custom":
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
                 self.add_error("start", "Give both dates of the period.")

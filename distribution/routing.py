@@ -61,6 +61,18 @@ class LeadIdentity:
     def identifiers(self) -> dict[str, str]:
         return {field: getattr(self, field) for field in IDENTIFIERS if getattr(self, field)}
 
+    @classmethod
+    def normalised(
+        cls, *, external_id: str = "", email: str = "", phone: str = "", name: str = ""
+    ) -> "LeadIdentity":
+        """From identifiers as people write them. Raises InvalidPhone."""
+        return cls(
+            external_id=external_id.strip() or None,
+            email=normalize_email(email) or None,
+            phone=normalize_phone(phone) if phone.strip() else None,
+            name=name.strip(),
+        )
+
 
 @dataclass(frozen=True)
 class Registration:

@@ -71,11 +71,13 @@ def waiting_queue() -> QuerySet[Contact]:
 
 
 def bots_with_stats() -> QuerySet[Bot]:
-    """Bots with `contacts_today`, `waiting` and `operator_count` annotated."""
+    """Bots with `contacts_today`, `waiting`, `operator_count` and `operators_on` (linked and
+    switched on) annotated."""
     return Bot.objects.annotate(
         contacts_today=count_of(Contact.objects.filter(bot=OuterRef("pk"), created_at__gte=start_of_today())),
         waiting=count_of(Contact.objects.filter(bot=OuterRef("pk"), status=Contact.Status.WAITING)),
         operator_count=count_of(BotOperator.objects.filter(bot=OuterRef("pk"))),
+        operators_on=count_of(BotOperator.objects.filter(bot=OuterRef("pk"), operator__is_active=True)),
     )
 
 
@@ -90,13 +92,19 @@ class Share:
     actual_percent: float = 0.0
 
 
-def weight_shares(links: list[BotOperator]) -> list[Share]:
-    total = sum(link.weight for link in links)
+def weight_shares(links: list[BotOperator], *, switched_on_only: bool = False) -> list[Share]:
+    """Each link's share of the weights; with switched_on_only, among the operators who are on
+    (the share they get now), switched-off ones getting 0."""
+
+    def counts(link: BotOperator) -> bool:
+        return link.operator.is_active or not switched_on_only
+
+    total = sum(link.weight for link in links if counts(link))
     return [
         Share(
             operator=link.operator,
             weight=link.weight,
-            weight_percent=100 * link.weight / total if total else 0,
+            weight_percent=100 * link.weight / total if total and counts(link) else 0,
         )
         for link in links
     ]
@@ -127,6 +135,19 @@ class Report:
     bots: list[BotReport]
     operators: list[OperatorTotal]
     assigned: int
+
+    @property
+    def last_day(self) -> datetime:
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def top_percent(self) -> float:
+        """The largest operator share: the scale of the overall bars."""
+        return max((total.percent for total in self.operators), default=0) or 100
 
 
 def distribution_report(*, start: datetime, end: datetime) -> Report:

@@ -4,6 +4,8 @@ from django.urls import path
 
 from distribution.views import bots, contacts, intake, leads, operators, overview, report
 
+handler404 = "distribution.views.intake.not_found"
+
 urlpatterns = [
     # The bots' API
     path("api/contacts", intake.contacts, name="api-contacts"),

@@ -131,7 +131,9 @@ def test_it_shows_a_weight_error_in_place(manager_client, bot_with_operators):
     )
 
     assert response.status_code == 422
-    assert "less than or equal to 1000" in response.content.decode()
+    html = response.content.decode()
+    assert "less than or equal to 1000" in html
+    assert 'value="5000" data-weight aria-invalid="true"' in html  # what was typed, marked
     assert BotOperator.objects.get(operator=light).weight == 10
 
 
@@ -152,4 +154,30 @@ def test_an_unknown_link_is_404(manager_client, bot_with_operators, make_operato
     assert (
         manager_client.post(f"/bots/{bot.pk}/operators/{stranger.pk}/weight", {"weight": "5"}).status_code
         == 404
+    )
+
+
+def test_shares_are_among_the_operators_switched_on(manager_client, bot_with_operators):
+    from distribution import routing
+
+    bot, (light, heavy, away) = bot_with_operators(weights=[10, 30, 60])
+    routing.set_operator_active(operator=away, is_active=False)
+
+    html = manager_client.get(f"/bots/{bot.pk}/").content.decode()
+
+    assert f'for="weight-{light.pk}">25.0 %</output>' in html
+    assert f'for="weight-{heavy.pk}">75.0 %</output>' in html
+    assert f'<output data-share for="weight-{away.pk}"' not in html
+
+
+def test_a_bot_nobody_can_serve_is_flagged(manager_client, bot_with_operators):
+    from distribution import routing
+
+    bot, (operator,) = bot_with_operators(weights=[10], name="Orphan")
+    routing.set_operator_active(operator=operator, is_active=False)
+
+    assert "nobody on</span> 0 on / 1" in manager_client.get("/bots/").content.decode()
+    assert (
+        "Every operator of this bot is switched off"
+        in manager_client.get(f"/bots/{bot.pk}/").content.decode()
     )

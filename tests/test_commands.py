@@ -1,6 +1,7 @@
 """The management commands: createbot and demo."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -54,11 +55,17 @@ def test_demo_fills_an_empty_database():
         assert Contact.objects.filter(status=status).exists(), status
     # Leads write through several bots.
     assert any(lead.contacts.values("bot").distinct().count() > 1 for lead in Lead.objects.all())
+    # Identifiers are stored normalised, as the intake stores them, so searches find them.
+    assert all(re.fullmatch(r"\+\d{8,15}", phone) for phone in Lead.objects.values_list("phone", flat=True))
+    assert all(
+        email == email.lower() for email in Lead.objects.exclude(email=None).values_list("email", flat=True)
+    )
     # The demo went through the routing service: nobody is over capacity.
     for operator in Operator.objects.all():
         assert operator.contacts.filter(status="open").count() <= operator.max_open_contacts
     manager = get_user_model().objects.get(username="manager")
     assert manager.is_staff
+    assert manager.is_superuser  # Django admin works with the demo login
     assert manager.check_password("demo-pass-123")
     assert "username 'manager', password 'demo-pass-123'" in output
     token = output.strip().splitlines()[-1].rsplit(" ", 1)[-1]

@@ -56,18 +56,43 @@ def test_non_staff_users_are_refused(client, scene):
     for _name, url in dashboard_urls(scene):
         assert client.get(url).status_code == 403, url
         assert client.post(url).status_code == 403, url
+    page = client.get("/").content.decode()
+    assert "You are logged in as clerk, who is not a manager." in page
+    assert 'action="/logout/"' in page
+
+
+PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "report"}
+CONFIRMED = {"operator-hand-over", "bot-rotate", "link-remove"}
 
 
 def test_actions_refuse_get(manager_client, scene):
-    actions = [
-        url
-        for name, url in dashboard_urls(scene)
-        if name
-        not in {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "report"}
-    ]
-    assert len(actions) == 9
+    actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
+    assert len(actions) == 6
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
+
+
+def test_destructive_actions_ask_first_without_javascript(manager_client, scene):
+    for name, url in dashboard_urls(scene):
+        if name in CONFIRMED:
+            response = manager_client.get(url)
+            assert response.status_code == 200, url
+            assert f'<form method="post" action="{url}">' in response.content.decode(), url
+    assert Operator.objects.get().is_active
+    assert Bot.objects.get().token_hash == scene["bot"].token_hash
+    assert scene["bot"].links.count() == 1
+
+
+def test_after_logging_in_an_action_leads_back_to_its_page(client, scene):
+    operator = scene["operator"]
+
+    plain = client.post(f"/operators/{operator.pk}/switch", HTTP_REFERER="http://testserver/operators/?x=1")
+    htmx_request = client.post(
+        f"/operators/{operator.pk}/switch", **htmx(), HTTP_HX_CURRENT_URL="http://testserver/operators/"
+    )
+
+    assert plain.url == "/login/?next=/operators/%3Fx%3D1"
+    assert htmx_request["HX-Redirect"] == "/login/?next=/operators/"
 
 
 def test_actions_require_csrf(client, manager, scene):

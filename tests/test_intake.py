@@ -330,3 +330,11 @@ def test_it_answers_503_when_the_database_is_unavailable(post, operator, monkeyp
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert "error" in response.json()
+
+
+@pytest.mark.parametrize("url", ["/api/contacts/", "/api/leads", "/api/"])
+def test_unknown_api_addresses_get_a_json_404(client, db, url):
+    response = client.post(url)
+
+    assert response.status_code == 404
+    assert "POST /api/contacts" in response.json()["error"]

@@ -81,8 +81,8 @@ def test_an_htmx_merge_reloads_the_page(manager_client, anna):
     ("other", "error"),
     [
         ("self", "cannot be merged into itself"),
-        ("999999", "no lead with this id"),
-        ("x", "no lead with this id"),
+        ("999999", "No lead has this"),
+        ("nobody@example.com", "No lead has this"),
     ],
 )
 def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):
@@ -94,3 +94,33 @@ def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):
     assert response.content.decode().lstrip().startswith('<section id="merge"')
     assert error in response.content.decode()
     assert Lead.objects.count() == 2
+
+
+@pytest.mark.parametrize("typed", ["tg-1", "#{pk}", "{pk}"])
+def test_it_finds_the_other_lead_by_number_or_identifier(manager_client, anna, typed):
+    other = Lead.objects.get(external_id="tg-1")
+
+    manager_client.post(f"/leads/{anna.pk}/merge", {"other": typed.format(pk=other.pk)})
+
+    assert not Lead.objects.filter(pk=other.pk).exists()
+
+
+def test_it_merges_by_phone_in_any_format(manager_client, anna, bot_with_operators, send):
+    bot, _ = bot_with_operators(weights=[10])
+    target = send(bot, lead=LeadIdentity(external_id="tg-9")).lead
+
+    manager_client.post(f"/leads/{target.pk}/merge", {"other": "8 (999) 123-45-67"})
+
+    target.refresh_from_db()
+    assert target.phone == "+79991234567"
+    assert not Lead.objects.filter(pk=anna.pk).exists()
+
+
+def test_it_offers_namesakes_for_a_one_click_merge(manager_client, anna, bot_with_operators, send):
+    bot, _ = bot_with_operators(weights=[10])
+    twin = send(bot, lead=LeadIdentity(email="anna.i@work.example", name="Anna Ivanova")).lead
+
+    html = manager_client.get(f"/leads/{anna.pk}/").content.decode()
+
+    assert f'<input type="hidden" name="other" value="{twin.pk}">' in html
+    assert f"Merge #{twin.pk} Anna Ivanova into #{anna.pk}? #{twin.pk} will be deleted." in html

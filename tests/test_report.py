@@ -99,3 +99,26 @@ def test_a_bad_period_is_a_form_error(manager_client, month):
 
     assert response.status_code == 422
     assert "Give both dates of the period." in response.content.decode()
+
+
+def test_the_page_opens_on_seven_days_and_says_so(manager_client, month):
+    html = manager_client.get("/report/").content.decode()
+
+    assert '<option value="7d" selected>' in html
+    assert "(7 days): 11 assigned contacts" in html
+
+
+def test_typing_dates_means_from_to(manager_client, month):
+    html = manager_client.get(
+        "/report/", {"period": "7d", "start": "2000-01-01", "end": "2100-12-31"}
+    ).content.decode()
+
+    assert "12 assigned contacts" in html
+
+
+def test_the_overall_bars_are_scaled_to_the_largest_share(manager_client, month):
+    html = manager_client.get("/report/", {"period": "7d"}).content.decode()
+
+    # heavy has 6 of 11 (54.5 %): its bar is full, light's (5 of 11) nearly.
+    assert '<progress max="54.5" value="54.5"' in html
+    assert '<progress max="54.5" value="45.5"' in html

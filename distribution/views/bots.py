@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors, tokens
 from ..forms import BotForm, LinkForm, WeightForm
 from ..models import Bot, BotOperator, Operator
-from .common import render_page, respond, staff_required
+from .common import confirm, render_page, respond, staff_required
 
 LINKS = "bots/detail.html#links"
 
@@ -32,7 +32,7 @@ def _detail_context(bot: Bot, **extra) -> dict:
         .annotate(open_contacts=selectors.open_count("operator"))
         .order_by("operator__name", "operator_id")
     )
-    shares = selectors.weight_shares(links)
+    shares = selectors.weight_shares(links, switched_on_only=True)
     return {
         "bot": bot,
         "rows": list(zip(links, shares, strict=True)),
@@ -49,9 +49,17 @@ def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Rotate the token of {bot.name}",
+            question="Issue a new token? The bot's current token stops working at once.",
+            button="Rotate token",
+            cancel=bot.get_absolute_url(),
+        )
     token = tokens.rotate_token(bot=bot)
     messages.success(request, f"New token for {bot.name}: the old one no longer works. Copy it now.")
     context = _detail_context(bot, token=token)
@@ -97,7 +105,12 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
     if not form.is_valid():
         if not request.htmx:
             messages.error(request, f"{link.operator.name}: {form.errors['weight'][0]}")
-        return _links(request, link.bot, status=422, weight_errors={operator_pk: form.errors["weight"]})
+        error = {
+            "operator_id": operator_pk,
+            "value": request.POST.get("weight", ""),
+            "messages": form.errors["weight"],
+        }
+        return _links(request, link.bot, status=422, weight_error=error)
     assigned = routing.set_weight(bot=link.bot, operator=link.operator, weight=form.cleaned_data["weight"])
     messages.success(
         request, f"{link.operator.name}'s weight on {link.bot.name} is now {form.cleaned_data['weight']}."
@@ -107,10 +120,18 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_remove(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     operator = get_object_or_404(Operator, pk=operator_pk)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Remove {operator.name} from {bot.name}",
+            question=f"Stop sending {bot.name}'s contacts to {operator.name}? Open ones stay with them.",
+            button="Remove",
+            cancel=bot.get_absolute_url(),
+        )
     routing.remove_operator(bot=bot, operator=operator)
     messages.success(request, f"{operator.name} no longer takes contacts from {bot.name}.")
     return _links(request, bot)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -18,13 +19,26 @@ def staff_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            response = redirect_to_login(request.get_full_path())
+            response = redirect_to_login(_page_of(request))
             return HttpResponseClientRedirect(response.url) if request.htmx else response
         if not request.user.is_staff:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _page_of(request: HttpRequest) -> str:
+    """Where to come back to after logging in: the page itself, or for an action (a POST, or an
+    htmx request) the page it was made from, since the action's own URL cannot be opened."""
+    if request.method == "GET" and not request.htmx:
+        return request.get_full_path()
+    origin = request.htmx.current_url_abs_path if request.htmx else None
+    if origin is None:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        same_site = referer.netloc == request.get_host()
+        origin = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else None
+    return origin or "/"
 
 
 def render_page(
@@ -60,3 +74,10 @@ def next_url(request: HttpRequest, default: str) -> str:
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return url if url and allowed else default
+
+
+def confirm(request: HttpRequest, *, title: str, question: str, button: str, cancel: str) -> HttpResponse:
+    """The confirmation page of a destructive action, for browsers without JavaScript (htmx asks
+    with hx-confirm instead): its form POSTs to the same URL."""
+    context = {"title": title, "question": question, "button": button, "cancel": cancel}
+    return render(request, "confirm.html", context)

@@ -5,7 +5,8 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -136,3 +137,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: JSON under /api/, where bots expect it; the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(404, "No such endpoint: POST /api/contacts is the intake.")
+    return defaults.page_not_found(request, exception)

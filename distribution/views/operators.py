@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST, require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm
 from ..models import Contact, Operator
-from .common import render_page, respond, staff_required
+from .common import confirm, render_page, respond, staff_required
 
 ROW = "operators/list.html#operator-row"
 
@@ -73,17 +74,27 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     handed = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Hand over {operator.name}'s contacts",
+            question=f"Switch {operator.name} off and hand their {handed} open contact(s) back to the queue?",
+            button="Hand over",
+            cancel=reverse("operators"),
+        )
     reassigned = routing.hand_over_contacts(operator=operator)
     messages.success(
         request,
         f"{operator.name} switched off; {handed} open contact(s) handed back to the queue, "
         f"{len(reassigned)} already re-assigned.",
     )
-    return _row(request, pk)
+    # Other operators took contacts: the whole table changed, not only this row.
+    context = {"operators": selectors.operators_with_load(), "form": OperatorForm()}
+    return respond(request, "operators/list.html#operators-content", context, redirect_to="operators")
 
 
 @staff_required

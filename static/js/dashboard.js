@@ -3,8 +3,11 @@
 // inline script.
 "use strict";
 
+// Shares among the operators who are switched on: their rows have an <output data-share>.
 function updateShares(table) {
-  const inputs = [...table.querySelectorAll("input[data-weight]")];
+  const inputs = [...table.querySelectorAll("input[data-weight]")].filter((input) =>
+    input.closest("tr").querySelector("output[data-share]"),
+  );
   const weights = inputs.map((input) => Math.max(0, parseInt(input.value, 10) || 0));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   inputs.forEach((input, index) => {

@@ -117,3 +117,35 @@ def test_it_adds_a_bot_and_shows_its_token_once(manager_page, live_server):
     expect(manager_page.get_by_role("row", name=re.compile("WhatsApp Support"))).to_be_visible()
     manager_page.reload()
     expect(manager_page.get_by_role("textbox", name="Token")).to_have_count(0)
+
+
+def test_it_works_without_javascript(browser, live_server, transactional_db):
+    from django.contrib.auth import get_user_model
+
+    from .conftest import PASSWORD
+
+    get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    bot, (operator,) = scene(capacities=(1,), weights=(10,))
+    busy = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-1")).contact
+    waiting = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-2")).contact
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{live_server.url}/login/?next=/operators/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("button", name="Hand over 1").click()
+    expect(page.get_by_role("heading", name=f"Hand over {operator.name}'s contacts")).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("button", name=f"Switch {operator.name} off").click()
+    expect(page.locator("#messages")).to_contain_text(f"{operator.name} switched off")
+    page.get_by_role("button", name=f"Switch {operator.name} on").click()
+    page.goto(f"{live_server.url}/contacts/")
+    page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+
+    expect(page.locator("#messages")).to_contain_text(
+        f"Contact #{waiting.pk} from the queue went to {operator.name}"
+    )
+    expect(page.locator(f"#contact-{waiting.pk}")).to_contain_text("Open")
+    operator.refresh_from_db()
+    assert operator.is_active

@@ -103,8 +103,9 @@ class Command(BaseCommand):
             token = self._fill(random.Random(seed))
             manager = get_user_model().objects.filter(username="manager").first()
             if manager is None:
-                manager = get_user_model().objects.create_user("manager", is_staff=True)
-            manager.is_staff = True
+                manager = get_user_model().objects.create_user("manager")
+            # The demo's manager may do everything, Django admin included.
+            manager.is_staff = manager.is_superuser = True
             manager.set_password(password)
             manager.save()
         counts = {s: Contact.objects.filter(status=s).count() for s in Contact.Status.values}
@@ -140,9 +141,9 @@ class Command(BaseCommand):
         leads = []
         for number in range(150):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            identity = routing.LeadIdentity(
-                external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else None,
-                email=f"{name.split()[0].lower()}.{number}@example.com" if rng.random() < 0.6 else None,
+            identity = routing.LeadIdentity.normalised(
+                external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else "",
+                email=f"{name.split()[0]}.{number}@Example.com" if rng.random() < 0.6 else "",
                 phone=f"+7 999 {100 + number:03d}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
                 name=name,
             )
