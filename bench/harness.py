@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# One secret for the servers and this process, so that sessions made here are valid there.
+SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def free_port() -> int:
@@ -127,7 +129,7 @@ def server_env(db: Database, **extra: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "minicrm.settings",
         "DATABASE_URL": db.url,
         "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", secrets.token_urlsafe(50)),
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "INTAKE_RATE_LIMIT": "0",
@@ -138,9 +140,7 @@ def server_env(db: Database, **extra: str) -> dict:
 
 def use_database(db: Database) -> None:
     """Point this process's Django at the benchmark database (call before django.setup())."""
-    env = server_env(db)
-    for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"):
-        os.environ[key] = env[key]
+    os.environ.update(server_env(db))
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -16,3 +16,11 @@ def test_it_answers_503_when_the_database_does_not(client, db):
 
     assert response.status_code == 503
     assert response.json() == {"status": "database unavailable"}
+
+
+def test_every_answer_says_how_long_the_server_took(client, db):
+    response = client.get("/healthz")
+
+    name, duration = response["Server-Timing"].split(";dur=")
+    assert name == "app"
+    assert float(duration) >= 0

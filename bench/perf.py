@@ -1,0 +1,406 @@
+"""The performance benchmark: requests per second and latency of the intake and the dashboard,
+as ratios to /healthz (what Django and gunicorn give on this machine), at 10,000, 100,000 and
+1,000,000 contacts, on SQLite and PostgreSQL, with 2 and 4 gunicorn workers.
+
+    .venv/bin/python bench/perf.py                      # everything (about 25 minutes here)
+    .venv/bin/python bench/perf.py --dbs sqlite --sizes 10000 --duration 3   # a quick look
+
+wrk (Debian's package, installed if missing) drives the server on 127.0.0.1. For each database
+and size it prints, per endpoint: requests/s, p50 / p95 / p99 latency, the ratio to /healthz,
+the server's own time (Server-Timing) of one request at a time, and the SQL queries one request
+makes; then each gunicorn worker's peak memory, and the goals of issue 5 with their verdicts.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+
+BOTS, OPERATORS, CAPACITY = 30, 50, 20
+ENDPOINTS = ["healthz", "intake-new", "intake-returning", "overview", "operators", "contacts", "report"]
+WRK_SCRIPT = """
+local counter = 0
+local thread_id = 0
+local threads = {}
+function setup(thread)
+  thread_id = thread_id + 1
+  thread:set("id", thread_id)
+  table.insert(threads, thread)
+end
+function init(args)
+  mode, token, pool = args[1], args[2], tonumber(args[3])
+  math.randomseed(id * 7919)
+end
+function request()
+  if mode == "page" then
+    return wrk.format("GET", nil, {Cookie = token})
+  elseif mode == "get" then
+    return wrk.format("GET")
+  end
+  counter = counter + 1
+  local lead
+  if mode == "new" then
+    lead = string.format('{"external_id": "new-%d-%d-%d", "email": "new%d.%d.%d@example.com"}', id, counter, os.time(), id, counter, os.time())
+  else
+    lead = string.format('{"external_id": "lead-%d"}', math.random(0, pool - 1))
+  end
+  local body = string.format('{"lead": %s, "message": "Hello, I want to order"}', lead)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", Authorization = "Bearer " .. token}, body)
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status
+  io.write(string.format('RESULT {"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, "errors": %d, "non2xx": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, errors, summary.errors.status))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        if os.geteuid() != 0:
+            raise SystemExit("wrk is needed: apt-get install wrk")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk")
+
+
+def build_scene(rng: random.Random) -> tuple[str, str]:
+    """30 bots, 50 operators (each bot with 5 to 10 of them); returns a bot token and the
+    manager's session cookie."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from distribution.models import BotOperator, Operator
+    from distribution.tokens import create_bot
+
+    operators = Operator.objects.bulk_create(
+        Operator(name=f"Operator {n:02d}", max_open_contacts=CAPACITY) for n in range(OPERATORS)
+    )
+    token = ""
+    for n in range(BOTS):
+        bot, bot_token = create_bot(name=f"Bot {n:02d}")
+        token = token or bot_token
+        BotOperator.objects.bulk_create(
+            BotOperator(bot=bot, operator=operator, weight=rng.choice([10, 20, 30]))
+            for operator in rng.sample(operators, rng.randint(5, 10))
+        )
+    manager = get_user_model().objects.create_user("manager", password="bench-only", is_staff=True)
+    session = SessionStore()
+    session["_auth_user_id"] = str(manager.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = manager.get_session_auth_hash()
+    session.create()
+    return token, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def fill(up_to: int, rng: random.Random) -> None:
+    """Add contacts until there are `up_to`: leads writing through several bots (one lead per five
+    contacts), spread over the last 90 days, nearly all closed, the newest open up to 60 % of
+    each operator's capacity, a few waiting. Bulk inserts, in chunks, bypassing the service."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from distribution.models import Bot, BotOperator, Contact, Lead
+
+    have = Contact.objects.count()
+    if have >= up_to:
+        return
+    leads_needed = up_to // 5 - Lead.objects.count()
+    for start in range(0, leads_needed, 20_000):
+        first = Lead.objects.count()
+        Lead.objects.bulk_create(
+            Lead(
+                name=f"Lead {n}", external_id=f"lead-{n}", email=f"lead{n}@example.com", phone=f"+7999{n:07d}"
+            )
+            for n in range(first, first + min(20_000, leads_needed - start))
+        )
+    lead_ids = list(Lead.objects.values_list("pk", flat=True))
+    bots = list(Bot.objects.values_list("pk", flat=True))
+    team = {bot: [] for bot in bots}
+    for bot_id, operator_id in BotOperator.objects.values_list("bot_id", "operator_id"):
+        team[bot_id].append(operator_id)
+    # Reopen nothing: contacts added now are older than the newest ones, so all of them are closed.
+    oldest = (
+        Contact.objects.order_by("created_at").values_list("created_at", flat=True).first() or timezone.now()
+    )
+    step = datetime.timedelta(days=90) / up_to
+    count = up_to - have
+    for chunk_start in range(0, count, 20_000):
+        batch = []
+        for n in range(chunk_start, min(count, chunk_start + 20_000)):
+            bot = rng.choice(bots)
+            created = oldest - step * (n + 1)
+            batch.append(
+                Contact(
+                    lead_id=rng.choice(lead_ids),
+                    bot_id=bot,
+                    operator_id=rng.choice(team[bot]),
+                    status=Contact.Status.CLOSED,
+                    message="Hello, I want to order",
+                    created_at=created,
+                    assigned_at=created,
+                    closed_at=created + datetime.timedelta(minutes=20),
+                )
+            )
+        Contact.objects.bulk_create(batch)
+    if have == 0:  # the newest contacts: some open, a few waiting
+        from distribution import routing
+
+        for n in range(OPERATORS * CAPACITY * 6 // 10 + 40):
+            routing.register_contact(
+                bot=Bot(pk=rng.choice(bots)),
+                identity=routing.LeadIdentity(external_id=f"lead-{rng.choice(range(len(lead_ids)))}"),
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def query_counts(session_cookie: str, token: str) -> dict[str, int]:
+    """SQL queries of one request to each endpoint, counted in this process with Django's client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies.load(session_cookie)
+    counts = {}
+    body = {"lead": {"external_id": "count-me", "email": "count.me@example.com"}, "message": "Hi"}
+    returning = {"lead": {"external_id": "lead-1"}, "message": "Hi"}
+    for name in ENDPOINTS:
+        with CaptureQueriesContext(connection) as captured:
+            if name.startswith("intake"):
+                client.post(
+                    "/api/contacts",
+                    json.dumps(body if name == "intake-new" else returning),
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}",
+                )
+            else:
+                client.get(PATHS[name])
+        counts[name] = len(captured)
+    return counts
+
+
+PATHS = {
+    "healthz": "/healthz",
+    "overview": "/",
+    "operators": "/operators/",
+    "contacts": "/contacts/",
+    "report": "/report/?period=30d",
+    "intake-new": "/api/contacts",
+    "intake-returning": "/api/contacts",
+}
+
+
+def wrk(
+    server: harness.Server, name: str, token: str, cookie: str, pool: int, duration: float, connections: int
+) -> dict:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(WRK_SCRIPT)
+    mode, secret = {
+        "intake-new": ("new", token),
+        "intake-returning": ("returning", token),
+        "healthz": ("get", ""),
+    }.get(name, ("page", cookie))
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{server.port}{PATHS[name]}",
+        "--",
+        mode,
+        secret or "-",
+        str(pool),
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    script.unlink()
+    line = next((line for line in run.stdout.splitlines() if line.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {run.stdout[-500:]} {run.stderr[-500:]}")
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def server_time(server: harness.Server, name: str, token: str, cookie: str, samples: int = 15) -> float:
+    """Median Server-Timing of requests sent one at a time."""
+    times = []
+    for n in range(samples):
+        if name.startswith("intake"):
+            body = json.dumps(
+                {
+                    "lead": {
+                        "external_id": f"timing-{time.time_ns()}-{n}" if name == "intake-new" else "lead-1"
+                    }
+                }
+            )
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            status, response_headers, _ = server.request("POST", "/api/contacts", body.encode(), headers)
+            if status not in (201, 202):
+                raise RuntimeError(f"the intake answered {status}")
+        else:
+            status, response_headers, _ = server.request("GET", PATHS[name], headers={"Cookie": cookie})
+            if status != 200:
+                raise RuntimeError(f"{PATHS[name]} answered {status}, not 200")
+        times.append(float(response_headers["Server-Timing"].split("dur=")[1]))
+    return statistics.median(times)
+
+
+def peak_memory_mib(pids: list[int]) -> list[float]:
+    peaks = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+        peaks.append(round(kib / 1024, 1))
+    return peaks
+
+
+def run_one_database(args) -> list[dict]:
+    rng = random.Random(7)
+    rows = []
+    with harness.database(args.db) as db:
+        harness.use_database(db)
+        token, cookie = build_scene(rng)
+        for size in args.sizes:
+            started = time.monotonic()
+            fill(size, rng)
+            print(
+                f"[{args.db}] {size:,} contacts loaded in {time.monotonic() - started:.0f} s", file=sys.stderr
+            )
+            pool = size // 5
+            queries = query_counts(cookie, token)
+            for workers in args.workers:
+                with harness.Server(db, workers=workers) as server:
+                    for name in ENDPOINTS:
+                        result = wrk(server, name, token, cookie, pool, args.duration, args.connections)
+                        result.update(
+                            db=args.db,
+                            size=size,
+                            workers=workers,
+                            endpoint=name,
+                            queries=queries[name],
+                            server_ms=server_time(server, name, token, cookie),
+                        )
+                        rows.append(result)
+                        print(
+                            f"[{args.db}] {size:,} {workers}w {name}: {result['rps']:.0f} rps",
+                            file=sys.stderr,
+                        )
+                    memory = peak_memory_mib(server.worker_pids())
+                    for row in rows:
+                        if (row["size"], row["workers"]) == (size, workers):
+                            row["worker_peak_mib"] = max(memory)
+    return rows
+
+
+def report(rows: list[dict]) -> None:
+    ceiling = {(r["db"], r["size"], r["workers"]): r["rps"] for r in rows if r["endpoint"] == "healthz"}
+    print(
+        "\n| db | contacts | workers | endpoint | req/s | × healthz | p50 ms | p95 ms | p99 ms | server ms | queries | errors |"
+    )
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        ratio = r["rps"] / ceiling[(r["db"], r["size"], r["workers"])]
+        print(
+            f"| {r['db']} | {r['size']:,} | {r['workers']} | {r['endpoint']} | {r['rps']:.0f} | {ratio:.2f} | "
+            f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['server_ms']:.1f} | {r['queries']} | {r['errors']} |"
+        )
+    print("\nWorker peak memory (MiB, the largest worker):")
+    for (db, size, workers), _ in sorted(ceiling.items()):
+        peak = next(
+            r["worker_peak_mib"] for r in rows if (r["db"], r["size"], r["workers"]) == (db, size, workers)
+        )
+        print(f"  {db} {size:,} contacts, {workers} workers: {peak}")
+    print("\nGoals:")
+    for db, workers in sorted({(r["db"], r["workers"]) for r in rows}):
+        mine = [r for r in rows if (r["db"], r["workers"]) == (db, workers)]
+        sizes = sorted({r["size"] for r in mine})
+        for name in ("intake-new", "intake-returning"):
+            worst = min(r["rps"] / ceiling[(db, r["size"], workers)] for r in mine if r["endpoint"] == name)
+            print(
+                f"  {db} {workers}w {name} ≥ 0.5 × healthz: {worst:.2f} {'ok' if worst >= 0.5 else 'MISSED'}"
+            )
+            if len(sizes) > 1:
+                small = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[0])
+                large = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[-1])
+                growth = large["p50"] / small["p50"]
+                print(
+                    f"  {db} {workers}w {name} p50 at {sizes[-1]:,} / at {sizes[0]:,}: {growth:.2f} "
+                    f"{'ok' if growth <= 1.2 else 'MISSED'} (server time {large['server_ms'] / small['server_ms']:.2f})"
+                )
+        for name in ("overview", "report"):
+            large = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[-1])
+            print(
+                f"  {db} {workers}w {name} server time at {sizes[-1]:,}: {large['server_ms']:.1f} ms "
+                f"{'ok' if large['server_ms'] < 150 else 'MISSED'}"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dbs", default="sqlite,postgres")
+    parser.add_argument("--db", help=argparse.SUPPRESS)  # one database, in a child process
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--workers", default="2,4")
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    args.sizes = [int(size) for size in args.sizes.split(",")]
+    args.workers = [int(workers) for workers in args.workers.split(",")]
+    if args.db:
+        print("ROWS " + json.dumps(run_one_database(args), default=str))
+        return 0
+    ensure_wrk()
+    rows = []
+    for db in args.dbs.split(","):
+        # Each database in its own process: Django is set up once per process, for one database.
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--db",
+                db,
+                "--sizes",
+                ",".join(map(str, args.sizes)),
+                "--workers",
+                ",".join(map(str, args.workers)),
+                "--duration",
+                str(args.duration),
+                "--connections",
+                str(args.connections),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=7200,
+        )
+        sys.stderr.write(child.stderr[-4000:])
+        rows += json.loads(next(line for line in child.stdout.splitlines() if line.startswith("ROWS "))[5:])
+    print(
+        f"\nmini-CRM performance: {os.cpu_count()} cores, wrk -t2 -c{args.connections} -d{args.duration}s per endpoint"
+    )
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
