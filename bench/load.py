@@ -197,6 +197,20 @@ def check(
         if c["status"] == "waiting"
         and any(active and open_now[op] < capacities[op] for op, active in links[c["bot_id"]])
     )
+    from distribution.models import DailyAssignments
+
+    kept = Counter(
+        {
+            (b, o, d): n
+            for b, o, d, n in DailyAssignments.objects.values_list("bot", "operator", "day", "contacts")
+        }
+    )
+    recount = Counter()
+    from django.utils import timezone
+
+    for c in contacts:
+        if c["operator_id"]:
+            recount[(c["bot_id"], c["operator_id"], timezone.localdate(c["created_at"]))] += 1
     statuses = Counter(status for _token, _body, status, _data in results)
     return {
         "requests": len(results),
@@ -221,6 +235,9 @@ def check(
             status="open", operator=None
         ).count(),
         "INVARIANT waiting contacts while capacity is free": stuck_waiting,
+        "INVARIANT report figures differing from the contacts": sum(
+            1 for key in set(kept) | set(recount) if kept[key] != recount[key]
+        ),
         "INVARIANT contacts in no state": Contact.objects.exclude(
             Q(status__in=["open", "waiting", "closed"])
         ).count(),

@@ -129,6 +129,8 @@ class Contact(models.Model):
             models.Index(fields=["operator", "status"], name="contact_operator_status"),
             # A bot's waiting queue, oldest first.
             models.Index(fields=["bot", "status", "created_at"], name="contact_bot_status_created"),
+            # The contacts list, newest first.
+            models.Index(fields=["-created_at", "-id"], name="contact_newest"),
             # The queue across bots, and counts by status.
             models.Index(fields=["status", "created_at"], name="contact_status_created"),
             # A bot's contacts over a period (bot list, report), and contacts closed today.
@@ -138,6 +140,27 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"Contact {self.pk} ({self.status})"
+
+
+class DailyAssignments(models.Model):
+    """How many of the contacts a bot received on one day went to one operator: the distribution
+    report's figures, kept up to date in the same transaction as each assignment (and hand-over),
+    so that the report reads a few thousand rows instead of every contact of the period. The day
+    is the contact's creation day in settings.TIME_ZONE."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    contacts = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "operator", "day"], name="daily_assignments_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="daily_assignments_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: bot {self.bot_id} → operator {self.operator_id}: {self.contacts}"
 
 
 class IntakeWindow(models.Model):

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, Lead, Operator
+from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
 
 IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
 
@@ -210,8 +210,14 @@ def _choose_operator(links: list[BotOperator]) -> Operator | None:
     for link in eligible:
         link.current_weight += link.weight
     chosen = max(eligible, key=lambda link: (link.current_weight, -link.operator_id))
-    chosen.current_weight -= sum(link.weight for link in eligible)
-    BotOperator.objects.bulk_update(eligible, ["current_weight"])
+    total = sum(link.weight for link in eligible)
+    chosen.current_weight -= total
+    # The same arithmetic in one UPDATE (the rows are locked, so the database holds what we read).
+    BotOperator.objects.filter(pk__in=[link.pk for link in eligible]).update(
+        current_weight=F("current_weight")
+        + F("weight")
+        - Case(When(pk=chosen.pk, then=Value(total)), default=Value(0))
+    )
     return operators[chosen.operator_id]
 
 
@@ -220,6 +226,46 @@ def _assign(contact: Contact, operator: Operator | None) -> None:
         contact.status, contact.operator, contact.assigned_at = Contact.Status.WAITING, None, None
     else:
         contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
+        _count_assignment(contact.bot_id, operator.pk, contact.created_at, +1)
+
+
+# The report's daily figures --------------------------------------------------------------------
+
+
+def _count_assignment(bot_id: int, operator_id: int, created_at, change: int) -> None:
+    """Add `change` to the day's count of (bot, operator). Callers hold the bot's lock, so no two
+    transactions create the same day's row at once."""
+    day = timezone.localdate(created_at)
+    counted = DailyAssignments.objects.filter(bot_id=bot_id, operator_id=operator_id, day=day)
+    if not counted.update(contacts=F("contacts") + change):
+        DailyAssignments.objects.create(bot_id=bot_id, operator_id=operator_id, day=day, contacts=change)
+
+
+def rebuild_daily_counts() -> int:
+    """Recount the report's daily figures from the contacts themselves: after writes that went
+    around this module (bulk loads, a changed TIME_ZONE). Returns the number of rows."""
+    from django.db.models.functions import TruncDate
+
+    with transaction.atomic():
+        DailyAssignments.objects.all().delete()
+        rows = (
+            Contact.objects.exclude(operator=None)
+            .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .values("bot_id", "operator_id", "day")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return len(
+            DailyAssignments.objects.bulk_create(
+                (
+                    DailyAssignments(
+                        bot_id=r["bot_id"], operator_id=r["operator_id"], day=r["day"], contacts=r["n"]
+                    )
+                    for r in rows
+                ),
+                batch_size=5000,
+            )
+        )
 
 
 # The intake (rules 1, 4, 5, 7) --------------------------------------------------------------------
@@ -426,7 +472,10 @@ def hand_over_contacts(*, operator: Operator) -> list[Contact]:
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(is_active=False)
         handed = Contact.objects.filter(operator=operator, status=Contact.Status.OPEN)
-        bot_ids = set(handed.values_list("bot_id", flat=True))
+        bot_ids = set()
+        for contact in handed.only("bot_id", "created_at"):
+            bot_ids.add(contact.bot_id)
+            _count_assignment(contact.bot_id, operator.pk, contact.created_at, -1)
         handed.update(status=Contact.Status.WAITING, operator=None, assigned_at=None)
     operator.is_active = False
     return drain_queue(bot_ids=bot_ids)

@@ -8,11 +8,11 @@ contact.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Bot, BotOperator, Contact, Lead, Operator
+from .models import Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
 from .routing import IDENTIFIERS, InvalidPhone, normalize_email, normalize_phone
 
 
@@ -50,12 +50,12 @@ class Counts:
 
 
 def contact_counts() -> Counts:
-    totals = Contact.objects.aggregate(
-        open=Count("pk", filter=Q(status=Contact.Status.OPEN)),
-        waiting=Count("pk", filter=Q(status=Contact.Status.WAITING)),
+    # Three counts that each read only their own index range, never the closed history.
+    return Counts(
+        open=Contact.objects.filter(status=Contact.Status.OPEN).count(),
+        waiting=Contact.objects.filter(status=Contact.Status.WAITING).count(),
+        closed_today=Contact.objects.filter(closed_at__gte=start_of_today()).count(),
     )
-    closed_today = Contact.objects.filter(closed_at__gte=start_of_today()).count()
-    return Counts(open=totals["open"], waiting=totals["waiting"], closed_today=closed_today)
 
 
 def waiting_queue() -> QuerySet[Contact]:
@@ -151,13 +151,25 @@ class Report:
 
 
 def distribution_report(*, start: datetime, end: datetime) -> Report:
-    """For contacts created in [start, end): per bot, each operator's weight share beside its
-    actual share of the bot's assigned contacts, and each operator's total across bots."""
-    period = Contact.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
-    got = {
-        (row["bot_id"], row["operator_id"]): row["n"]
-        for row in period.values("bot_id", "operator_id").annotate(n=Count("pk"))
-    }
+    """For contacts created in [start, end), two local midnights (see period_bounds): per bot,
+    each operator's weight share beside its actual share of the bot's assigned contacts, and
+    each operator's total across bots."""
+    # Assigned contacts come from the daily figures routing keeps (a row per bot, operator and
+    # day), waiting ones from the queue's index: neither reads the period's closed contacts.
+    assigned = (
+        DailyAssignments.objects.filter(day__gte=timezone.localdate(start), day__lt=timezone.localdate(end))
+        .values("bot_id", "operator_id")
+        .annotate(n=Sum("contacts"))
+        .order_by()
+    )
+    waiting = (
+        Contact.objects.filter(status=Contact.Status.WAITING, created_at__gte=start, created_at__lt=end)
+        .values("bot_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    got = {(row["bot_id"], row["operator_id"]): row["n"] for row in assigned if row["n"]}
+    got |= {(row["bot_id"], None): row["n"] for row in waiting}
     reports = {bot.pk: BotReport(bot=bot) for bot in Bot.objects.all()}
     links: dict[int, list[BotOperator]] = {}
     for link in BotOperator.objects.select_related("operator").order_by("operator__name", "operator_id"):

@@ -94,3 +94,15 @@ def test_createbot_accepts_a_name_in_any_script():
     run("createbot", "Продажи")
 
     assert Bot.objects.get().slug == "продажи"
+
+
+@pytest.mark.django_db
+def test_rebuilddailycounts_recounts_the_report(bot_with_operators, send):
+    from distribution.models import DailyAssignments
+
+    bot, _ = bot_with_operators(weights=[10])
+    send(bot)
+    DailyAssignments.objects.update(contacts=99)
+
+    assert run("rebuilddailycounts").strip() == "1 daily figures recounted."
+    assert DailyAssignments.objects.get().contacts == 1

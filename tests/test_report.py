@@ -24,6 +24,7 @@ def month(bot_with_operators, send):
     send(support)
     old = send(support)
     Contact.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=20))
+    routing.rebuild_daily_counts()  # that write went around the routing service
     return sales, support, light, heavy
 
 
@@ -49,9 +50,8 @@ def test_it_keeps_an_unlinked_operators_contacts(month):
     sales, _support, light, heavy = month
     routing.remove_operator(bot=sales, operator=heavy)
 
-    report = selectors.distribution_report(
-        start=timezone.now() - datetime.timedelta(days=1), end=timezone.now()
-    )
+    start, end = selectors.period_bounds("today")
+    report = selectors.distribution_report(start=start, end=end)
 
     sales_report = next(bot_report for bot_report in report.bots if bot_report.bot == sales)
     shares = {share.operator: share for share in sales_report.shares}
@@ -122,3 +122,38 @@ def test_the_overall_bars_are_scaled_to_the_largest_share(manager_client, month)
     # heavy has 6 of 11 (54.5 %): its bar is full, light's (5 of 11) nearly.
     assert '<progress max="54.5" value="54.5"' in html
     assert '<progress max="54.5" value="45.5"' in html
+
+
+def test_the_daily_figures_follow_every_assignment(bot_with_operators, send):
+    """Assignments, drains and hand-overs keep the report's figures equal to a recount."""
+    from distribution.models import DailyAssignments
+
+    bot, (_first, second) = bot_with_operators(weights=[10, 10], capacities=[2, 2])
+    contacts = [send(bot) for _ in range(6)]  # four open, two waiting
+    routing.close_contact(contact=contacts[0])  # a waiting one is assigned
+    routing.hand_over_contacts(operator=second)  # its contacts wait, some go to first
+
+    def figures():
+        return sorted(
+            DailyAssignments.objects.exclude(contacts=0).values_list("bot", "operator", "day", "contacts")
+        )
+
+    kept = figures()
+    routing.rebuild_daily_counts()
+    assert kept == figures()
+    assert sum(row[3] for row in kept) == Contact.objects.exclude(operator=None).count()
+
+
+def test_the_report_counts_a_day_by_the_local_calendar(bot_with_operators, send, settings):
+    settings.TIME_ZONE = "Asia/Vladivostok"  # UTC+10
+    bot, _ = bot_with_operators(weights=[10])
+    contact = send(bot)
+    late_evening_utc = datetime.datetime(2026, 3, 1, 20, 0, tzinfo=datetime.UTC)  # 2 March there
+    Contact.objects.filter(pk=contact.pk).update(created_at=late_evening_utc)
+    routing.rebuild_daily_counts()
+
+    tz = timezone.get_current_timezone()
+    march_2 = datetime.datetime(2026, 3, 2, tzinfo=tz), datetime.datetime(2026, 3, 3, tzinfo=tz)
+    report = selectors.distribution_report(start=march_2[0], end=march_2[1])
+
+    assert report.assigned == 1

@@ -174,6 +174,7 @@ class Command(BaseCommand):
                 routing.close_contact(contact=contact)
 
         self._spread_over_period(started, timezone.now())
+        routing.rebuild_daily_counts()  # the contacts moved to other days
         return first_token
 
     def _spread_over_period(self, started, finished) -> None:
