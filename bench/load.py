@@ -152,7 +152,15 @@ def check(
 
     contacts = list(
         Contact.objects.values(
-            "pk", "bot_id", "external_id", "operator_id", "status", "assigned_at", "closed_at", "lead_id"
+            "pk",
+            "bot_id",
+            "external_id",
+            "operator_id",
+            "status",
+            "created_at",
+            "assigned_at",
+            "closed_at",
+            "lead_id",
         )
     )
     tokens_to_bot = {token: find_bot(token).pk for token in {token for token, *_ in results}}

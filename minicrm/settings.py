@@ -173,7 +173,7 @@ INTAKE_RATE_WINDOW = envint("INTAKE_RATE_WINDOW", 60)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": os.environ.get("LOG_LEVEL", "INFO")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own loggers print through the root handler only, not twice.
     "loggers": {"django": {"handlers": [], "propagate": True}},
