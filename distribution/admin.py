@@ -17,7 +17,8 @@ from .models import Bot, BotOperator, Contact, Lead, Operator
 
 
 def after_commit(function, /, **kwargs) -> None:
-    transaction.on_commit(partial(function, **kwargs))
+    # robust: one call that fails (and is logged) does not stop the others.
+    transaction.on_commit(partial(function, **kwargs), robust=True)
 
 
 class LinkInline(admin.TabularInline):

@@ -24,10 +24,13 @@ def retry_after(bot: Bot) -> int | None:
         try:
             with transaction.atomic():
                 IntakeWindow.objects.create(bot=bot, started_at=start, requests=1)
-                # A new window: the bot's old ones have served their purpose.
-                IntakeWindow.objects.filter(bot=bot, started_at__lt=start).delete()
+                # A new window: the bot's older ones have served their purpose. The one just
+                # before stays, for a process whose clock is a little behind.
+                old = datetime.fromtimestamp(start.timestamp() - window, tz=UTC)
+                IntakeWindow.objects.filter(bot=bot, started_at__lt=old).delete()
         except IntegrityError:  # another process opened this window first
             counted.update(requests=F("requests") + 1)
-    if counted.values_list("requests", flat=True).get() <= limit:
+    requests = counted.values_list("requests", flat=True).first()
+    if requests is None or requests <= limit:
         return None
     return max(1, math.ceil(start.timestamp() + window - now))

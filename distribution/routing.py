@@ -233,11 +233,13 @@ def _assign(contact: Contact, operator: Operator | None) -> None:
 
 
 def _count_assignment(bot_id: int, operator_id: int, created_at, change: int) -> None:
-    """Add `change` to the day's count of (bot, operator). Callers hold the bot's lock, so no two
-    transactions create the same day's row at once."""
+    """Add `change` to the day's count of (bot, operator). Only an assignment (+1) creates a row,
+    and it holds the bot's lock, so no two transactions create the same row at once; a hand-over
+    (-1) finds the row its assignment made, and never inserts (which would take a lock on the
+    bot while it holds the operator's)."""
     day = timezone.localdate(created_at)
     counted = DailyAssignments.objects.filter(bot_id=bot_id, operator_id=operator_id, day=day)
-    if not counted.update(contacts=F("contacts") + change):
+    if not counted.update(contacts=F("contacts") + change) and change > 0:
         DailyAssignments.objects.create(bot_id=bot_id, operator_id=operator_id, day=day, contacts=change)
 
 
@@ -247,6 +249,8 @@ def rebuild_daily_counts() -> int:
     from django.db.models.functions import TruncDate
 
     with transaction.atomic():
+        # Every bot's lock, in id order as everyone takes them: no assignment runs meanwhile.
+        list(Bot.objects.select_for_update().order_by("pk").values_list("pk"))
         DailyAssignments.objects.all().delete()
         rows = (
             Contact.objects.exclude(operator=None)
@@ -312,17 +316,15 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
 # The queue (rule 5) -------------------------------------------------------------------------------
 
 
-def drain_queue(*, bot_ids: Iterable[int], freed_operator_id: int | None = None) -> list[Contact]:
+def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
     """Assign the waiting contacts of these bots, oldest first, while an operator can take them.
 
-    When the capacity that appeared is one operator's own (a close, a switch on, a raised
-    capacity), the drain stops as soon as that operator is full again: the other operators'
-    room did not change, so their bots need not be looked at one by one.
-    Returns the contacts it assigned. Each assignment is its own transaction.
+    It stops as soon as no operator of these bots has room, without visiting the bots one by
+    one. Returns the contacts it assigned. Each assignment is its own transaction.
     """
     pending = set(bot_ids)
     assigned: list[Contact] = []
-    while pending and (freed_operator_id is None or not assigned or _has_room(freed_operator_id)):
+    while pending and _any_room(pending):
         # An unlocked read: it only chooses the bot whose waiting contact is oldest. A contact queued
         # by a request that still holds its bot's lock is invisible to it, so "nothing waits" is
         # only believed after waiting for those locks.
@@ -344,13 +346,13 @@ def drain_queue(*, bot_ids: Iterable[int], freed_operator_id: int | None = None)
     return assigned
 
 
-def _has_room(operator_id: int) -> bool:
+def _any_room(bot_ids: set[int]) -> bool:
+    """Whether an operator of these bots is switched on and below its capacity (one query)."""
     open_contacts = Contact.objects.filter(operator_id=OuterRef("pk"), status=Contact.Status.OPEN)
+    load = Subquery(open_contacts.order_by().values("operator_id").annotate(n=Count("pk")).values("n"))
     return (
-        Operator.objects.filter(pk=operator_id, is_active=True)
-        .annotate(
-            load=Subquery(open_contacts.order_by().values("operator_id").annotate(n=Count("pk")).values("n"))
-        )
+        Operator.objects.filter(links__bot_id__in=bot_ids, links__weight__gt=0, is_active=True)
+        .annotate(load=load)
         .filter(Q(load__isnull=True) | Q(load__lt=F("max_open_contacts")))
         .exists()
     )
@@ -415,7 +417,7 @@ def close_contact(*, contact: Contact) -> list[Contact]:
     )
     if freed_operator is None:
         return []
-    return drain_queue(bot_ids=_bots_of(freed_operator), freed_operator_id=freed_operator)
+    return drain_queue(bot_ids=_bots_of(freed_operator))
 
 
 def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
@@ -423,7 +425,7 @@ def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
     operator.is_active = is_active
-    return drain_queue(bot_ids=_bots_of(operator.pk), freed_operator_id=operator.pk) if is_active else []
+    return drain_queue(bot_ids=_bots_of(operator.pk)) if is_active else []
 
 
 def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list[Contact]:
@@ -441,7 +443,7 @@ def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list
     operator.max_open_contacts = max_open_contacts
     if max_open_contacts <= previous:
         return []
-    return drain_queue(bot_ids=_bots_of(operator.pk), freed_operator_id=operator.pk)
+    return drain_queue(bot_ids=_bots_of(operator.pk))
 
 
 def set_weight(*, bot: Bot, operator: Operator, weight: int) -> list[Contact]:
@@ -471,11 +473,18 @@ def hand_over_contacts(*, operator: Operator) -> list[Contact]:
     otherwise be handed its own contacts straight back. Returns the contacts re-assigned."""
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(is_active=False)
-        handed = Contact.objects.filter(operator=operator, status=Contact.Status.OPEN)
-        bot_ids = set()
-        for contact in handed.only("bot_id", "created_at"):
-            bot_ids.add(contact.bot_id)
+        # Locked first, so that a close committing meanwhile cannot slip between what is
+        # subtracted from the report's figures and what is handed over.
+        handed = list(
+            Contact.objects.select_for_update()
+            .filter(operator=operator, status=Contact.Status.OPEN)
+            .only("pk", "bot_id", "created_at")
+        )
+        for contact in handed:
             _count_assignment(contact.bot_id, operator.pk, contact.created_at, -1)
-        handed.update(status=Contact.Status.WAITING, operator=None, assigned_at=None)
+        Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
+            status=Contact.Status.WAITING, operator=None, assigned_at=None
+        )
+        bot_ids = {contact.bot_id for contact in handed}
     operator.is_active = False
     return drain_queue(bot_ids=bot_ids)

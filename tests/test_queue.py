@@ -3,7 +3,7 @@
 import pytest
 
 from distribution import routing
-from distribution.models import Contact
+from distribution.models import Contact, Operator
 
 
 @pytest.fixture
@@ -176,3 +176,18 @@ def test_handing_over_gives_the_contacts_to_others_oldest_first(bot_with_operato
 
     assert assigned == [first, third]
     assert staying.contacts.filter(status=Contact.Status.OPEN).count() == 3
+
+
+def test_a_drain_also_uses_room_that_an_earlier_drain_missed(bot_with_operators, send):
+    """If a drain never ran after capacity appeared (a worker killed between commit and drain),
+    the next one, for whatever reason, still uses that room."""
+    bot, (first, second) = bot_with_operators(weights=[10, 10], capacities=[1, 1])
+    busy = send(bot)
+    send(bot)
+    waiting = [send(bot) for _ in range(3)]
+    Operator.objects.filter(pk=second.pk).update(max_open_contacts=5)  # no drain followed
+
+    assigned = routing.close_contact(contact=busy)
+
+    assert set(assigned) == set(waiting)
+    assert not Contact.objects.filter(status=Contact.Status.WAITING).exists()

@@ -54,7 +54,7 @@ def test_it_counts_each_bot_apart(client, db, limited):
         assert post(client, quiet_token, 100).status_code == 202
 
 
-def test_a_new_window_starts_afresh_and_forgets_the_old_one(client, db, limited):
+def test_a_new_window_starts_afresh_and_forgets_the_old_ones(client, db, limited):
     bot, token = create_bot(name="Chatty")
     with at(MOMENT):
         for n in range(4):
@@ -62,8 +62,30 @@ def test_a_new_window_starts_afresh_and_forgets_the_old_one(client, db, limited)
 
     with at(MOMENT + datetime.timedelta(seconds=60)):
         assert post(client, token, 10).status_code == 202
+    with at(MOMENT + datetime.timedelta(seconds=120)):
+        assert post(client, token, 11).status_code == 202
 
-    assert IntakeWindow.objects.filter(bot=bot).count() == 1
+    # The window just before the current one stays, for processes whose clocks lag a little.
+    assert IntakeWindow.objects.filter(bot=bot).count() == 2
+    assert not IntakeWindow.objects.filter(bot=bot, requests=4).exists()
+
+
+def test_a_window_deleted_under_a_request_lets_it_through(db, limited, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    from distribution import ratelimit
+
+    bot, _token = create_bot(name="Chatty")
+    real_update = QuerySet.update
+
+    def update_then_vanish(self, **kwargs):
+        updated = real_update(self, **kwargs)
+        IntakeWindow.objects.all().delete()  # another process opened the next window meanwhile
+        return updated or 1
+
+    monkeypatch.setattr(QuerySet, "update", update_then_vanish)
+    with at(MOMENT):
+        assert ratelimit.retry_after(bot) is None
 
 
 def test_it_is_off_when_the_limit_is_zero(client, db, settings):
