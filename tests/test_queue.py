@@ -181,7 +181,7 @@ def test_handing_over_gives_the_contacts_to_others_oldest_first(bot_with_operato
 def test_a_drain_also_uses_room_that_an_earlier_drain_missed(bot_with_operators, send):
     """If a drain never ran after capacity appeared (a worker killed between commit and drain),
     the next one, for whatever reason, still uses that room."""
-    bot, (first, second) = bot_with_operators(weights=[10, 10], capacities=[1, 1])
+    bot, (_first, second) = bot_with_operators(weights=[10, 10], capacities=[1, 1])
     busy = send(bot)
     send(bot)
     waiting = [send(bot) for _ in range(3)]
