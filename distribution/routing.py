@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
@@ -171,6 +172,19 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
 # Choosing an operator (rules 2-4, 6) --------------------------------------------------------------
 
 
+def load_of(operator: str = "pk") -> Coalesce:
+    """Rule 2 as an expression to annotate rows with: the open contacts of the operator that the
+    OuterRef path `operator` names (0 when none). The (operator, status) index answers it."""
+    open_contacts = (
+        Contact.objects.filter(operator=OuterRef(operator), status=Contact.Status.OPEN)
+        .order_by()
+        .values("operator")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(open_contacts, output_field=IntegerField()), 0)
+
+
 def _lock_bot(bot_id: int) -> list[BotOperator]:
     """Lock the bot and its BotOperator rows; return the rows. The bot's own row is locked too so
     that a bot without operators (yet) still serialises its assignments and its queue."""
@@ -190,18 +204,13 @@ def _choose_operator(links: list[BotOperator]) -> Operator | None:
         return None
     # Counted only now, after the operator locks: this statement sees every assignment that
     # committed while we waited for them.
-    loads = dict(
-        Contact.objects.filter(operator_id__in=operators, status=Contact.Status.OPEN)
-        .order_by()
-        .values_list("operator_id")
-        .annotate(open=Count("pk"))
-    )
+    loads = dict(Operator.objects.filter(pk__in=operators).annotate(load=load_of()).values_list("pk", "load"))
     eligible = [
         link
         for link in links
         if link.weight > 0
         and link.operator_id in operators
-        and loads.get(link.operator_id, 0) < operators[link.operator_id].max_open_contacts
+        and loads[link.operator_id] < operators[link.operator_id].max_open_contacts
     ]
     if not eligible:
         return None
@@ -246,8 +255,6 @@ def _count_assignment(bot_id: int, operator_id: int, created_at, change: int) ->
 def rebuild_daily_counts() -> int:
     """Recount the report's daily figures from the contacts themselves: after writes that went
     around this module (bulk loads, a changed TIME_ZONE). Returns the number of rows."""
-    from django.db.models.functions import TruncDate
-
     with transaction.atomic():
         # Every bot's lock, in id order as everyone takes them: no assignment runs meanwhile.
         list(Bot.objects.select_for_update().order_by("pk").values_list("pk"))
@@ -348,12 +355,10 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
 
 def _any_room(bot_ids: set[int]) -> bool:
     """Whether an operator of these bots is switched on and below its capacity (one query)."""
-    open_contacts = Contact.objects.filter(operator_id=OuterRef("pk"), status=Contact.Status.OPEN)
-    load = Subquery(open_contacts.order_by().values("operator_id").annotate(n=Count("pk")).values("n"))
     return (
         Operator.objects.filter(links__bot_id__in=bot_ids, links__weight__gt=0, is_active=True)
-        .annotate(load=load)
-        .filter(Q(load__isnull=True) | Q(load__lt=F("max_open_contacts")))
+        .annotate(load=load_of())
+        .filter(load__lt=F("max_open_contacts"))
         .exists()
     )
 

@@ -13,17 +13,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
-from .routing import IDENTIFIERS, InvalidPhone, normalize_email, normalize_phone
+from .routing import IDENTIFIERS, InvalidPhone, load_of, normalize_email, normalize_phone
 
 
 def count_of(queryset: QuerySet) -> Coalesce:
     """A correlated COUNT(*) of `queryset`, 0 when empty, to annotate rows with."""
     counted = queryset.order_by().values(dummy=Value(1)).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def open_count(operator_ref: str = "pk") -> Coalesce:
-    return count_of(Contact.objects.filter(operator=OuterRef(operator_ref), status=Contact.Status.OPEN))
 
 
 def start_of_today() -> datetime:
@@ -35,11 +31,17 @@ def start_of_today() -> datetime:
 
 def operators_with_load() -> QuerySet[Operator]:
     """Operators with `open_contacts` (their load) annotated."""
-    return Operator.objects.annotate(open_contacts=open_count())
+    return Operator.objects.annotate(open_contacts=load_of())
 
 
-def load_percent(operator: Operator) -> int:
-    return min(100, round(100 * operator.open_contacts / operator.max_open_contacts))
+def bot_links(bot: Bot) -> QuerySet[BotOperator]:
+    """A bot's operators and weights, each with its operator's `open_contacts`."""
+    return (
+        BotOperator.objects.filter(bot=bot)
+        .select_related("operator")
+        .annotate(open_contacts=load_of("operator"))
+        .order_by("operator__name", "operator_id")
+    )
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,7 @@ def bot_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(bot: Bot, **extra) -> dict:
-    links = list(
-        BotOperator.objects.filter(bot=bot)
-        .select_related("operator")
-        .annotate(open_contacts=selectors.open_count("operator"))
-        .order_by("operator__name", "operator_id")
-    )
+    links = list(selectors.bot_links(bot))
     shares = selectors.weight_shares(links, switched_on_only=True)
     return {
         "bot": bot,
