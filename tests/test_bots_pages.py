@@ -96,7 +96,7 @@ def test_it_adds_an_operator_to_a_bot(manager_client, bot_with_operators, make_o
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="links"')
     assert "Olga now takes contacts from" in html
-    assert "1 waiting contact(s) assigned from the queue." in html
+    assert "1 waiting contact assigned from the queue." in html
     assert BotOperator.objects.get(bot=bot, operator=operator).weight == 20
     waiting.refresh_from_db()
     assert waiting.operator == operator

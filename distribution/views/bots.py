@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import routing, selectors, tokens
 from ..forms import BotForm, LinkForm, WeightForm
 from ..models import Bot, BotOperator, Operator
-from .common import confirm, render_page, respond, staff_required
+from .common import confirm, render_page, respond, staff_required, tell_assigned
 
 LINKS = "bots/detail.html#links"
 
@@ -69,11 +69,6 @@ def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpRe
     )
 
 
-def _report_assigned(request: HttpRequest, assigned: list) -> None:
-    if assigned:
-        messages.info(request, f"{len(assigned)} waiting contact(s) assigned from the queue.")
-
-
 @staff_required
 @require_POST
 def link_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -86,7 +81,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
     operator = form.cleaned_data["operator"]
     assigned = routing.set_weight(bot=bot, operator=operator, weight=form.cleaned_data["weight"])
     messages.success(request, f"{operator.name} now takes contacts from {bot.name}.")
-    _report_assigned(request, assigned)
+    tell_assigned(request, assigned)
     return _links(request, bot)
 
 
@@ -110,7 +105,7 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
     messages.success(
         request, f"{link.operator.name}'s weight on {link.bot.name} is now {form.cleaned_data['weight']}."
     )
-    _report_assigned(request, assigned)
+    tell_assigned(request, assigned)
     return _links(request, link.bot)
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -81,3 +82,10 @@ def confirm(request: HttpRequest, *, title: str, question: str, button: str, can
     with hx-confirm instead): its form POSTs to the same URL."""
     context = {"title": title, "question": question, "button": button, "cancel": cancel}
     return render(request, "confirm.html", context)
+
+
+def tell_assigned(request: HttpRequest, assigned: list) -> None:
+    """Say how many waiting contacts a change pulled out of the queue, if any."""
+    if assigned:
+        count = len(assigned)
+        messages.info(request, f"{count} waiting contact{'s' if count > 1 else ''} assigned from the queue.")

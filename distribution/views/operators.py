@@ -7,15 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm
 from ..models import Contact, Operator
-from .common import confirm, render_page, respond, staff_required
+from .common import confirm, render_page, respond, staff_required, tell_assigned
 
 ROW = "operators/list.html#operator-row"
-
-
-def _assigned_message(request: HttpRequest, assigned: list[Contact]) -> None:
-    if assigned:
-        count = len(assigned)
-        messages.info(request, f"{count} waiting contact{'s' if count > 1 else ''} assigned from the queue.")
 
 
 @staff_required
@@ -52,7 +46,7 @@ def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
     is_active = request.POST.get("is_active") == "on"
     assigned = routing.set_operator_active(operator=operator, is_active=is_active)
     messages.success(request, f"{operator.name} switched {'on' if is_active else 'off'}.")
-    _assigned_message(request, assigned)
+    tell_assigned(request, assigned)
     return _row(request, pk)
 
 
@@ -69,7 +63,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         operator=operator, max_open_contacts=form.cleaned_data["max_open_contacts"]
     )
     messages.success(request, f"{operator.name} can now hold {operator.max_open_contacts} open contacts.")
-    _assigned_message(request, assigned)
+    tell_assigned(request, assigned)
     return _row(request, pk)
 
 
