@@ -48,7 +48,9 @@ def wsgi(db):
             **environ,
         }
         statuses = []
-        answer = b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+        answer = b"".join(
+            application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        )
         return int(statuses[0].split()[0]), json.loads(answer)
 
     yield call

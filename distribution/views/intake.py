@@ -172,10 +172,10 @@ def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 def _json_under_api(status: int, page):
     """Django's error handler for `status`: JSON under /api, Django's page elsewhere."""
 
-    def handler(request: HttpRequest, *args) -> HttpResponse:
+    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if is_api_path(request.path_info):
             return _api_error(status)
-        return page(request, *args)
+        return page(request, *args, **kwargs)
 
     return handler
 
