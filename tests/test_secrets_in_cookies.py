@@ -45,7 +45,7 @@ def cookie_texts(response: HttpResponse) -> list[str]:
 def session_texts() -> list[str]:
     texts = []
     for session in Session.objects.all():
-        texts += readable(session.session_data) + [repr(session.get_decoded())]
+        texts += [*readable(session.session_data), repr(session.get_decoded())]
     return texts
 
 
@@ -149,3 +149,15 @@ def test_it_reads_what_the_cookie_storage_writes(rf):
     storage._store([Message(constants.WARNING, "the-secret-in-a-message " * 20)], response)
 
     assert any("the-secret-in-a-message" in text for text in readable(response.cookies["messages"].value))
+
+
+def test_it_keeps_messages_in_the_session(superuser_client, make_operator):
+    operator = make_operator(active=False)
+
+    response = superuser_client.post(
+        "/admin/distribution/operator/", {"action": "switch_on", "_selected_action": [operator.pk]}
+    )
+
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert any("switched on" in text for text in session_texts())
