@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
 from .models import Bot, BotOperator, Contact, Lead, Operator
@@ -121,19 +122,29 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            token = tokens.issue_token(obj)
-            self.message_user(
-                request, f"Token of {obj.name}, shown only this once: {token}", messages.WARNING
-            )
+            obj.new_token = tokens.issue_token(obj)
         super().save_model(request, obj, form, change)
 
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._show_tokens(request, [(obj, obj.new_token)], title=f"Bot {obj.name} added")
+
     @admin.action(description="Rotate the tokens of selected bots")
-    def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[Bot]) -> None:
-        for bot in queryset:
-            token = tokens.rotate_token(bot=bot)
-            self.message_user(
-                request, f"New token of {bot.name}, shown only this once: {token}", messages.WARNING
-            )
+    def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[Bot]) -> TemplateResponse:
+        issued = [(bot, tokens.rotate_token(bot=bot)) for bot in queryset]
+        return self._show_tokens(request, issued, title="New tokens issued")
+
+    def _show_tokens(
+        self, request: HttpRequest, issued: list[tuple[Bot, str]], *, title: str
+    ) -> TemplateResponse:
+        # A token is shown in this response only, never in a message: messages outlive the
+        # response, in the session or (with Django's default storage) in a readable cookie.
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "issued": issued,
+        }
+        return TemplateResponse(request, "admin/distribution/bot/tokens.html", context)
 
 
 @admin.register(Lead)

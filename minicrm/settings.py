@@ -135,6 +135,9 @@ STORAGES = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
+# Messages wait in the session, on the server: the default cookie storage is signed, not
+# encrypted, and anyone holding the cookie can read it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Scripts and styles come only from our own static files; the one exception is a script tag
 # carrying this response's nonce. No inline styles: bars are <meter> and <progress> elements.

@@ -4,7 +4,10 @@ from django.urls import path
 
 from distribution.views import bots, contacts, intake, leads, operators, overview, report
 
+handler400 = "distribution.views.intake.bad_request"
+handler403 = "distribution.views.intake.permission_denied"
 handler404 = "distribution.views.intake.not_found"
+handler500 = "distribution.views.intake.server_error"
 
 urlpatterns = [
     # The bots' API

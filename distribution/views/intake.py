@@ -2,6 +2,8 @@
 
 import json
 import logging
+import re
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection
@@ -139,8 +141,46 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404: JSON under /api/, where bots expect it; the usual page elsewhere."""
-    if request.path.startswith("/api/"):
-        return _error(404, "No such endpoint: POST /api/contacts is the intake.")
-    return defaults.page_not_found(request, exception)
+# Under /api, whatever the case or the number of slashes: bots get JSON even from addresses that
+# no route matches.
+_API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
+_API_ERRORS = {
+    400: "Bad request.",
+    403: "Forbidden.",
+    404: "No such endpoint: POST /api/contacts is the intake.",
+    500: "Internal error: the request failed on our side and was logged.",
+}
+
+
+def is_api_path(path: str) -> bool:
+    return bool(_API_PATH.match(path))
+
+
+def _api_error(status: int) -> JsonResponse:
+    return _error(status, _API_ERRORS.get(status) or HTTPStatus(status).phrase + ".")
+
+
+def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The response, unless it is an error page under /api: then the same error as JSON."""
+    if not is_api_path(request.path_info) or response.status_code < 400:
+        return response
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    return _api_error(response.status_code)
+
+
+def _json_under_api(status: int, page):
+    """Django's error handler for `status`: JSON under /api, Django's page elsewhere."""
+
+    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if is_api_path(request.path_info):
+            return _api_error(status)
+        return page(request, *args, **kwargs)
+
+    return handler
+
+
+bad_request = _json_under_api(400, defaults.bad_request)
+permission_denied = _json_under_api(403, defaults.permission_denied)
+not_found = _json_under_api(404, defaults.page_not_found)
+server_error = _json_under_api(500, defaults.server_error)

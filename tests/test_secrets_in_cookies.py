@@ -1,0 +1,163 @@
+"""A bot's token is shown once, in the response that issues it, and is found in no cookie and no
+session row: Django's signed cookies and sessions are readable without the secret key."""
+
+import base64
+import binascii
+import zlib
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.models import Session
+from django.http import HttpResponse
+
+from distribution import tokens
+from distribution.models import Bot
+
+from .conftest import htmx
+
+
+def readable(value: str) -> list[str]:
+    """The value, and what each of its ':'-separated parts decodes to as Django's signing writes
+    them (URL-safe base64, zlib-compressed when it starts with a dot): no key needed."""
+    texts = [value]
+    for part in value.split(":"):
+        compressed = part.startswith(".")
+        try:
+            data = base64.urlsafe_b64decode(part.removeprefix(".") + "=" * (-len(part.removeprefix(".")) % 4))
+            if compressed:
+                data = zlib.decompress(data)
+        except (binascii.Error, ValueError, zlib.error):
+            continue
+        texts.append(data.decode("utf-8", "replace"))
+    return texts
+
+
+def cookie_texts(response: HttpResponse) -> list[str]:
+    texts = [response.cookies.output()]
+    for morsel in response.cookies.values():
+        texts += readable(morsel.value)
+    return texts
+
+
+def session_texts() -> list[str]:
+    texts = []
+    for session in Session.objects.all():
+        texts += [*readable(session.session_data), repr(session.get_decoded())]
+    return texts
+
+
+@pytest.fixture
+def issued(monkeypatch):
+    """Every token issued during the test, however the page shows it (or fails to)."""
+    issued_tokens = []
+    issue_token = tokens.issue_token
+
+    def recording(bot: Bot) -> str:
+        issued_tokens.append(issue_token(bot))
+        return issued_tokens[-1]
+
+    monkeypatch.setattr(tokens, "issue_token", recording)
+    return issued_tokens
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(get_user_model().objects.create_superuser("admin", password="admin-password"))
+    return client
+
+
+def admin_add(client, bot):
+    data = {"name": "Viber Sales", "slug": "viber-sales", "links-TOTAL_FORMS": 0, "links-INITIAL_FORMS": 0}
+    return client.post("/admin/distribution/bot/add/", data)
+
+
+def admin_rotate(client, bot):
+    return client.post("/admin/distribution/bot/", {"action": "rotate_tokens", "_selected_action": [bot.pk]})
+
+
+def dashboard_add(client, bot):
+    return client.post("/bots/", {"name": "Viber Sales", "slug": "viber-sales"})
+
+
+def dashboard_rotate(client, bot):
+    return client.post(f"/bots/{bot.pk}/rotate-token")
+
+
+def dashboard_rotate_htmx(client, bot):
+    return client.post(f"/bots/{bot.pk}/rotate-token", **htmx("token"))
+
+
+# Each flow that shows a token, and the page a manager sees next (where messages are shown).
+FLOWS = [
+    pytest.param(admin_add, "/admin/distribution/bot/", id="admin-add"),
+    pytest.param(admin_rotate, "/admin/distribution/bot/", id="admin-rotate"),
+    pytest.param(dashboard_add, "/bots/", id="dashboard-add"),
+    pytest.param(dashboard_rotate, "/bots/", id="dashboard-rotate"),
+    pytest.param(dashboard_rotate_htmx, "/bots/", id="dashboard-rotate-htmx"),
+]
+
+
+@pytest.fixture
+def old_bot(db):
+    bot, _token = tokens.create_bot(name="Telegram Sales")
+    return bot
+
+
+@pytest.mark.parametrize(("flow", "next_page"), FLOWS)
+def test_it_keeps_new_tokens_out_of_cookies_and_sessions(superuser_client, old_bot, issued, flow, next_page):
+    response = flow(superuser_client, old_bot)
+    following = superuser_client.get(next_page, follow=True)
+
+    (token,) = issued
+    for text in cookie_texts(response) + cookie_texts(following) + session_texts():
+        assert token not in text
+
+
+@pytest.mark.parametrize(("flow", "next_page"), FLOWS)
+def test_it_shows_each_new_token_once(superuser_client, old_bot, issued, flow, next_page):
+    response = flow(superuser_client, old_bot)
+    following = superuser_client.get(next_page, follow=True)
+
+    (token,) = issued
+    assert response.status_code == 200
+    assert f'value="{token}"' in response.content.decode()
+    assert tokens.find_bot(token) is not None
+    assert token not in following.content.decode()
+
+
+def test_it_rotates_several_bots_at_once_in_the_admin(superuser_client, issued):
+    bots = [tokens.create_bot(name=name)[0] for name in ("One", "Two")]
+    issued.clear()
+
+    response = superuser_client.post(
+        "/admin/distribution/bot/", {"action": "rotate_tokens", "_selected_action": [bot.pk for bot in bots]}
+    )
+
+    html = response.content.decode()
+    assert [tokens.find_bot(token) for token in issued] == bots
+    assert all(f'value="{token}"' in html for token in issued)
+
+
+def test_it_reads_what_the_cookie_storage_writes(rf):
+    # The reader above is the attacker's: it must see a message that Django's cookie storage wrote.
+    request = rf.get("/")
+    storage = CookieStorage(request)
+    response = HttpResponse()
+    storage._store([Message(constants.WARNING, "the-secret-in-a-message " * 20)], response)
+
+    assert any("the-secret-in-a-message" in text for text in readable(response.cookies["messages"].value))
+
+
+def test_it_keeps_messages_in_the_session(superuser_client, make_operator):
+    operator = make_operator(active=False)
+
+    response = superuser_client.post(
+        "/admin/distribution/operator/", {"action": "switch_on", "_selected_action": [operator.pk]}
+    )
+
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert any("switched on" in text for text in session_texts())
