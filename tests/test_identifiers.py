@@ -2,9 +2,12 @@
 search, the merge form, admin and the data migration that normalised the rows stored before."""
 
 import importlib
+import os
 
 import pytest
 from django.apps import apps
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distribution import identifiers, routing, selectors
 from distribution.models import Lead
@@ -151,6 +154,27 @@ def test_it_is_idempotent(normalize, typed):
     normal = normalize(typed)
 
     assert normalize(normal) == normal
+
+
+texts = st.text(st.characters(codec=None), max_size=30)
+identifier_like = (
+    texts
+    | st.emails()
+    | st.builds("{}@{}".format, texts, texts)
+    | st.builds("{}@{}.{}".format, st.emails().map(lambda a: a.split("@")[0]), texts, texts)
+    | st.from_regex(r"\+?[0-9 ()\-]{5,20}( ?(ext\.?|x|доб\.?) ?[0-9]{1,4})?", fullmatch=True)
+)
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "200")), deadline=None, derandomize=True)
+@given(value=identifier_like)
+def test_any_text_normalises_to_a_fixed_point_or_is_refused(value):
+    for normalize in identifiers.NORMALIZERS.values():
+        try:
+            normal = normalize(value)
+        except identifiers.InvalidIdentifier:
+            continue
+        assert normalize(normal) == normal
 
 
 def test_the_service_uses_the_same_functions():
