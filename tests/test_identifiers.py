@@ -247,9 +247,9 @@ def test_the_migration_leaves_colliding_rows_and_names_them(db):
     problems = migration.normalise_leads(Lead)
 
     assert problems == [
-        f"leads {unicode_form.pk}, {idna_form.pk}: their emails are one once normalised; left as they "
+        f"leads {unicode_form.pk}, {idna_form.pk}: their emails share one normal form; left as they "
         "are (merge the leads, or correct the values).",
-        f"leads {unicode_form.pk}, {typed_phone.pk}: their phones are one once normalised; left as they "
+        f"leads {unicode_form.pk}, {typed_phone.pk}: their phones share one normal form; left as they "
         "are (merge the leads, or correct the values).",
     ]
     unicode_form.refresh_from_db()

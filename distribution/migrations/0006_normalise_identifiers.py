@@ -30,7 +30,7 @@ def normalise_leads(Lead) -> list[str]:
             if normal is not None and len(pks) > 1:
                 leads = ", ".join(str(pk) for pk in pks)
                 problems.append(
-                    f"leads {leads}: their {field}s are one once normalised; left as they are "
+                    f"leads {leads}: their {field}s share one normal form; left as they are "
                     "(merge the leads, or correct the values)."
                 )
                 continue
