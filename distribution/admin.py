@@ -7,6 +7,7 @@ they lock and drain exactly as they do from the dashboard (see routing.py on the
 
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
+from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
 from .models import Bot, BotOperator, Contact, Lead, Operator
 
 
@@ -147,8 +149,43 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/distribution/bot/tokens.html", context)
 
 
+class LeadAdminForm(forms.ModelForm):
+    """Identifiers typed here are stored in the normal form that the intake looks leads up by,
+    or refused with the message a bot would get."""
+
+    # Plain text on the way in: the normaliser validates, after NFKC, IDNA and parsing, what
+    # Django's EmailField (full-width forms) and the 16 characters of E.164 would refuse as typed.
+    email = forms.CharField(label="E-mail", max_length=MAX_EMAIL_LENGTH, required=False, empty_value=None)
+    phone = forms.CharField(
+        max_length=32, required=False, empty_value=None, help_text="Any format; stored in E.164."
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["name", "external_id", "email", "phone"]
+
+    def _normalised(self, field: str) -> str | None:
+        value = self.cleaned_data[field]
+        if not value:
+            return None
+        try:
+            return NORMALIZERS[field](value)
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_external_id(self) -> str | None:
+        return self._normalised("external_id")
+
+    def clean_email(self) -> str | None:
+        return self._normalised("email")
+
+    def clean_phone(self) -> str | None:
+        return self._normalised("phone")
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
+    form = LeadAdminForm
     list_display = ["__str__", "external_id", "email", "phone", "created_at"]
     search_fields = ["name", "external_id", "email", "phone"]
     readonly_fields = ["created_at"]

@@ -73,7 +73,7 @@ class MergeForm(forms.Form):
             other = Lead.objects.filter(pk=int(typed.lstrip("#"))).first()
         for field in ("external_id", "email", "phone"):
             if other is None:
-                with contextlib.suppress(routing.InvalidPhone):  # not a phone number, then
+                with contextlib.suppress(routing.InvalidIdentifier):  # not this kind of identifier
                     other = routing.find_lead(routing.LeadIdentity.normalised(**{field: typed}))
         if other is None:
             raise forms.ValidationError("No lead has this number or identifier.")

@@ -3,10 +3,8 @@ identifiers. Anything else is a PayloadError that names each bad field."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from .routing import InvalidPhone, LeadIdentity, normalize_email, normalize_phone
+from .identifiers import NORMALIZERS, InvalidIdentifier
+from .routing import LeadIdentity
 
 MAX_LENGTHS = {
     "external_id": 100,
@@ -72,28 +70,18 @@ def parse_contact_payload(data: object) -> ContactPayload:
         errors["lead"] = "Required: an object with external_id, email or phone."
         raise PayloadError(errors)
     _unknown(lead, ("external_id", "email", "phone", "name"), "lead.", errors)
-    lead_external_id = _text(lead, "external_id", "lead.external_id", errors).strip()
     name = _text(lead, "name", "lead.name", errors).strip()
-    email = normalize_email(_text(lead, "email", "lead.email", errors))
-    if email:
-        try:
-            # Checked after lower-casing, which can lengthen a string ("İ" becomes two characters).
-            if len(email) > MAX_LENGTHS["lead.email"]:
-                raise ValidationError("too long")
-            validate_email(email)
-        except ValidationError:
-            errors["lead.email"] = "Enter a valid e-mail address."
-    phone = _text(lead, "phone", "lead.phone", errors).strip()
-    if phone:
-        try:
-            phone = normalize_phone(phone)
-        except InvalidPhone:
-            errors["lead.phone"] = "Enter a valid phone number, e.g. +7 999 123-45-67."
-    if not (lead_external_id or email or phone) and not any(key.startswith("lead.") for key in errors):
+    identifiers = {}
+    for field, normalize in NORMALIZERS.items():
+        value = _text(lead, field, f"lead.{field}", errors).strip()
+        if value:
+            try:
+                identifiers[field] = normalize(value)
+            except InvalidIdentifier as error:
+                errors[f"lead.{field}"] = str(error)
+    if not identifiers and not any(key.startswith("lead.") for key in errors):
         errors["lead"] = "Give at least one of external_id, email, phone."
     if errors:
         raise PayloadError(errors)
-    identity = LeadIdentity(
-        external_id=lead_external_id or None, email=email or None, phone=phone or None, name=name
-    )
+    identity = LeadIdentity(**identifiers, name=name)
     return ContactPayload(identity=identity, message=message, external_id=external_id)

@@ -21,13 +21,17 @@ that lock: so a waiting contact is always seen by the drain that follows the cap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import phonenumbers
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+# The normal forms live in identifiers.py; callers of the service find them here as well.
+from .identifiers import InvalidEmail as InvalidEmail
+from .identifiers import InvalidExternalId as InvalidExternalId
+from .identifiers import InvalidIdentifier as InvalidIdentifier
+from .identifiers import InvalidPhone as InvalidPhone
+from .identifiers import normalize_email, normalize_external_id, normalize_phone
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
 
 IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
@@ -36,10 +40,6 @@ IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lea
 # the later transaction fail on commit-time constraints; it is retried from the start and then
 # finds the row that the earlier one wrote.
 MAX_ATTEMPTS = 5
-
-
-class InvalidPhone(ValueError):
-    pass
 
 
 class IdempotencyConflict(Exception):
@@ -52,7 +52,7 @@ class IdempotencyConflict(Exception):
 
 @dataclass(frozen=True)
 class LeadIdentity:
-    """What a request says about its lead, already normalised (see normalize_email/phone)."""
+    """What a request says about its lead, already normalised (see identifiers.py)."""
 
     external_id: str | None = None
     email: str | None = None
@@ -66,10 +66,10 @@ class LeadIdentity:
     def normalised(
         cls, *, external_id: str = "", email: str = "", phone: str = "", name: str = ""
     ) -> "LeadIdentity":
-        """From identifiers as people write them. Raises InvalidPhone."""
+        """From identifiers as people write them; blanks are absent. Raises InvalidIdentifier."""
         return cls(
-            external_id=external_id.strip() or None,
-            email=normalize_email(email) or None,
+            external_id=normalize_external_id(external_id) if external_id.strip() else None,
+            email=normalize_email(email) if email.strip() else None,
             phone=normalize_phone(phone) if phone.strip() else None,
             name=name.strip(),
         )
@@ -80,24 +80,6 @@ class Registration:
     contact: Contact
     lead_created: bool
     replayed: bool
-
-
-def normalize_email(value: str) -> str:
-    return value.strip().lower()
-
-
-def normalize_phone(value: str, *, region: str | None = None) -> str:
-    """Return the number in E.164, reading a number without country code as one of `region`."""
-    try:
-        number = phonenumbers.parse(value, region or settings.PHONE_DEFAULT_REGION)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidPhone(str(error)) from error
-    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(f"{value!r} is not a valid phone number")
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if len(e164) > 16:  # E.164 allows 15 digits; the library accepts a few longer national plans
-        raise InvalidPhone(f"{value!r} is longer than E.164 allows")
-    return e164
 
 
 # Leads (rule 1) ----------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ subqueries that the (operator, status) and (bot, ...) indexes answer, never a jo
 contact.
 """
 
+import contextlib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,8 +14,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .identifiers import InvalidIdentifier, normalize_domain, normalize_phone
 from .models import Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
-from .routing import IDENTIFIERS, InvalidPhone, load_of, normalize_email, normalize_phone
+from .routing import IDENTIFIERS, load_of
 
 
 def count_of(queryset: QuerySet) -> Coalesce:
@@ -236,15 +239,24 @@ def search_leads(query: str) -> QuerySet[Lead]:
     condition = (
         Q(name__icontains=query)
         | Q(external_id__icontains=query)
-        | Q(email__icontains=normalize_email(query))
+        | Q(email__icontains=_email_fragment(query))
     )
     try:
         condition |= Q(phone=normalize_phone(query))
-    except InvalidPhone:
+    except InvalidIdentifier:
         digits = "".join(character for character in query if character.isdigit())
         if len(digits) >= 4:
             condition |= Q(phone__contains=digits)
     return leads.filter(condition)
+
+
+def _email_fragment(query: str) -> str:
+    """A part of an address as it is stored: lower-cased, its domain part (after the @, or all of
+    it) IDNA-encoded when it can be, so "пример.рф" finds user@xn--e1afmkfd.xn--p1ai."""
+    local, at, domain = unicodedata.normalize("NFKC", query).lower().rpartition("@")
+    with contextlib.suppress(InvalidIdentifier):
+        domain = normalize_domain(domain)
+    return f"{local}{at}{domain}"
 
 
 def bots_of_leads(leads: list[Lead]) -> dict[int, list[str]]:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from distribution import routing
-from distribution.models import Bot, BotOperator, Contact, Operator
+from distribution.models import Bot, BotOperator, Contact, Lead, Operator
 from distribution.tokens import find_bot
 
 
@@ -201,3 +201,66 @@ def test_the_hand_over_action_requeues(
     assert first.operator == staying
     leaving.refresh_from_db()
     assert not leaving.is_active
+
+
+def lead_form(**fields) -> dict:
+    return {"name": "", "external_id": "", "email": "", "phone": ""} | fields
+
+
+def test_the_lead_form_stores_identifiers_in_their_normal_form(admin_client):
+    response = admin_client.post(
+        "/admin/distribution/lead/add/",
+        lead_form(email="Mixed.Case@Example.COM", phone="8 916 555-44-33", external_id=" tg-1 "),
+    )
+
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    assert (lead.email, lead.phone, lead.external_id) == ("mixed.case@example.com", "+79165554433", "tg-1")
+
+
+def test_a_lead_edited_in_the_admin_is_the_one_the_intake_finds(admin_client, bot_with_operators, send):
+    bot, _ = bot_with_operators(weights=[10])
+    lead = Lead.objects.create(name="Anna", external_id="tg-1")
+
+    admin_client.post(
+        f"/admin/distribution/lead/{lead.pk}/change/",
+        lead_form(name="Anna", external_id="tg-1", email="Anna@ПРИМЕР.РФ", phone="+7 (916) 555-44-33"),
+    )
+
+    by_email = send(bot, lead=routing.LeadIdentity.normalised(email="anna@xn--e1afmkfd.xn--p1ai"))
+    by_phone = send(bot, lead=routing.LeadIdentity.normalised(phone="+79165554433"))
+    assert by_email.lead_id == by_phone.lead_id == lead.pk
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"phone": "+7 999 ABC 45 67"}, "Must not contain letters"),
+        ({"phone": "+7 999 123-45-67 доб. 123"}, "Extensions are not accepted"),
+        ({"email": "a@exa\u200bmple.com"}, "invisible formatting characters"),
+        ({"email": "not-an-address"}, "Enter a valid e-mail address"),
+        ({"external_id": "tg-1\u200b"}, "control or invisible formatting characters"),
+    ],
+)
+def test_the_lead_form_refuses_invalid_identifiers(admin_client, fields, error):
+    lead = Lead.objects.create(name="Anna", external_id="tg-1")
+
+    response = admin_client.post(
+        f"/admin/distribution/lead/{lead.pk}/change/", lead_form(name="Anna", external_id="tg-1") | fields
+    )
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    lead.refresh_from_db()
+    assert (lead.external_id, lead.email, lead.phone) == ("tg-1", None, None)
+
+
+def test_the_lead_form_refuses_an_identifier_another_lead_holds_once_normalised(admin_client):
+    Lead.objects.create(email="anna@example.com")
+
+    response = admin_client.post("/admin/distribution/lead/add/", lead_form(email="ANNA@Example.com"))
+
+    assert response.status_code == 200
+    assert "Lead with this Email already exists." in response.content.decode()
+    assert Lead.objects.count() == 1

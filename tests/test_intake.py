@@ -338,3 +338,40 @@ def test_unknown_api_addresses_get_a_json_404(client, db, url):
 
     assert response.status_code == 404
     assert "POST /api/contacts" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("user@пример.рф", "user@xn--e1afmkfd.xn--p1ai"),
+        ("user@xn--e1afmkfd.xn--p1ai", "USER@ПРИМЕР.РФ"),
+        ("anna@example.com", "ａｎｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ"),  # noqa: RUF001
+    ],
+)
+def test_it_finds_one_lead_by_every_form_of_an_address(post, first, second):
+    created = post({"lead": {"email": first}}).json()["lead"]
+
+    response = post({"lead": {"email": second}})
+
+    assert response.status_code == 202
+    assert response.json()["lead"]["id"] == created["id"]
+    assert response.json()["lead"]["created"] is False
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("lead", "field", "error"),
+    [
+        ({"email": "a@exa\u200bmple.com"}, "lead.email", "invisible formatting characters"),
+        ({"phone": "+7 999 ABC 45 67"}, "lead.phone", "Must not contain letters"),
+        ({"phone": "+7 999 123-45-67 ext. 123"}, "lead.phone", "Extensions are not accepted"),
+        ({"phone": "+7 999 123-45-67 x123"}, "lead.phone", "Extensions are not accepted"),
+        ({"external_id": "tg-1\u200b"}, "lead.external_id", "invisible formatting characters"),
+    ],
+)
+def test_it_refuses_identifiers_it_would_have_to_guess_at(post, lead, field, error):
+    response = post({"lead": lead})
+
+    assert response.status_code == 400
+    assert error in response.json()["fields"][field]
+    assert not Lead.objects.exists()

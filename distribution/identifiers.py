@@ -1,0 +1,129 @@
+"""The one normal form of each lead identifier. The intake, the dashboard's search and merge form,
+Django admin and the data migration all call these functions, so a value typed anywhere finds the
+lead that a bot created. They are pure (no database), and idempotent: a normal form normalises to
+itself.
+
+- E-mail: trimmed, NFKC-normalised (full-width letters, digits and signs become ASCII) and
+  lower-cased; the domain is stored IDNA-encoded, so ``user@пример.рф`` and
+  ``user@xn--e1afmkfd.xn--p1ai`` are one address. NFKC is safe here because the local part
+  must come out ASCII (NFKC leaves ASCII alone, so it never joins two addresses that were valid
+  as typed) and IDNA maps the domain through NFKC anyway. Format characters (Unicode category Cf:
+  zero-width spaces and joiners, bidi marks, the soft hyphen) are refused: IDNA would drop them
+  silently, turning a look-alike into someone else's address. So are ``ß`` and final ``ς`` in the
+  domain, where IDNA 2003 (Python's codec, which Django uses too) and IDNA 2008 name different
+  domains.
+- Phone: E.164 via phonenumbers, a number without country code read in `PHONE_DEFAULT_REGION`.
+  Letters are refused (phonenumbers would read ``+7 999 ABC 45 67`` as a keypad word, 222), and
+  so is an extension (``ext. 123``, ``x123``, ``доб. 123``): the lead's phone has no room for it
+  and dropping it would lose part of what was sent. Format characters are ignored: they cannot
+  reach the E.164 digits (phone apps wrap numbers in bidi marks).
+- External id: another system's key, compared as it is: only surrounding whitespace is trimmed,
+  no Unicode normalisation (a wrong merge on the strongest identifier would hand one customer's
+  lead to another); control and format characters are refused.
+"""
+
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+# The widths of the Lead columns.
+MAX_EMAIL_LENGTH = 254
+MAX_EXTERNAL_ID_LENGTH = 100
+MAX_E164_LENGTH = 16  # "+" and 15 digits
+
+# IDNA 2003 maps these (sharp s to ss, final sigma to sigma), IDNA 2008 keeps them: the two
+# name different domains.
+IDNA_DEVIATIONS = frozenset("ßς")
+
+
+class InvalidIdentifier(ValueError):
+    """A value that is not an identifier of its kind; str() is a message for the sender."""
+
+
+class InvalidEmail(InvalidIdentifier):
+    pass
+
+
+class InvalidPhone(InvalidIdentifier):
+    pass
+
+
+class InvalidExternalId(InvalidIdentifier):
+    pass
+
+
+def _has_category(value: str, *categories: str) -> bool:
+    return any(unicodedata.category(character) in categories for character in value)
+
+
+def normalize_email(value: str) -> str:
+    """The stored form of an e-mail address (see the module's docstring). Raises InvalidEmail."""
+    address = unicodedata.normalize("NFKC", value.strip()).lower()
+    if _has_category(address, "Cf"):
+        raise InvalidEmail("Must not contain invisible formatting characters (e.g. zero-width spaces).")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        raise InvalidEmail("Enter a valid e-mail address.")
+    if IDNA_DEVIATIONS & set(domain):
+        raise InvalidEmail("Domains with “ß” or “ς” are not accepted: IDNA versions disagree on them.")
+    address = f"{local}@{normalize_domain(domain)}"
+    if len(address) > MAX_EMAIL_LENGTH:
+        raise InvalidEmail(f"At most {MAX_EMAIL_LENGTH} characters.")
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise InvalidEmail("Enter a valid e-mail address.") from error
+    return address
+
+
+def normalize_domain(domain: str) -> str:
+    """The domain's IDNA (ASCII) form, lower-cased. Raises InvalidEmail."""
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+        # Decoding checks that each xn-- label round-trips, so a label that some other Unicode
+        # spelling of the same name encodes to is refused rather than stored as a second form.
+        ascii_domain.encode("ascii").decode("idna")
+    except UnicodeError as error:
+        raise InvalidEmail("Enter a valid e-mail address.") from error
+    return ascii_domain
+
+
+def normalize_phone(value: str, *, region: str | None = None) -> str:
+    """Return the number in E.164, reading a number without country code as one of `region`.
+    Raises InvalidPhone."""
+    typed = "".join(character for character in value if unicodedata.category(character) != "Cf")
+    try:
+        number = phonenumbers.parse(typed, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    # The extension first: its marker ("ext.", "x", "доб.") is made of letters too.
+    if number is not None and number.extension:
+        raise InvalidPhone("Extensions are not accepted: send the number without “ext.”, “x” or “доб.”.")
+    if any(character.isalpha() for character in typed):
+        raise InvalidPhone("Must not contain letters: send the digits, e.g. +7 999 123-45-67.")
+    if number is None or not (
+        phonenumbers.is_possible_number(number) and phonenumbers.is_valid_number(number)
+    ):
+        raise InvalidPhone("Enter a valid phone number, e.g. +7 999 123-45-67.")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(e164) > MAX_E164_LENGTH:  # the library accepts a few national plans longer than E.164
+        raise InvalidPhone("Too long for a phone number (E.164 allows 15 digits).")
+    return e164
+
+
+def normalize_external_id(value: str) -> str:
+    """The external id as sent, without surrounding whitespace. Raises InvalidExternalId."""
+    external_id = value.strip()
+    if not external_id:
+        raise InvalidExternalId("Must not be blank.")
+    if _has_category(external_id, "Cc", "Cf"):
+        raise InvalidExternalId("Must not contain control or invisible formatting characters.")
+    if len(external_id) > MAX_EXTERNAL_ID_LENGTH:
+        raise InvalidExternalId(f"At most {MAX_EXTERNAL_ID_LENGTH} characters.")
+    return external_id
+
+
+NORMALIZERS = {"external_id": normalize_external_id, "email": normalize_email, "phone": normalize_phone}
