@@ -164,8 +164,9 @@ class DailyAssignments(models.Model):
 
 
 class IntakeWindow(models.Model):
-    """How many intake requests a bot made in one window of time: the per-bot rate limit's
-    counter, kept in the database so that every app process and server shares it."""
+    """How many intake requests of a bot were accepted in one slot of time: the per-bot rate
+    limit's counter (see distribution/ratelimit.py), kept in the database so that every app
+    process and server shares it."""
 
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()

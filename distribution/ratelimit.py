@@ -1,36 +1,65 @@
-"""The intake's per-bot rate limit: a fixed window counted in the database, shared by every
-process. INTAKE_RATE_LIMIT requests per INTAKE_RATE_WINDOW seconds; 0 turns it off."""
+"""The intake's per-bot rate limit: at most INTAKE_RATE_LIMIT accepted requests in any
+INTAKE_RATE_WINDOW seconds (0 turns it off), counted in the database so that every process and
+server shares the count.
+
+The window slides. A fixed window let a bot spend its whole allowance at the end of one window
+and again at the start of the next, twice the limit within a second. Here each bot's accepted
+requests are counted in slots, SLOTS to a window, and a request is accepted only while the slots
+that overlap the last window hold fewer than the limit. Every interval one window long therefore
+holds at most the limit. The price of counting by slots is that the oldest one counts whole: a
+bot sending evenly at exactly the limit's pace may be refused up to one slot early, so it gets at
+least SLOTS / (SLOTS + 1) of the limit. Refused requests are not counted, so a bot that waits the
+Retry-After it was given is accepted.
+"""
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .models import Bot, IntakeWindow
 
+SLOTS = 60
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def retry_after(bot: Bot) -> int | None:
-    """Count this request; None if it is within the limit, else the seconds until the next window."""
-    limit, window = settings.INTAKE_RATE_LIMIT, settings.INTAKE_RATE_WINDOW
+    """Count this request if the bot is within its limit and return None; else return the seconds
+    after which a request will be accepted, if the bot sends none meanwhile."""
+    limit, window = settings.INTAKE_RATE_LIMIT, timedelta(seconds=settings.INTAKE_RATE_WINDOW)
     if not limit:
         return None
-    now = timezone.now().timestamp()
-    start = datetime.fromtimestamp(now - now % window, tz=UTC)
-    counted = IntakeWindow.objects.filter(bot=bot, started_at=start)
-    if not counted.update(requests=F("requests") + 1):
-        try:
-            with transaction.atomic():
-                IntakeWindow.objects.create(bot=bot, started_at=start, requests=1)
-                # A new window: the bot's older ones have served their purpose. The one just
-                # before stays, for a process whose clock is a little behind.
-                old = datetime.fromtimestamp(start.timestamp() - window, tz=UTC)
-                IntakeWindow.objects.filter(bot=bot, started_at__lt=old).delete()
-        except IntegrityError:  # another process opened this window first
-            counted.update(requests=F("requests") + 1)
-    requests = counted.values_list("requests", flat=True).first()
-    if requests is None or requests <= limit:
-        return None
-    return max(1, math.ceil(start.timestamp() + window - now))
+    slot = window / SLOTS
+    now = timezone.now()
+    current = EPOCH + (now - EPOCH) // slot * slot
+    # The slot [start, start + slot) overlaps the window (now - window, now] when this holds.
+    overlapping = now - window - slot
+    with transaction.atomic():
+        # The bot's lock, the one routing takes first: the bot's requests are counted one at a
+        # time, or two processes could both see room for one more and both take it.
+        list(Bot.objects.select_for_update().filter(pk=bot.pk).values_list("pk"))
+        slots = IntakeWindow.objects.filter(bot=bot, started_at__gt=overlapping)
+        counts = dict(slots.values_list("started_at", "requests"))
+        if sum(counts.values()) >= limit:
+            return _seconds_until_room(counts, limit=limit, slot=slot, window=window, now=now)
+        if current in counts:
+            IntakeWindow.objects.filter(bot=bot, started_at=current).update(requests=F("requests") + 1)
+        else:
+            IntakeWindow.objects.create(bot=bot, started_at=current, requests=1)
+            IntakeWindow.objects.filter(bot=bot, started_at__lte=overlapping).delete()
+    return None
+
+
+def _seconds_until_room(
+    counts: dict[datetime, int], *, limit: int, slot: timedelta, window: timedelta, now: datetime
+) -> int:
+    """When enough of the oldest slots have left the window for one more request to fit."""
+    remaining = sum(counts.values())
+    for start in sorted(counts):
+        remaining -= counts[start]
+        if remaining < limit:
+            break
+    return max(1, math.ceil((start + slot + window - now).total_seconds()))

@@ -2,6 +2,7 @@
 a fresh checkout runs on SQLite, and production is configured without editing code."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "distribution",
 ]
 
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minicrm.urls"
@@ -138,6 +142,31 @@ LOGOUT_REDIRECT_URL = "login"
 # Messages wait in the session, on the server: the default cookie storage is signed, not
 # encrypted, and anyone holding the cookie can read it.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Login throttling (django-axes), for the dashboard's login and admin's alike. AxesStandaloneBackend
+# comes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A username is locked from one address after AXES_FAILURE_LIMIT failures in a row, until
+# AXES_COOLOFF_MINUTES pass without another try (each try during the lockout starts them again)
+# or a manager lifts it. By username and address together: locking by username alone would let
+# anyone lock a manager out of the dashboard from anywhere, and by address alone would lock out
+# everyone behind one office NAT. A successful login clears the count of mistyped passwords.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "minicrm.login_throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "minicrm.login_throttling.client_ip"
+# No start-up banner from every command and worker; failures are still logged.
+AXES_VERBOSE = False
+# The client's address is REMOTE_ADDR. Behind a reverse proxy that is the proxy's address, for
+# every client; name here the header in which the proxy puts the client's address (nginx:
+# `proxy_set_header X-Real-IP $remote_addr;` and CLIENT_IP_HEADER=X-Real-IP). Only with a proxy
+# that overwrites it: any client can send the header itself.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 # Scripts and styles come only from our own static files; the one exception is a script tag
 # carrying this response's nonce. No inline styles: bars are <meter> and <progress> elements.
