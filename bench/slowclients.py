@@ -134,15 +134,14 @@ class SlowSockets:
         return sock, kind
 
     def _trickle(self, entry) -> bool:
+        """Send one more byte; False once the server has answered or closed the connection."""
         sock, kind = entry
         try:
-            if sock.recv(4096):  # the server answered (a 408, say): the connection is done
-                return False
+            sock.recv(4096)
+            return False  # an answer (a 408, say) or the end of the connection
         except BlockingIOError:
-            pass
+            pass  # nothing to read: the server still waits for the rest of the request
         except OSError:
-            return False
-        else:
             return False
         try:
             sock.send(b"X" if kind == "headers" else b" ")
