@@ -24,4 +24,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "scripts/healthcheck"]
 
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn minicrm.wsgi --bind 0.0.0.0:8000 --access-logfile -"]
+# gunicorn reads its settings from /app/gunicorn.conf.py (port 8000, gthread workers, access log).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn minicrm.wsgi"]

@@ -134,6 +134,8 @@ def server_env(db: Database, **extra: str) -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "INTAKE_RATE_LIMIT": "0",
         "LOG_LEVEL": "ERROR",
+        # gunicorn.conf.py applies here too; a line per benchmark request would bury the report.
+        "GUNICORN_ACCESS_LOG": "",
         **extra,
     }
 

@@ -181,7 +181,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Any client can send X-Forwarded-Proto: it says "https" only when a proxy that overwrites it
+# (deploy/nginx.conf) is the one way in, and compose.yaml says so with TRUST_X_FORWARDED_PROTO.
+if envbool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

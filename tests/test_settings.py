@@ -1,5 +1,6 @@
 """Settings come from the environment, and production refuses to start without a secret."""
 
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +79,43 @@ def test_it_reads_the_environment(env, expected):
 
     assert result.returncode == 0, result.stderr
     assert expected in result.stdout
+
+
+def https_as_seen_by_django(**env) -> dict:
+    """How Django reads a plain-HTTP request whose client claims X-Forwarded-Proto: https."""
+    code = (
+        "import json, django; django.setup(); "
+        "from django.http import HttpResponse; from django.test import RequestFactory; "
+        "from django.middleware.security import SecurityMiddleware; "
+        "request = RequestFactory().get('/', headers={'host': 'localhost', 'x-forwarded-proto': 'https'}); "
+        "redirect = SecurityMiddleware(lambda r: HttpResponse()).process_request(request); "
+        "print(json.dumps({'secure': request.is_secure(), "
+        "'redirect': redirect and redirect.headers['Location']}))"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "TRUST_X_FORWARDED_PROTO"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "minicrm.settings", "SECRET_KEY": "s" * 50, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_it_ignores_a_clients_x_forwarded_proto_by_default():
+    seen = https_as_seen_by_django()
+
+    assert seen == {"secure": False, "redirect": "https://localhost/"}
+
+
+def test_it_trusts_x_forwarded_proto_when_a_proxy_sets_it():
+    seen = https_as_seen_by_django(TRUST_X_FORWARDED_PROTO="true")
+
+    assert seen == {"secure": True, "redirect": None}

@@ -1,0 +1,27 @@
+"""gunicorn's settings. gunicorn reads this file by itself from the directory it starts in, so
+the Dockerfile, compose.yaml, the benchmarks and a plain `gunicorn minicrm.wsgi` all serve with
+the same settings; flags on the command line still win over it.
+
+Threads, not sync workers: a sync worker reads each request itself, so a client that sends half
+its headers and waits holds the whole worker until the worker timeout kills it (two such sockets
+made /healthz answer after 32 s against two sync workers). A gthread worker waits for clients in
+its main loop and gives a connection to a thread once the client has sent something; a slow
+client then holds one thread, not the worker. Each worker still has only `threads` of them, so
+the reverse proxy in front (deploy/nginx.conf), which reads whole requests before it passes them
+on, is what keeps hundreds of slow clients away. The README has the figures."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# gunicorn itself reads WEB_CONCURRENCY for the number of workers; this says the default here.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+# A worker that stops answering its master (it is stuck, not one of its threads) is replaced.
+timeout = 30
+graceful_timeout = 20
+# Idle keep-alive connections of clients that talk to gunicorn directly; the proxy opens one
+# connection per request.
+keepalive = 5
+# "-" is standard output; GUNICORN_ACCESS_LOG="" turns the access log off (the benchmarks do).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
