@@ -87,3 +87,10 @@ def test_it_ships_a_config_that_nginx_accepts(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_it_tells_web_each_clients_address_for_the_login_throttling():
+    environment = COMPOSE["services"]["web"]["environment"]
+
+    assert environment["CLIENT_IP_HEADER"] == "X-Real-IP"
+    assert nginx_directives("proxy_set_header X-Real-IP") == ["$remote_addr"]
