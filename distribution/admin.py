@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import routing, selectors, tokens
-from .models import Bot, BotOperator, Contact, Lead, Operator
+from .models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
 
 
 def after_commit(function, /, **kwargs) -> None:
@@ -136,11 +136,37 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
             )
 
 
+class IdentifierSourceInline(admin.TabularInline):
+    """Read-only: routing writes where each identifier came from; a split on the lead's dashboard
+    page is how a manager undoes one."""
+
+    model = IdentifierSource
+    extra = 0
+    fields = ["field", "value", "bot", "contact", "created_at"]
+    readonly_fields = fields
+    raw_id_fields = ["bot", "contact"]
+    verbose_name = "identifier source"
+    verbose_name_plural = "where the identifiers came from"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bot", "contact")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     list_display = ["__str__", "external_id", "email", "phone", "created_at"]
     search_fields = ["name", "external_id", "email", "phone"]
     readonly_fields = ["created_at"]
+    inlines = [IdentifierSourceInline]
 
 
 @admin.register(Contact)
