@@ -237,8 +237,9 @@ def split_lead(*, lead: Lead, fields: Iterable[str], contacts: Iterable[Contact]
     fields = [field for field in IDENTIFIERS if field in set(fields)]
     contact_ids = {contact.pk for contact in contacts}
     with transaction.atomic():
-        # Only the lead's row is locked, as the intake locks it (before any bot): a contact of this
-        # lead that arrives meanwhile waits, then looks again and finds the identifier's new lead.
+        # Only the lead's row is locked, as the intake locks it (and no bot): a contact naming the
+        # identifier that arrives meanwhile waits for the lead; if it then misses the new lead, its
+        # own insert of the identifier clashes on the unique key and it starts over, finding it.
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         held = [field for field in IDENTIFIERS if getattr(lead, field)]
         if not fields:
