@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from distribution import routing
 from distribution.models import Contact, IdentifierSource, Lead
 from distribution.routing import LeadIdentity
+from distribution.tokens import create_bot
 
 from .conftest import htmx
+from .test_concurrency import post_contact, simultaneously
 
 
 @pytest.fixture
@@ -322,3 +324,35 @@ def test_admin_shows_the_sources_read_only(admin_client, scene, django_assert_ma
     assert "where the identifiers came from" in html.lower()
     assert "Bot B" in html
     assert 'name="identifier_sources-0-value"' not in html  # nothing to edit
+
+
+# Concurrency -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contacts_arriving_during_a_split_find_a_lead_and_keep_sources_whole():
+    _, token_a = create_bot(name="Bot A")
+    _, token_b = create_bot(name="Bot B")
+    post_contact(token_a, {"lead": {"email": "victim2@example.com"}})
+    post_contact(
+        token_b, {"lead": {"email": "victim2@example.com", "phone": "+79160000002", "external_id": "m"}}
+    )
+    lead = Lead.objects.get()
+
+    def task(number: int):
+        if number == 0:
+            return routing.split_lead(lead=lead, fields=["phone", "external_id"], contacts=[])
+        return post_contact(token_b, {"lead": {"external_id": "m"}, "message": f"again {number}"})
+
+    results = simultaneously(10, task)
+
+    assert set(results[1:]) <= {201, 202}
+    detached = results[0]
+    lead.refresh_from_db()
+    assert (lead.email, lead.phone, lead.external_id) == ("victim2@example.com", None, None)
+    assert Lead.objects.count() == 2
+    assert Contact.objects.count() == 11
+    for each in (lead, detached):
+        each.refresh_from_db()
+        held = {field: getattr(each, field) for field in routing.IDENTIFIERS if getattr(each, field)}
+        assert {field: value for field, (value, _, _) in sources_of(each).items()} == held
