@@ -102,7 +102,7 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(IdentifierSource.Field.choices)
         self.held = [
-            (field, f"{labels[field]}: {getattr(lead, field)}")
+            (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
             for field in routing.IDENTIFIERS
             if getattr(lead, field)
         ]
