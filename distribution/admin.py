@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
 from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
-from .models import Bot, BotOperator, Contact, Lead, Operator
+from .models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
 
 
 def after_commit(function, /, **kwargs) -> None:
@@ -183,12 +183,38 @@ class LeadAdminForm(forms.ModelForm):
         return self._normalised("phone")
 
 
+class IdentifierSourceInline(admin.TabularInline):
+    """Read-only: routing writes where each identifier came from; a split on the lead's dashboard
+    page is how a manager undoes one."""
+
+    model = IdentifierSource
+    extra = 0
+    fields = ["field", "value", "bot", "contact", "created_at"]
+    readonly_fields = fields
+    raw_id_fields = ["bot", "contact"]
+    verbose_name = "identifier source"
+    verbose_name_plural = "where the identifiers came from"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bot", "contact")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     form = LeadAdminForm
     list_display = ["__str__", "external_id", "email", "phone", "created_at"]
     search_fields = ["name", "external_id", "email", "phone"]
     readonly_fields = ["created_at"]
+    inlines = [IdentifierSourceInline]
 
 
 @admin.register(Contact)

@@ -3,10 +3,11 @@
 import contextlib
 
 from django import forms
+from django.utils import timezone
 from django.utils.text import slugify
 
 from . import routing
-from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, Lead, Operator
+from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, IdentifierSource, Lead, Operator
 
 
 class OperatorForm(forms.ModelForm):
@@ -80,6 +81,47 @@ class MergeForm(forms.Form):
         if other.pk == self.lead.pk:
             raise forms.ValidationError("A lead cannot be merged into itself.")
         return other
+
+
+def _contact_label(contact: Contact) -> str:
+    return f"#{contact.pk} via {contact.bot.name}, {timezone.localtime(contact.created_at):%Y-%m-%d %H:%M}"
+
+
+class SplitForm(forms.Form):
+    identifiers = forms.MultipleChoiceField(
+        label="Identifiers to detach",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one identifier to detach."},
+    )
+    contacts = forms.MultipleChoiceField(
+        label="Contacts that go with them", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, lead: Lead, contacts: list[Contact], **kwargs):
+        """`contacts`: the lead's contacts, with their bots (the page lists them anyway)."""
+        super().__init__(*args, **kwargs)
+        labels = dict(IdentifierSource.Field.choices)
+        self.held = [
+            (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
+            for field in routing.IDENTIFIERS
+            if getattr(lead, field)
+        ]
+        self.fields["identifiers"].choices = self.held
+        self.contacts_by_pk = {str(contact.pk): contact for contact in contacts}
+        self.fields["contacts"].choices = [
+            (pk, _contact_label(contact)) for pk, contact in self.contacts_by_pk.items()
+        ]
+
+    def clean_identifiers(self) -> list[str]:
+        chosen = self.cleaned_data["identifiers"]
+        if len(set(chosen)) == len(self.held):
+            raise forms.ValidationError(
+                "A lead keeps at least one identifier: leave one here, or merge instead."
+            )
+        return chosen
+
+    def clean_contacts(self) -> list[Contact]:
+        return [self.contacts_by_pk[pk] for pk in self.cleaned_data["contacts"]]
 
 
 PERIODS = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("custom", "From … to")]

@@ -142,6 +142,34 @@ class Contact(models.Model):
         return f"Contact {self.pk} ({self.status})"
 
 
+class IdentifierSource(models.Model):
+    """Where one of a lead's identifiers came from: the bot and the contact that supplied it, and
+    when. Identifiers come from anonymous chat users, so a bot can attach someone else's e-mail or
+    phone to a lead; this row lets a manager see it and split the identifier off again. One row per
+    identifier a lead holds; no bot means a manager moved it (a merge) or nobody recorded it."""
+
+    class Field(models.TextChoices):
+        EXTERNAL_ID = "external_id", "external id"
+        EMAIL = "email", "e-mail"
+        PHONE = "phone", "phone"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="identifier_sources")
+    field = models.CharField(max_length=11, choices=Field)
+    value = models.CharField(max_length=254)
+    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lead", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "field"], name="identifier_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} {self.value} of lead {self.lead_id}"
+
+
 class DailyAssignments(models.Model):
     """How many of the contacts a bot received on one day went to one operator: the distribution
     report's figures, kept up to date in the same transaction as each assignment (and hand-over),

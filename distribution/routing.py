@@ -32,7 +32,17 @@ from .identifiers import InvalidExternalId as InvalidExternalId
 from .identifiers import InvalidIdentifier as InvalidIdentifier
 from .identifiers import InvalidPhone as InvalidPhone
 from .identifiers import normalize_email, normalize_external_id, normalize_phone
-from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
+from .models import (
+    MAX_CAPACITY,
+    MAX_WEIGHT,
+    Bot,
+    BotOperator,
+    Contact,
+    DailyAssignments,
+    IdentifierSource,
+    Lead,
+    Operator,
+)
 
 IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
 
@@ -40,6 +50,10 @@ IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lea
 # the later transaction fail on commit-time constraints; it is retried from the start and then
 # finds the row that the earlier one wrote.
 MAX_ATTEMPTS = 5
+
+
+class SplitRefused(ValueError):
+    """A split that would leave a lead without identifiers, or name what the lead does not hold."""
 
 
 class IdempotencyConflict(Exception):
@@ -107,27 +121,70 @@ def _match_leads(identity: LeadIdentity, *, lock: bool = False) -> tuple[Lead | 
     return None, holders
 
 
-def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool]:
+def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool, list[str]]:
+    """The lead, whether it was created, and the identifier fields this request gave it."""
     # The leads are locked first, before the bot: a contact's insert takes a share lock on its
     # lead at commit, and a request that adds an identifier to the same lead must not hold the
     # lead while it waits for the bot, or the two would wait for each other.
     lead, holders = _match_leads(identity, lock=True)
     if lead is None:
-        return Lead.objects.create(name=identity.name, **identity.identifiers()), True
+        return (
+            Lead.objects.create(name=identity.name, **identity.identifiers()),
+            True,
+            list(identity.identifiers()),
+        )
     # Identifiers the lead lacks are added, unless another lead holds them: two people may share
     # a phone, and leads are only ever merged by hand.
     taken = {(field, getattr(other, field)) for other in holders if other != lead for field in IDENTIFIERS}
-    changed = []
+    attached = []
     for field, value in identity.identifiers().items():
         if not getattr(lead, field) and (field, value) not in taken:
             setattr(lead, field, value)
-            changed.append(field)
+            attached.append(field)
+    changed = list(attached)
     if identity.name and not lead.name:
         lead.name = identity.name
         changed.append("name")
     if changed:
         lead.save(update_fields=changed)
-    return lead, False
+    return lead, False, attached
+
+
+def _record_sources(sources: list[IdentifierSource]) -> None:
+    """Write where each identifier of a lead came from, replacing what an earlier holder of the
+    same field left (an identifier removed by hand in admin leaves its row behind). One query."""
+    if sources:
+        IdentifierSource.objects.bulk_create(
+            sources,
+            update_conflicts=True,
+            unique_fields=["lead", "field"],
+            update_fields=["value", "bot", "contact", "created_at"],
+        )
+
+
+def _moved_sources(*, source: Lead, target: Lead, fields: list[str]) -> list[IdentifierSource]:
+    """The provenance of identifiers that a manager moves from `source` to `target`: what the
+    bots recorded stays (it is still where they came from); identifiers without a record are
+    marked as moved by a manager, now."""
+    recorded = {row.field: row for row in IdentifierSource.objects.filter(lead=source, field__in=fields)}
+    now = timezone.now()
+    sources = []
+    for field in fields:
+        value, row = getattr(target, field), recorded.get(field)
+        if row is not None and row.value == value:
+            sources.append(
+                IdentifierSource(
+                    lead=target,
+                    field=field,
+                    value=value,
+                    bot_id=row.bot_id,
+                    contact_id=row.contact_id,
+                    created_at=row.created_at,
+                )
+            )
+        else:
+            sources.append(IdentifierSource(lead=target, field=field, value=value, created_at=now))
+    return sources
 
 
 def merge_leads(*, target: Lead, source: Lead) -> Lead:
@@ -143,12 +200,50 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
         target, source = locked[target.pk], locked[source.pk]
         Contact.objects.filter(lead=source).update(lead=target)
         inherited = {field: getattr(source, field) for field in (*IDENTIFIERS, "name")}
-        source.delete()
+        moved = [field for field in IDENTIFIERS if inherited[field] and not getattr(target, field)]
         for field, value in inherited.items():
             if value and not getattr(target, field):
                 setattr(target, field, value)
+        sources = _moved_sources(source=source, target=target, fields=moved)
+        source.delete()
         target.save()
+        _record_sources(sources)
     return target
+
+
+def split_lead(*, lead: Lead, fields: Iterable[str], contacts: Iterable[Contact]) -> Lead:
+    """Detach identifiers of `lead` into a new lead, with the chosen contacts of `lead`: the undo
+    of rule 1 adding another person's identifier to a lead. The provenance of each identifier
+    goes with it. Returns the new lead. Raises SplitRefused when no identifier or every one is
+    chosen, or when the lead no longer holds one of them or one of the contacts."""
+    fields = [field for field in IDENTIFIERS if field in set(fields)]
+    contact_ids = {contact.pk for contact in contacts}
+    with transaction.atomic():
+        # Only the lead's row is locked, as the intake locks it (and no bot): a contact naming the
+        # identifier that arrives meanwhile waits for the lead; if it then misses the new lead, its
+        # own insert of the identifier clashes on the unique key and it starts over, finding it.
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        held = [field for field in IDENTIFIERS if getattr(lead, field)]
+        if not fields:
+            raise SplitRefused("Choose at least one identifier to detach.")
+        if missing := [field for field in fields if field not in held]:
+            raise SplitRefused(f"This lead has no {', '.join(missing)} any more.")
+        if len(fields) == len(held):
+            raise SplitRefused("A lead keeps at least one identifier: leave one here, or merge instead.")
+        mine = set(Contact.objects.filter(lead=lead, pk__in=contact_ids).values_list("pk", flat=True))
+        if strangers := sorted(contact_ids - mine):
+            raise SplitRefused(f"Contact #{strangers[0]} is not one of this lead's.")
+        values = {field: getattr(lead, field) for field in fields}
+        for field in fields:
+            setattr(lead, field, None)
+        # Emptied first: the identifiers are unique, and the new lead takes them.
+        lead.save(update_fields=fields)
+        detached = Lead.objects.create(**values)
+        sources = _moved_sources(source=lead, target=detached, fields=fields)
+        IdentifierSource.objects.filter(lead=lead, field__in=fields).delete()
+        _record_sources(sources)
+        Contact.objects.filter(pk__in=mine).update(lead=detached)
+    return detached
 
 
 # Choosing an operator (rules 2-4, 6) --------------------------------------------------------------
@@ -295,10 +390,23 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
             if stored.message != message or find_lead(identity) != stored.lead:
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
-    lead, created = _resolve_lead(identity)
+    lead, created, attached = _resolve_lead(identity)
     contact = Contact(lead=lead, bot=bot, message=message, external_id=external_id or None)
     _assign(contact, _choose_operator(_lock_bot(bot.pk)))
     contact.save(force_insert=True)
+    _record_sources(
+        [
+            IdentifierSource(
+                lead=lead,
+                field=field,
+                value=getattr(lead, field),
+                bot=bot,
+                contact=contact,
+                created_at=contact.created_at,
+            )
+            for field in attached
+        ]
+    )
     return Registration(contact, lead_created=created, replayed=False)
 
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .identifiers import InvalidIdentifier, normalize_domain, normalize_phone
-from .models import Bot, BotOperator, Contact, DailyAssignments, Lead, Operator
+from .models import Bot, BotOperator, Contact, DailyAssignments, IdentifierSource, Lead, Operator
 from .routing import IDENTIFIERS, load_of
 
 
@@ -275,3 +275,42 @@ def bots_of_leads(leads: list[Lead]) -> dict[int, list[str]]:
 
 def lead_identifiers(lead: Lead) -> dict[str, str]:
     return {name: getattr(lead, name) for name in IDENTIFIERS if getattr(lead, name)}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """One identifier of a lead and where it came from; `source` is None when nothing recorded it
+    (set by hand in admin, or stored before provenance was kept)."""
+
+    field: str
+    label: str
+    value: str
+    source: IdentifierSource | None
+
+
+def lead_provenance(lead: Lead) -> list[Provenance]:
+    """Each identifier the lead holds, with its bot, contact and time (one query)."""
+    recorded = {row.field: row for row in lead.identifier_sources.select_related("bot")}
+    labels = dict(IdentifierSource.Field.choices)
+    rows = []
+    for name, value in lead_identifiers(lead).items():
+        source = recorded.get(name)
+        rows.append(
+            Provenance(name, labels[name], value, source if source and source.value == value else None)
+        )
+    return rows
+
+
+def contacts_supplied_with(
+    provenance: list[Provenance], fields: list[str], contacts: list[Contact]
+) -> list[Contact]:
+    """The contacts that probably belong with these identifiers: those from the bot that supplied
+    one of them, at or after the time it did."""
+    sources = [row.source for row in provenance if row.field in fields and row.source and row.source.bot_id]
+    return [
+        contact
+        for contact in contacts
+        if any(
+            contact.bot_id == source.bot_id and contact.created_at >= source.created_at for source in sources
+        )
+    ]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("leads/", leads.lead_list, name="leads"),
     path("leads/<int:pk>/", leads.lead_detail, name="lead"),
     path("leads/<int:pk>/merge", leads.lead_merge, name="lead-merge"),
+    path("leads/<int:pk>/split", leads.lead_split, name="lead-split"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<int:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),

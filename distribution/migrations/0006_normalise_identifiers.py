@@ -54,7 +54,7 @@ def normalise_identifiers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("distribution", "0004_daily_assignments"),
+        ("distribution", "0005_identifier_sources"),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import ratelimit
 from ..models import Contact
 from ..payload import PayloadError, parse_contact_payload
-from ..routing import IdempotencyConflict, Registration, register_contact
+from ..routing import IdempotencyConflict, LeadIdentity, Registration, register_contact
 from ..tokens import find_bot
 
 log = logging.getLogger(__name__)
@@ -31,21 +31,22 @@ def _bearer_token(request: HttpRequest) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def contact_json(contact: Contact, *, lead_created: bool = False) -> dict:
-    lead, operator = contact.lead, contact.operator
+def _lead_json(lead_id: int, *, identity: LeadIdentity, created: bool) -> dict:
+    """The lead as this request named it. Never what is stored: the identifiers come from
+    anonymous chat users, and one e-mail or phone must not hand its owner's name, phone or ids to
+    whoever types it into another bot."""
+    sent = {"name": identity.name} if identity.name else {}
+    return {"id": lead_id, "created": created, **sent, **identity.identifiers()}
+
+
+def contact_json(contact: Contact, *, identity: LeadIdentity, lead_created: bool = False) -> dict:
+    operator = contact.operator
     return {
         "id": contact.pk,
         "status": contact.status,
         "external_id": contact.external_id,
         "message": contact.message,
-        "lead": {
-            "id": lead.pk,
-            "created": lead_created,
-            "name": lead.name,
-            "external_id": lead.external_id,
-            "email": lead.email,
-            "phone": lead.phone,
-        },
+        "lead": _lead_json(contact.lead_id, identity=identity, created=lead_created),
         "bot": {"id": contact.bot.pk, "name": contact.bot.name},
         "operator": {"id": operator.pk, "name": operator.name} if operator else None,
         "created_at": contact.created_at.isoformat(),
@@ -119,7 +120,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
     except OperationalError:
         return _unavailable()
     return JsonResponse(
-        contact_json(registration.contact, lead_created=registration.lead_created),
+        contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
     )
 

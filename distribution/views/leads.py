@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
-from ..forms import MergeForm
-from ..models import Lead
+from ..forms import MergeForm, SplitForm
+from ..models import Contact, Lead
 from .common import render_page, staff_required
 
 PAGE_SIZE = 25
@@ -26,12 +26,34 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "leads/list.html", context, partials=("lead-results",))
 
 
-def _detail_context(lead: Lead, form: MergeForm | None = None) -> dict:
+def _contacts_of(lead: Lead) -> list[Contact]:
+    return list(lead.contacts.select_related("bot", "operator").order_by("-created_at"))
+
+
+def _detail_context(
+    lead: Lead,
+    *,
+    merge_form: MergeForm | None = None,
+    split_form: SplitForm | None = None,
+    detach: list[str] | None = None,
+) -> dict:
+    contacts = _contacts_of(lead) if split_form is None else list(split_form.contacts_by_pk.values())
+    provenance = selectors.lead_provenance(lead)
+    if split_form is None:
+        # The identifiers a manager asked to detach (a link per identifier) come pre-chosen, with
+        # the contacts their bot sent from then on.
+        chosen = [row.field for row in provenance if row.field in (detach or [])]
+        initial = {
+            "identifiers": chosen,
+            "contacts": [c.pk for c in selectors.contacts_supplied_with(provenance, chosen, contacts)],
+        }
+        split_form = SplitForm(lead=lead, contacts=contacts, initial=initial)
     return {
         "lead": lead,
-        "identifiers": selectors.lead_identifiers(lead),
-        "contacts": lead.contacts.select_related("bot", "operator").order_by("-created_at"),
-        "merge_form": form or MergeForm(lead=lead),
+        "provenance": provenance,
+        "contacts": contacts,
+        "merge_form": merge_form or MergeForm(lead=lead),
+        "split_form": split_form,
         "namesakes": Lead.objects.filter(name__iexact=lead.name).exclude(pk=lead.pk)[:10]
         if lead.name
         else [],
@@ -42,7 +64,8 @@ def _detail_context(lead: Lead, form: MergeForm | None = None) -> dict:
 @require_safe
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
-    return render_page(request, "leads/detail.html", _detail_context(lead))
+    context = _detail_context(lead, detach=request.GET.getlist("identifiers"))
+    return render_page(request, "leads/detail.html", context, partials=("split",))
 
 
 @staff_required
@@ -52,7 +75,11 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST, lead=lead)
     if not form.is_valid():
         return render_page(
-            request, "leads/detail.html", _detail_context(lead, form), partials=("merge",), status=422
+            request,
+            "leads/detail.html",
+            _detail_context(lead, merge_form=form),
+            partials=("merge",),
+            status=422,
         )
     other = form.cleaned_data["other"]
     moved = other.contacts.count()
@@ -60,3 +87,25 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"Lead #{other.pk} merged into this one: {moved} contact(s) moved.")
     url = lead.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@staff_required
+@require_POST
+def lead_split(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = SplitForm(request.POST, lead=lead, contacts=_contacts_of(lead))
+    if form.is_valid():
+        try:
+            detached = routing.split_lead(
+                lead=lead, fields=form.cleaned_data["identifiers"], contacts=form.cleaned_data["contacts"]
+            )
+        except routing.SplitRefused as refusal:  # the lead changed since the form was drawn
+            form.add_error(None, str(refusal))
+        else:
+            moved = len(form.cleaned_data["contacts"])
+            messages.success(request, f"Detached into the new lead #{detached.pk}, with {moved} contact(s).")
+            url = lead.get_absolute_url()
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return render_page(
+        request, "leads/detail.html", _detail_context(lead, split_form=form), partials=("split",), status=422
+    )
