@@ -216,6 +216,10 @@ class LeadAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     inlines = [IdentifierSourceInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        routing.record_edited_identifiers(lead=obj, fields=form.changed_data)
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):

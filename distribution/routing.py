@@ -162,6 +162,22 @@ def _record_sources(sources: list[IdentifierSource]) -> None:
         )
 
 
+def record_edited_identifiers(*, lead: Lead, fields: Iterable[str]) -> None:
+    """A manager typed these identifiers of `lead` by hand (in admin): their source is now the
+    manager, and an identifier removed takes its source with it. Runs in the caller's transaction,
+    the one that saved the lead."""
+    edited = [field for field in IDENTIFIERS if field in set(fields)]
+    IdentifierSource.objects.filter(lead=lead, field__in=[f for f in edited if not getattr(lead, f)]).delete()
+    now = timezone.now()
+    _record_sources(
+        [
+            IdentifierSource(lead=lead, field=field, value=getattr(lead, field), created_at=now)
+            for field in edited
+            if getattr(lead, field)
+        ]
+    )
+
+
 def _moved_sources(*, source: Lead, target: Lead, fields: list[str]) -> list[IdentifierSource]:
     """The provenance of identifiers that a manager moves from `source` to `target`: what the
     bots recorded stays (it is still where they came from); identifiers without a record are

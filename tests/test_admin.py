@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from distribution import routing
-from distribution.models import Bot, BotOperator, Contact, Lead, Operator
+from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
 from distribution.tokens import find_bot
 
 
@@ -204,7 +204,9 @@ def test_the_hand_over_action_requeues(
 
 
 def lead_form(**fields) -> dict:
-    return {"name": "", "external_id": "", "email": "", "phone": ""} | fields
+    # The read-only inline of identifier sources still sends its (empty) management form.
+    inline = {"identifier_sources-TOTAL_FORMS": "0", "identifier_sources-INITIAL_FORMS": "0"}
+    return {"name": "", "external_id": "", "email": "", "phone": ""} | inline | fields
 
 
 def test_the_lead_form_stores_identifiers_in_their_normal_form(admin_client):
@@ -264,3 +266,22 @@ def test_the_lead_form_refuses_an_identifier_another_lead_holds_once_normalised(
     assert response.status_code == 200
     assert "Lead with this Email already exists." in response.content.decode()
     assert Lead.objects.count() == 1
+
+
+def test_identifiers_typed_in_the_admin_are_recorded_as_a_managers(admin_client, bot_and_token):
+    bot, _ = bot_and_token
+    contact = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-1", phone="+79165554433")
+    ).contact
+    lead = contact.lead
+
+    admin_client.post(
+        f"/admin/distribution/lead/{lead.pk}/change/",
+        lead_form(name="Anna", external_id="tg-1", email="anna@example.com"),
+    )
+
+    sources = {row.field: row for row in IdentifierSource.objects.filter(lead=lead)}
+    assert set(sources) == {"external_id", "email"}  # the removed phone took its source along
+    assert (sources["external_id"].bot_id, sources["external_id"].contact_id) == (bot.pk, contact.pk)
+    assert sources["email"].bot_id is None
+    assert sources["email"].value == "anna@example.com"
