@@ -1,8 +1,10 @@
 """The dashboard's forms: they validate what a manager types; the routing service does the rest."""
 
 import contextlib
+import datetime
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import slugify
 
 from . import routing
@@ -84,11 +86,23 @@ class MergeForm(forms.Form):
 
 PERIODS = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("custom", "From … to")]
 
+# A period runs to the midnight after its last day, in any time zone and in UTC: the calendar's
+# first and last days have no such midnight in Python's datetime.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
+
+class DayField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date", "min": FIRST_DAY, "max": LAST_DAY})
+    default_validators = [
+        MinValueValidator(FIRST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
+        MaxValueValidator(LAST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
+    ]
+
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False)
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(required=False, label="From")
+    end = DayField(required=False, label="To")
 
     default_period = "7d"
 
