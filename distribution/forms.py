@@ -5,10 +5,10 @@ import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.text import slugify
 
 from . import routing
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, Lead, Operator
+from .tokens import slug_for
 
 
 class OperatorForm(forms.ModelForm):
@@ -33,7 +33,7 @@ class BotForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        slug = cleaned.get("slug") or slugify(cleaned.get("name", ""), allow_unicode=True)
+        slug = cleaned.get("slug") or slug_for(cleaned.get("name", ""))
         if not slug:
             self.add_error("name", "The name needs at least one letter or digit.")
         elif Bot.objects.filter(slug=slug).exists():
@@ -55,6 +55,11 @@ class LinkForm(forms.Form):
     def __init__(self, *args, bot: Bot, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)
+
+
+class LeadSearchForm(forms.Form):
+    # A CharField refuses NUL, which PostgreSQL cannot hold even in a query's parameter.
+    q = forms.CharField(required=False, max_length=254)
 
 
 class MergeForm(forms.Form):

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "minicrm.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "minicrm.urls"
