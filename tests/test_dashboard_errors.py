@@ -147,3 +147,16 @@ def test_htmx_is_told_to_swap_a_503(client):
     html = client.get("/login/").content.decode()
 
     assert '{"code": "503", "swap": true, "error": true}' in html
+
+
+@pytest.mark.parametrize("next_page", ["1", "contacts", "overview"])
+def test_it_goes_back_to_the_contacts_when_next_is_not_a_path(
+    manager_client, bot_with_operators, send, next_page
+):
+    bot, _ = bot_with_operators(weights=[10])
+    contact = send(bot)
+
+    response = manager_client.post(f"/contacts/{contact.pk}/close", {"next": next_page})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/contacts/"
