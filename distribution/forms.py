@@ -1,13 +1,15 @@
 """The dashboard's forms: they validate what a manager types; the routing service does the rest."""
 
 import contextlib
+import datetime
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
-from django.utils.text import slugify
 
 from . import routing
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, IdentifierSource, Lead, Operator
+from .tokens import slug_for
 
 
 class OperatorForm(forms.ModelForm):
@@ -32,7 +34,7 @@ class BotForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        slug = cleaned.get("slug") or slugify(cleaned.get("name", ""), allow_unicode=True)
+        slug = cleaned.get("slug") or slug_for(cleaned.get("name", ""))
         if not slug:
             self.add_error("name", "The name needs at least one letter or digit.")
         elif Bot.objects.filter(slug=slug).exists():
@@ -54,6 +56,11 @@ class LinkForm(forms.Form):
     def __init__(self, *args, bot: Bot, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)
+
+
+class LeadSearchForm(forms.Form):
+    # A CharField refuses NUL, which PostgreSQL cannot hold even in a query's parameter.
+    q = forms.CharField(required=False, max_length=254)
 
 
 class MergeForm(forms.Form):
@@ -126,11 +133,23 @@ class SplitForm(forms.Form):
 
 PERIODS = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("custom", "From … to")]
 
+# A period runs to the midnight after its last day, in any time zone and in UTC: the calendar's
+# first and last days have no such midnight in Python's datetime.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
+
+class DayField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date", "min": FIRST_DAY, "max": LAST_DAY})
+    default_validators = [
+        MinValueValidator(FIRST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
+        MaxValueValidator(LAST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
+    ]
+
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False)
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(required=False, label="From")
+    end = DayField(required=False, label="To")
 
     default_period = "7d"
 

@@ -27,9 +27,23 @@ def issue_token(bot: Bot) -> str:
     return token
 
 
+def slug_for(name: str) -> str:
+    """The slug a bot named `name` gets by default: the name slugified. A name too long for the
+    slug column is cut to fit, and numbered if the cut is another bot's slug already."""
+    slug = slugify(name, allow_unicode=True)
+    limit = Bot._meta.get_field("slug").max_length
+    if len(slug) <= limit:
+        return slug
+    cut, number = slug[:limit], 1
+    while Bot.objects.filter(slug=cut).exists():
+        number += 1
+        cut = f"{slug[: limit - len(str(number)) - 1]}-{number}"
+    return cut
+
+
 def create_bot(*, name: str, slug: str = "") -> tuple[Bot, str]:
     """Create a bot and return it with its token, which is not stored and cannot be shown again."""
-    bot = Bot(name=name, slug=slug or slugify(name, allow_unicode=True))
+    bot = Bot(name=name, slug=slug or slug_for(name))
     token = issue_token(bot)
     bot.save()
     return bot, token

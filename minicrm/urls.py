@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from distribution.views import bots, contacts, intake, leads, operators, overview, report
+from minicrm.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 handler400 = "distribution.views.intake.bad_request"
 handler403 = "distribution.views.intake.permission_denied"
@@ -16,22 +19,22 @@ urlpatterns = [
     # The managers' dashboard
     path("", overview.overview, name="overview"),
     path("operators/", operators.operator_list, name="operators"),
-    path("operators/<int:pk>/", operators.operator_detail, name="operator"),
-    path("operators/<int:pk>/switch", operators.operator_switch, name="operator-switch"),
-    path("operators/<int:pk>/capacity", operators.operator_capacity, name="operator-capacity"),
-    path("operators/<int:pk>/hand-over", operators.operator_hand_over, name="operator-hand-over"),
+    path("operators/<id:pk>/", operators.operator_detail, name="operator"),
+    path("operators/<id:pk>/switch", operators.operator_switch, name="operator-switch"),
+    path("operators/<id:pk>/capacity", operators.operator_capacity, name="operator-capacity"),
+    path("operators/<id:pk>/hand-over", operators.operator_hand_over, name="operator-hand-over"),
     path("bots/", bots.bot_list, name="bots"),
-    path("bots/<int:pk>/", bots.bot_detail, name="bot"),
-    path("bots/<int:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
-    path("bots/<int:pk>/operators", bots.link_add, name="link-add"),
-    path("bots/<int:pk>/operators/<int:operator_pk>/weight", bots.link_weight, name="link-weight"),
-    path("bots/<int:pk>/operators/<int:operator_pk>/remove", bots.link_remove, name="link-remove"),
+    path("bots/<id:pk>/", bots.bot_detail, name="bot"),
+    path("bots/<id:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
+    path("bots/<id:pk>/operators", bots.link_add, name="link-add"),
+    path("bots/<id:pk>/operators/<id:operator_pk>/weight", bots.link_weight, name="link-weight"),
+    path("bots/<id:pk>/operators/<id:operator_pk>/remove", bots.link_remove, name="link-remove"),
     path("leads/", leads.lead_list, name="leads"),
-    path("leads/<int:pk>/", leads.lead_detail, name="lead"),
-    path("leads/<int:pk>/merge", leads.lead_merge, name="lead-merge"),
-    path("leads/<int:pk>/split", leads.lead_split, name="lead-split"),
+    path("leads/<id:pk>/", leads.lead_detail, name="lead"),
+    path("leads/<id:pk>/merge", leads.lead_merge, name="lead-merge"),
+    path("leads/<id:pk>/split", leads.lead_split, name="lead-split"),
     path("contacts/", contacts.contact_list, name="contacts"),
-    path("contacts/<int:pk>/close", contacts.contact_close, name="contact-close"),
+    path("contacts/<id:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

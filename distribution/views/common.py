@@ -74,7 +74,8 @@ def next_url(request: HttpRequest, default: str) -> str:
     allowed = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return url if url and allowed else default
+    # Only a path: redirect() would read anything else as the name of a view.
+    return url if url.startswith("/") and allowed else default
 
 
 def confirm(request: HttpRequest, *, title: str, question: str, button: str, cancel: str) -> HttpResponse:

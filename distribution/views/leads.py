@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
-from ..forms import MergeForm, SplitForm
+from ..forms import LeadSearchForm, MergeForm, SplitForm
 from ..models import Contact, Lead
 from .common import render_page, staff_required
 
@@ -17,13 +17,21 @@ PAGE_SIZE = 25
 @staff_required
 @require_safe
 def lead_list(request: HttpRequest) -> HttpResponse:
+    form = LeadSearchForm(request.GET)
     query = request.GET.get("q", "")
-    page = Paginator(selectors.search_leads(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    leads = selectors.search_leads(form.cleaned_data["q"]) if form.is_valid() else Lead.objects.none()
+    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
     bots_of = selectors.bots_of_leads(list(page))
     for lead in page:
         lead.bot_names = bots_of.get(lead.pk, [])
-    context = {"query": query, "page": page, "query_string": urlencode({"q": query}) if query else ""}
-    return render_page(request, "leads/list.html", context, partials=("lead-results",))
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "query_string": urlencode({"q": query}) if query else "",
+    }
+    status = 422 if form.errors else 200
+    return render_page(request, "leads/list.html", context, partials=("lead-results",), status=status)
 
 
 def _contacts_of(lead: Lead) -> list[Contact]:

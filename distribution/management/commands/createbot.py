@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.text import slugify
 
 from distribution.models import Bot
-from distribution.tokens import create_bot
+from distribution.tokens import create_bot, slug_for
 
 
 class Command(BaseCommand):
@@ -13,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--slug", default="", help="defaults to the name, slugified")
 
     def handle(self, *args, name, slug, **options):
-        slug = slug or slugify(name, allow_unicode=True)
+        slug = slug or slug_for(name)
         if not slug:
             raise CommandError("The name needs at least one letter or digit.")
         if Bot.objects.filter(slug=slug).exists():
