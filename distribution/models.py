@@ -144,6 +144,9 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"Contact {self.pk} ({self.status})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("contact", args=[self.pk])
+
 
 class ContactEvent(models.Model):
     """One change of a contact, written by routing.py in the same transaction as the change: the

@@ -333,7 +333,9 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
     lead, created = _resolve_lead(identity)
-    contact = Contact(lead=lead, bot=bot, message=message, external_id=external_id or None)
+    contact = Contact(
+        lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
+    )
     _assign(contact, _choose_operator(_lock_bot(bot.pk)))
     contact.save(force_insert=True)
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]

@@ -30,7 +30,9 @@ def _detail_context(lead: Lead, form: MergeForm | None = None) -> dict:
     return {
         "lead": lead,
         "identifiers": selectors.lead_identifiers(lead),
-        "contacts": lead.contacts.select_related("bot", "operator").order_by("-created_at"),
+        "contacts": selectors.with_history(lead.contacts.select_related("bot", "operator")).order_by(
+            "-created_at"
+        ),
         "merge_form": form or MergeForm(lead=lead),
         "namesakes": Lead.objects.filter(name__iexact=lead.name).exclude(pk=lead.pk)[:10]
         if lead.name
