@@ -24,4 +24,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "scripts/healthcheck"]
 
+# The same image runs the worker (queued tasks, the idle sweep) as a second container, with no
+# port and no health check: docker run --no-healthcheck -e ... minicrm python manage.py worker
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn minicrm.wsgi --bind 0.0.0.0:8000 --access-logfile -"]

@@ -64,6 +64,7 @@ PAGES = [
     ("/leads/?q=lead1", 6),
     ("/leads/{lead}/", 6),
     ("/contacts/", 6),
+    ("/contacts/{contact}/", 5),
     ("/contacts/?status=waiting&bot={bot}&period=30d", 7),
     ("/report/?period=30d", 7),
 ]
