@@ -66,7 +66,7 @@ PAGES = [
     ("/contacts/", 6),
     ("/contacts/{contact}/", 5),
     ("/contacts/?status=waiting&bot={bot}&period=30d", 7),
-    ("/report/?period=30d", 7),
+    ("/report/?period=30d", 8),  # 7 + the closes by reason
 ]
 
 
