@@ -2,6 +2,8 @@
 
 import contextlib
 
+from django.utils import timezone
+
 from distribution import routing
 from distribution.models import Contact, ContactEvent
 
@@ -170,3 +172,31 @@ def test_admin_shows_the_history_read_only(client, bot_with_operators, send):
     assert "History" in html
     assert "on arrival" in html
     assert 'name="events-0-kind"' not in html  # shown, not editable
+
+
+def test_the_migration_writes_the_history_of_existing_contacts(bot_with_operators, send):
+    """Its SQL, run on contacts without history (the suite runs without migrations)."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("distribution.migrations.0008_contact_events")
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[1])
+    closed, waiting = send(bot), send(bot)
+    routing.hand_over_contacts(operator=operator)  # both wait now; the closed one first gets closed
+    Contact.objects.filter(pk=closed.pk).update(
+        status=Contact.Status.CLOSED, operator=operator, assigned_at=timezone.now(), closed_at=timezone.now()
+    )
+    ContactEvent.objects.all().delete()
+
+    with connection.cursor() as cursor:
+        for statement in migration.HISTORY_OF_EXISTING_CONTACTS:
+            cursor.execute(statement)
+
+    assert history(waiting) == [(Kind.CREATED, "", None, None)]
+    assert history(closed) == [
+        (Kind.CREATED, "", None, None),
+        (Kind.ASSIGNED, "", operator.pk, None),
+        (Kind.CLOSED, Reason.MANAGER, operator.pk, None),
+    ]
+    assert closed.events.get(kind=Kind.CREATED).at == Contact.objects.get(pk=closed.pk).created_at
