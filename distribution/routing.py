@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
@@ -451,7 +452,7 @@ def _bots_of(operator_id: int) -> list[int]:
 def close_contact(
     *,
     contact: Contact,
-    by=None,
+    by: AbstractBaseUser | None = None,
     reason: str = Reason.MANAGER,
     note: str = "",
     bot: Bot | None = None,
@@ -544,7 +545,7 @@ def remove_operator(*, bot: Bot, operator: Operator) -> None:
     BotOperator.objects.filter(bot=bot, operator=operator).delete()
 
 
-def hand_over_contacts(*, operator: Operator, by=None) -> list[Contact]:
+def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None) -> list[Contact]:
     """Switch the operator off and put its open contacts back in the queue, where they keep their
     age and so go first to the other operators. The operator is switched off because it would
     otherwise be handed its own contacts straight back. `by` is the user who decided it.

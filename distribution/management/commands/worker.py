@@ -51,7 +51,7 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         parser.add_argument(
             "--sweep-every",
-            type=float,
+            type=db_worker.valid_interval,
             default=settings.SWEEP_EVERY,
             help="Seconds between two idle sweeps; 0 schedules none (default: SWEEP_EVERY, %(default)s).",
         )
