@@ -16,6 +16,9 @@ writers outright; the row locks are then no-ops.
 A contact that arrives while nobody can take it is saved as waiting inside the same bot lock, and
 every capacity event drains after its commit, deciding that a bot has nothing to assign only under
 that lock: so a waiting contact is always seen by the drain that follows the capacity it could use.
+
+Every change of a contact (arrival, assignment, hand-over, close) writes its ContactEvent inside the
+transaction of the change: the history never tells of a change that was rolled back, nor misses one.
 """
 
 import contextlib
@@ -334,6 +337,8 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
     lead, created = _resolve_lead(identity)
+    # created_at from the same clock as assigned_at and the events (the field's default is bound
+    # to the clock at import, which tests that freeze the time do not reach).
     contact = Contact(
         lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
     )
