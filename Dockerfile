@@ -25,4 +25,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "scripts/healthcheck"]
 
 # gunicorn reads its settings from /app/gunicorn.conf.py (port 8000, gthread workers, access log).
+# The same image runs the worker (queued tasks, the idle sweep) as a second container, with no
+# port and no health check: docker run --no-healthcheck -e ... minicrm python manage.py worker
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn minicrm.wsgi"]

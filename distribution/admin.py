@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
 from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
-from .models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
+from .models import Bot, BotOperator, Contact, ContactEvent, IdentifierSource, Lead, Operator
 
 
 def after_commit(function, /, **kwargs) -> None:
@@ -102,7 +102,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
     @admin.action(description="Hand over open contacts (and switch off)")
     def hand_over(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
-            after_commit(routing.hand_over_contacts, operator=operator)
+            after_commit(routing.hand_over_contacts, operator=operator, by=request.user)
         self.message_user(
             request, f"Open contacts of {queryset.count()} operator(s) handed back to the queue."
         )
@@ -221,6 +221,28 @@ class LeadAdmin(admin.ModelAdmin):
         routing.record_edited_identifiers(lead=obj, fields=form.changed_data)
 
 
+class ContactEventInline(admin.TabularInline):
+    """The contact's history: written only by the routing service, never edited."""
+
+    model = ContactEvent
+    fields = ["at", "kind", "operator", "reason", "actor", "bot", "note"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+    extra = 0
+    can_delete = False
+    verbose_name = "event"
+    verbose_name_plural = "history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("operator", "actor", "bot")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     """Read-only: a contact's status and operator change only through the routing rules."""
@@ -238,6 +260,7 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["lead", "bot", "operator"]
     date_hierarchy = "created_at"
     actions = ["close"]
+    inlines = [ContactEventInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -251,5 +274,5 @@ class ContactAdmin(admin.ModelAdmin):
     @admin.action(description="Close selected contacts", permissions=["view"])
     def close(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         for contact in queryset:
-            after_commit(routing.close_contact, contact=contact)
+            after_commit(routing.close_contact, contact=contact, by=request.user)
         self.message_user(request, f"{queryset.count()} contact(s) closed.", messages.SUCCESS)

@@ -2,10 +2,13 @@
 
 import contextlib
 import datetime
+from datetime import timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+
+from minicrm.durations import format_duration, parse_duration
 
 from . import routing
 from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, IdentifierSource, Lead, Operator
@@ -43,6 +46,31 @@ class BotForm(forms.Form):
             )
         cleaned["slug"] = slug
         return cleaned
+
+
+class AutoCloseForm(forms.Form):
+    auto_close_after = forms.CharField(
+        label="Close idle contacts after",
+        max_length=40,
+        required=False,
+        help_text="For example 90m, 24h or 2d. Empty: the default.",
+    )
+
+    def __init__(self, *args, bot: Bot, **kwargs):
+        if bot.auto_close_after is not None:
+            kwargs.setdefault("initial", {"auto_close_after": format_duration(bot.auto_close_after)})
+        super().__init__(*args, **kwargs)
+
+    def clean_auto_close_after(self) -> timedelta | None:
+        text = self.cleaned_data["auto_close_after"].strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default."
+            ) from None
 
 
 class WeightForm(forms.Form):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -37,6 +38,8 @@ class Bot(models.Model):
     token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     operators = models.ManyToManyField(Operator, through="BotOperator", related_name="bots")
+    # Overrides settings.AUTO_CLOSE_AFTER for this bot's contacts; None follows the setting.
+    auto_close_after = models.DurationField("close idle contacts after", null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -140,6 +143,61 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"Contact {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contact", args=[self.pk])
+
+
+class ContactEvent(models.Model):
+    """One change of a contact, written by routing.py in the same transaction as the change: the
+    contact's history, and what the report counts closes by."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "arrived"
+        ASSIGNED = "assigned", "assigned"
+        HANDED_BACK = "handed_back", "handed back"
+        CLOSED = "closed", "closed"
+
+    class Reason(models.TextChoices):
+        # How a contact was assigned
+        INTAKE = "intake", "on arrival"
+        QUEUE = "queue", "from the queue"
+        # Who or what closed it
+        MANAGER = "manager", "by a manager"
+        OPERATOR = "operator", "by its operator"
+        BOT = "bot", "by the bot"
+        AUTO = "auto", "idle: closed automatically"
+        EXPIRED = "expired", "expired in the queue"
+        # Why it went back to the queue
+        HAND_OVER = "hand-over", "handed over"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=20, choices=Reason, blank=True)
+    note = models.TextField(blank=True)
+    # Who did it (a manager or an operator's login); None for the intake, the queue and the sweep.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The operator it concerns: who got it, who gave it back, who had it when it closed.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.SET_NULL, null=True, blank=True, related_name="contact_events"
+    )
+    # The bot that closed it through the API.
+    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # A contact's history, in order.
+            models.Index(fields=["contact", "at"], name="contact_event_history"),
+            # Closes by reason over a period (the report).
+            models.Index(fields=["kind", "at"], name="contact_event_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.kind} {self.reason} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class IdentifierSource(models.Model):

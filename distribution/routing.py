@@ -16,11 +16,19 @@ writers outright; the row locks are then no-ops.
 A contact that arrives while nobody can take it is saved as waiting inside the same bot lock, and
 every capacity event drains after its commit, deciding that a bot has nothing to assign only under
 that lock: so a waiting contact is always seen by the drain that follows the capacity it could use.
+
+Every change of a contact (arrival, assignment, hand-over, close) writes its ContactEvent inside the
+transaction of the change: the history never tells of a change that was rolled back, nor misses one.
 """
 
+import contextlib
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
@@ -38,11 +46,14 @@ from .models import (
     Bot,
     BotOperator,
     Contact,
+    ContactEvent,
     DailyAssignments,
     IdentifierSource,
     Lead,
     Operator,
 )
+
+Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
 IDENTIFIERS = ("external_id", "email", "phone")  # also the order in which a lead is looked up
 
@@ -54,6 +65,10 @@ MAX_ATTEMPTS = 5
 
 class SplitRefused(ValueError):
     """A split that would leave a lead without identifiers, or name what the lead does not hold."""
+
+
+class ContactChanged(Exception):
+    """The contact is no longer as the caller saw it (see close_contact's only_if_unchanged)."""
 
 
 class IdempotencyConflict(Exception):
@@ -407,9 +422,26 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
     lead, created, attached = _resolve_lead(identity)
-    contact = Contact(lead=lead, bot=bot, message=message, external_id=external_id or None)
+    # created_at from the same clock as assigned_at and the events (the field's default is bound
+    # to the clock at import, which tests that freeze the time do not reach).
+    contact = Contact(
+        lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
+    )
     _assign(contact, _choose_operator(_lock_bot(bot.pk)))
     contact.save(force_insert=True)
+    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
+    if contact.operator is not None:
+        events.append(
+            ContactEvent(
+                contact=contact,
+                kind=Kind.ASSIGNED,
+                at=contact.assigned_at,
+                reason=Reason.INTAKE,
+                operator=contact.operator,
+            )
+        )
+    # One INSERT for both rows: the intake's statements are its latency (see the README).
+    ContactEvent.objects.bulk_create(events)
     _record_sources(
         [
             IdentifierSource(
@@ -502,6 +534,14 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
         if not updated:
             transaction.set_rollback(True)
             contact.status = Contact.Status.WAITING
+            return contact
+        ContactEvent.objects.create(
+            contact=contact,
+            kind=Kind.ASSIGNED,
+            at=contact.assigned_at,
+            reason=Reason.QUEUE,
+            operator=operator,
+        )
         return contact
 
 
@@ -512,15 +552,45 @@ def _bots_of(operator_id: int) -> list[int]:
 # Capacity events (rules 2, 5) ---------------------------------------------------------------------
 
 
-def close_contact(*, contact: Contact) -> list[Contact]:
-    """Close a waiting or open contact. Closing an open one frees a slot of its operator, which
-    goes to the oldest waiting contact that operator can take. Returns the contacts assigned."""
+def close_contact(
+    *,
+    contact: Contact,
+    by: AbstractBaseUser | None = None,
+    reason: str = Reason.MANAGER,
+    note: str = "",
+    bot: Bot | None = None,
+    only_if_unchanged: bool = False,
+) -> list[Contact]:
+    """Close a waiting or open contact, recording who closed it (`by`, a user; or `bot`), why
+    (`reason`) and a resolution `note`. Closing an open one frees a slot of its operator, which
+    goes to the oldest waiting contact that operator can take. Returns the contacts assigned.
+
+    Closing a closed contact changes nothing. With only_if_unchanged, a contact whose status,
+    operator or assignment time is no longer that of `contact` raises ContactChanged: a sweep
+    that read it a moment ago must not close a contact that was closed, assigned or handed over
+    meanwhile."""
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
+            contact.status,
+            contact.operator_id,
+            contact.assigned_at,
+        ):
+            raise ContactChanged(contact.pk)
         freed_operator = locked.operator_id if locked.status == Contact.Status.OPEN else None
         if locked.status != Contact.Status.CLOSED:
             locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
             locked.save(update_fields=["status", "closed_at"])
+            ContactEvent.objects.create(
+                contact=locked,
+                kind=Kind.CLOSED,
+                at=locked.closed_at,
+                reason=reason,
+                note=note,
+                actor=by,
+                operator_id=locked.operator_id,
+                bot=bot,
+            )
     contact.status, contact.closed_at, contact.operator_id = (
         locked.status,
         locked.closed_at,
@@ -578,10 +648,11 @@ def remove_operator(*, bot: Bot, operator: Operator) -> None:
     BotOperator.objects.filter(bot=bot, operator=operator).delete()
 
 
-def hand_over_contacts(*, operator: Operator) -> list[Contact]:
+def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None) -> list[Contact]:
     """Switch the operator off and put its open contacts back in the queue, where they keep their
     age and so go first to the other operators. The operator is switched off because it would
-    otherwise be handed its own contacts straight back. Returns the contacts re-assigned."""
+    otherwise be handed its own contacts straight back. `by` is the user who decided it.
+    Returns the contacts re-assigned."""
     with transaction.atomic():
         Operator.objects.filter(pk=operator.pk).update(is_active=False)
         # Locked first, so that a close committing meanwhile cannot slip between what is
@@ -596,6 +667,79 @@ def hand_over_contacts(*, operator: Operator) -> list[Contact]:
         Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
             status=Contact.Status.WAITING, operator=None, assigned_at=None
         )
+        now = timezone.now()
+        ContactEvent.objects.bulk_create(
+            ContactEvent(
+                contact=contact,
+                kind=Kind.HANDED_BACK,
+                at=now,
+                reason=Reason.HAND_OVER,
+                actor=by,
+                operator=operator,
+            )
+            for contact in handed
+        )
         bot_ids = {contact.bot_id for contact in handed}
     operator.is_active = False
     return drain_queue(bot_ids=bot_ids)
+
+
+# Idle contacts (the sweep the worker runs) -------------------------------------------------------
+
+
+@dataclass
+class Sweep:
+    closed: list[Contact] = dataclasses.field(default_factory=list)  # open for too long: reason "auto"
+    expired: list[Contact] = dataclasses.field(default_factory=list)  # waited for too long: reason "expired"
+    assigned: list[Contact] = dataclasses.field(default_factory=list)  # from the queue, into the freed slots
+
+
+def sweep_idle_contacts() -> Sweep:
+    """Close every open contact assigned longer ago than its bot's auto_close_after (or else
+    settings.AUTO_CLOSE_AFTER), with the reason "auto", and every waiting contact created longer
+    ago than settings.WAITING_EXPIRES_AFTER, with the reason "expired". Each goes through
+    close_contact, so the freed slots drain the queue.
+
+    Safe to run in several processes at once: a contact that another sweep (or anyone) closed or
+    changed after it was read is skipped (ContactChanged), so each is closed once, with one event."""
+    now = timezone.now()
+    sweep = Sweep()
+    for contact in _idle_contacts(now):
+        with contextlib.suppress(ContactChanged):
+            sweep.assigned += close_contact(contact=contact, reason=Reason.AUTO, only_if_unchanged=True)
+            sweep.closed.append(contact)
+    if settings.WAITING_EXPIRES_AFTER is not None:
+        waiting = Contact.objects.filter(
+            status=Contact.Status.WAITING, created_at__lt=now - settings.WAITING_EXPIRES_AFTER
+        ).order_by("created_at", "pk")
+        for contact in waiting:
+            with contextlib.suppress(ContactChanged):
+                close_contact(contact=contact, reason=Reason.EXPIRED, only_if_unchanged=True)
+                sweep.expired.append(contact)
+    return sweep
+
+
+def _idle_contacts(now: datetime) -> list[Contact]:
+    """Open contacts assigned before their bot's limit, oldest assignment first (one query)."""
+    overrides: dict[timedelta, list[int]] = {}
+    for bot_id, after in Bot.objects.exclude(auto_close_after=None).values_list("pk", "auto_close_after"):
+        overrides.setdefault(after, []).append(bot_id)
+    overridden = [bot_id for bot_ids in overrides.values() for bot_id in bot_ids]
+    limits = [Q(bot_id__in=bot_ids, assigned_at__lt=now - after) for after, bot_ids in overrides.items()]
+    if settings.AUTO_CLOSE_AFTER is not None:
+        limits.append(Q(assigned_at__lt=now - settings.AUTO_CLOSE_AFTER) & ~Q(bot_id__in=overridden))
+    if not limits:
+        return []
+    idle = Q()
+    for limit in limits:
+        idle |= limit
+    return list(Contact.objects.filter(idle, status=Contact.Status.OPEN).order_by("assigned_at", "pk"))
+
+
+def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
+    """Close this bot's idle contacts after `after` instead of settings.AUTO_CLOSE_AFTER (None:
+    follow the setting). The next sweep applies it."""
+    if after is not None and after <= timedelta(0):
+        raise ValueError("The time must be positive.")
+    Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)
+    bot.auto_close_after = after

@@ -10,12 +10,21 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .identifiers import InvalidIdentifier, normalize_domain, normalize_phone
-from .models import Bot, BotOperator, Contact, DailyAssignments, IdentifierSource, Lead, Operator
+from .models import (
+    Bot,
+    BotOperator,
+    Contact,
+    ContactEvent,
+    DailyAssignments,
+    IdentifierSource,
+    Lead,
+    Operator,
+)
 from .routing import IDENTIFIERS, load_of
 
 
@@ -224,6 +233,35 @@ def period_bounds(period: str, *, start_date=None, end_date=None) -> tuple[datet
         return start, datetime.combine(end_date, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
     days = {"today": 1, "7d": 7, "30d": 30}.get(period, 7)
     return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
+# Contact history ---------------------------------------------------------------------------------
+
+
+def _events() -> QuerySet[ContactEvent]:
+    return ContactEvent.objects.select_related("actor", "operator", "bot").order_by("at", "pk")
+
+
+def history(contact: Contact) -> QuerySet[ContactEvent]:
+    """A contact's events, oldest first, with the people and bots they name."""
+    return _events().filter(contact=contact)
+
+
+def with_history(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """`contacts` with each one's events (oldest first) prefetched: one query for all of them."""
+    return contacts.prefetch_related(Prefetch("events", queryset=_events()))
+
+
+def closes_by_reason(*, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """How many contacts were closed in [start, end), per reason (its label), most first."""
+    rows = (
+        ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED, at__gte=start, at__lt=end)
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason")
+    )
+    labels = dict(ContactEvent.Reason.choices)
+    return [(labels.get(row["reason"], row["reason"] or "unknown"), row["n"]) for row in rows]
 
 
 # Leads -------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from minicrm.durations import parse_duration
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -22,6 +24,17 @@ def envbool(name: str, default: bool = False) -> bool:
 def envint(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def envduration(name: str) -> timedelta | None:
+    """A duration like `24h`, `90m` or `2d`; None (off) when unset, empty or `off`."""
+    value = os.environ.get(name, "").strip()
+    if value.lower() in {"", "off", "0"}:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from error
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -49,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "distribution",
 ]
 
@@ -205,6 +219,16 @@ INTAKE_MAX_BODY_BYTES = envint("INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # beyond that it gets 429 with Retry-After.
 INTAKE_RATE_LIMIT = envint("INTAKE_RATE_LIMIT", 600)
 INTAKE_RATE_WINDOW = envint("INTAKE_RATE_WINDOW", 60)
+# Open contacts assigned longer ago than this are closed by the worker's sweep (reason "auto");
+# a bot can have its own time. Waiting contacts older than WAITING_EXPIRES_AFTER are closed as
+# expired. Both off by default.
+AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
+WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
+# The worker (manage.py worker) enqueues the sweep this often, in seconds.
+SWEEP_EVERY = envint("SWEEP_EVERY", 60)
+
+# Background work runs in the worker process, from task rows in the same database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,

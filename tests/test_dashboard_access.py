@@ -24,7 +24,7 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 19, urls  # the walk found the whole dashboard
+    assert len(urls) == 21, urls  # the walk found the whole dashboard
     return urls
 
 
@@ -61,13 +61,13 @@ def test_non_staff_users_are_refused(client, scene):
     assert 'action="/logout/"' in page
 
 
-PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "report"}
+PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "contact", "report"}
 CONFIRMED = {"operator-hand-over", "bot-rotate", "link-remove"}
 
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 7
+    assert len(actions) == 8
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 

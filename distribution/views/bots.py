@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from minicrm.durations import format_duration
+
 from .. import routing, selectors, tokens
-from ..forms import BotForm, LinkForm, WeightForm
+from ..forms import AutoCloseForm, BotForm, LinkForm, WeightForm
 from ..models import Bot, BotOperator, Operator
 from .common import confirm, render_page, respond, staff_required, tell_assigned
 
@@ -32,6 +35,10 @@ def _detail_context(bot: Bot, **extra) -> dict:
         "bot": bot,
         "rows": list(zip(links, shares, strict=True)),
         "link_form": LinkForm(bot=bot),
+        "auto_close_form": AutoCloseForm(bot=bot),
+        "auto_close_default": format_duration(settings.AUTO_CLOSE_AFTER)
+        if settings.AUTO_CLOSE_AFTER
+        else None,
         **extra,
     }
 
@@ -40,7 +47,33 @@ def _detail_context(bot: Bot, **extra) -> dict:
 @require_safe
 def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
-    return render_page(request, "bots/detail.html", _detail_context(bot), partials=("links",))
+    return render_page(request, "bots/detail.html", _detail_context(bot), partials=("links", "auto-close"))
+
+
+@staff_required
+@require_POST
+def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    form = AutoCloseForm(request.POST, bot=bot)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, form.errors["auto_close_after"][0])
+        return respond(
+            request,
+            "bots/detail.html#auto-close",
+            _detail_context(bot, auto_close_form=form),
+            redirect_to=bot.get_absolute_url(),
+            status=422,
+        )
+    after = form.cleaned_data["auto_close_after"]
+    routing.set_bot_auto_close(bot=bot, after=after)
+    if after is None:
+        messages.success(request, f"{bot.name}'s idle contacts follow the default again.")
+    else:
+        messages.success(request, f"{bot.name}'s contacts now close after {format_duration(after)} idle.")
+    return respond(
+        request, "bots/detail.html#auto-close", _detail_context(bot), redirect_to=bot.get_absolute_url()
+    )
 
 
 @staff_required

@@ -44,10 +44,18 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_safe
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(contacts_with_people(), pk=pk)
+    context = {"contact": contact, "events": selectors.history(contact)}
+    return render_page(request, "contacts/detail.html", context)
+
+
+@staff_required
 @require_POST
 def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
-    assigned = routing.close_contact(contact=contact)
+    assigned = routing.close_contact(contact=contact, by=request.user)
     messages.success(request, f"Contact #{contact.pk} closed.")
     for other in assigned:
         messages.info(request, f"Contact #{other.pk} from the queue went to {other.operator.name}.")

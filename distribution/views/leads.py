@@ -35,7 +35,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 
 def _contacts_of(lead: Lead) -> list[Contact]:
-    return list(lead.contacts.select_related("bot", "operator").order_by("-created_at"))
+    return list(
+        selectors.with_history(lead.contacts.select_related("bot", "operator")).order_by("-created_at")
+    )
 
 
 def _detail_context(

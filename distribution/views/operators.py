@@ -80,7 +80,7 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
             button="Hand over",
             cancel=reverse("operators"),
         )
-    reassigned = routing.hand_over_contacts(operator=operator)
+    reassigned = routing.hand_over_contacts(operator=operator, by=request.user)
     messages.success(
         request,
         f"{operator.name} switched off; {handed} open contact(s) handed back to the queue, "

@@ -15,5 +15,6 @@ def report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])
         context["report"] = selectors.distribution_report(start=start, end=end)
+        context["closes"] = selectors.closes_by_reason(start=start, end=end)
     status = 200 if form.is_valid() else 422
     return render_page(request, "report/page.html", context, partials=("report",), status=status)

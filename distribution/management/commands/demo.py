@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from distribution import routing
-from distribution.models import Bot, Contact, Lead, Operator
+from distribution.models import Bot, Contact, ContactEvent, Lead, Operator
 from distribution.tokens import create_bot
 
 CHANNELS = ["Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram"]
@@ -164,14 +164,15 @@ class Command(BaseCommand):
             if rng.random() < 0.9:
                 open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).order_by("created_at")
                 routing.close_contact(
-                    contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))]
+                    contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))],
+                    reason=ContactEvent.Reason.OPERATOR,
                 )
 
         # End of the day: everyone who is on works at about two thirds of their capacity.
         for operator in operators[:-1]:
             open_contacts = list(operator.contacts.filter(status=Contact.Status.OPEN).order_by("created_at"))
             for contact in open_contacts[: max(0, len(open_contacts) - operator.max_open_contacts * 2 // 3)]:
-                routing.close_contact(contact=contact)
+                routing.close_contact(contact=contact, reason=ContactEvent.Reason.OPERATOR)
 
         self._spread_over_period(started, timezone.now())
         routing.rebuild_daily_counts()  # the contacts moved to other days
@@ -192,6 +193,10 @@ class Command(BaseCommand):
             contact.assigned_at = stretch(contact.assigned_at)
             contact.closed_at = stretch(contact.closed_at)
         Contact.objects.bulk_update(contacts, ["created_at", "assigned_at", "closed_at"], batch_size=500)
+        events = list(ContactEvent.objects.all())
+        for event in events:
+            event.at = stretch(event.at)
+        ContactEvent.objects.bulk_update(events, ["at"], batch_size=500)
         leads = list(Lead.objects.all())
         for lead in leads:
             lead.created_at = stretch(lead.created_at)
