@@ -25,10 +25,10 @@ def nginx_directives(name: str) -> list[str]:
     return re.findall(rf"^[ \t]*{name}[ \t]+([^;{{}}\n]+);", NGINX_CONFIG, re.MULTILINE)
 
 
-def test_it_runs_postgresql_the_web_service_and_a_proxy_from_official_images():
+def test_it_runs_postgresql_the_web_service_the_worker_and_a_proxy_from_official_images():
     services = COMPOSE["services"]
 
-    assert set(services) == {"db", "web", "proxy"}
+    assert set(services) == {"db", "web", "worker", "proxy"}
     assert services["db"]["image"].startswith("postgres:")
     assert services["proxy"]["image"].startswith("nginx:")
     assert services["web"]["build"] == "."
@@ -94,3 +94,13 @@ def test_it_tells_web_each_clients_address_for_the_login_throttling():
 
     assert environment["CLIENT_IP_HEADER"] == "X-Real-IP"
     assert nginx_directives("proxy_set_header X-Real-IP") == ["$remote_addr"]
+
+
+def test_it_runs_the_worker_from_the_same_image_and_environment():
+    web, worker = COMPOSE["services"]["web"], COMPOSE["services"]["worker"]
+
+    assert worker["build"] == web["build"]
+    assert worker["environment"] == web["environment"]
+    assert worker["command"] == ["python", "manage.py", "worker"]
+    assert "ports" not in worker
+    assert (ROOT / "distribution" / "management" / "commands" / "worker.py").exists()
