@@ -62,7 +62,7 @@ PAGES = [
     ("/bots/{bot}/", 7),
     ("/leads/", 6),
     ("/leads/?q=lead1", 6),
-    ("/leads/{lead}/", 6),
+    ("/leads/{lead}/", 7),  # the identifiers' sources and the contacts' history: one query each
     ("/contacts/", 6),
     ("/contacts/{contact}/", 5),
     ("/contacts/?status=waiting&bot={bot}&period=30d", 7),
