@@ -218,7 +218,12 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        routing.record_edited_identifiers(lead=obj, fields=form.changed_data)
+        # Compared in their normal forms: "Anna@Example.com" typed over "anna@example.com" changes
+        # nothing, and must not take the identifier's source away from the bot that supplied it.
+        edited = [
+            field for field in routing.IDENTIFIERS if form.cleaned_data[field] != form.initial.get(field)
+        ]
+        routing.record_edited_identifiers(lead=obj, fields=edited)
 
 
 class ContactEventInline(admin.TabularInline):

@@ -285,3 +285,20 @@ def test_identifiers_typed_in_the_admin_are_recorded_as_a_managers(admin_client,
     assert (sources["external_id"].bot_id, sources["external_id"].contact_id) == (bot.pk, contact.pk)
     assert sources["email"].bot_id is None
     assert sources["email"].value == "anna@example.com"
+
+
+def test_an_identifier_retyped_in_another_spelling_keeps_its_source(admin_client, bot_and_token):
+    bot, _ = bot_and_token
+    lead = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(email="anna@example.com", phone="+79165554433")
+    ).contact.lead
+
+    admin_client.post(
+        f"/admin/distribution/lead/{lead.pk}/change/",
+        lead_form(name="Anna", email="Anna@Example.COM", phone="8 916 555-44-33"),
+    )
+
+    assert set(IdentifierSource.objects.filter(lead=lead).values_list("field", "bot_id")) == {
+        ("email", bot.pk),
+        ("phone", bot.pk),
+    }
