@@ -25,7 +25,9 @@ PAGES = [
     ("operators", "/operators/", None),
     ("bot", "/bots/1/", None),
     ("leads", "/leads/?q=ivan", None),
+    ("lead", "/leads/1/", None),
     ("contacts", "/contacts/?status=waiting", None),
+    ("contact", "/contacts/1/", None),
     ("report", "/report/?period=30d", "#report section:nth-of-type(2)"),
 ]
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
-from distribution.models import Bot, BotOperator, Contact, Lead, Operator
+from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
 from distribution.tokens import find_bot
 
 
@@ -60,6 +61,8 @@ def test_demo_fills_an_empty_database():
     assert all(
         email == email.lower() for email in Lead.objects.exclude(email=None).values_list("email", flat=True)
     )
+    # Sources are dated like the contacts that supplied them, spread over the month.
+    assert not IdentifierSource.objects.exclude(created_at=F("contact__created_at")).exists()
     # The demo went through the routing service: nobody is over capacity.
     for operator in Operator.objects.all():
         assert operator.contacts.filter(status="open").count() <= operator.max_open_contacts

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from distribution import routing
-from distribution.models import Bot, Contact, ContactEvent, Lead, Operator
+from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator
 from distribution.tokens import create_bot
 
 CHANNELS = ["Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram"]
@@ -197,6 +197,10 @@ class Command(BaseCommand):
         for event in events:
             event.at = stretch(event.at)
         ContactEvent.objects.bulk_update(events, ["at"], batch_size=500)
+        sources = list(IdentifierSource.objects.all())
+        for source in sources:
+            source.created_at = stretch(source.created_at)
+        IdentifierSource.objects.bulk_update(sources, ["created_at"], batch_size=500)
         leads = list(Lead.objects.all())
         for lead in leads:
             lead.created_at = stretch(lead.created_at)
