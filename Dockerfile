@@ -18,13 +18,15 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --ver
 
 USER minicrm
 # Without DATABASE_URL the service keeps its SQLite file in /app/data (mount a volume there).
+# gunicorn listens on 127.0.0.1 by default (gunicorn.conf.py); in the container, on every interface.
 ENV DATABASE_URL=sqlite:////app/data/db.sqlite3 \
-    WEB_CONCURRENCY=2
+    WEB_CONCURRENCY=2 \
+    GUNICORN_BIND=0.0.0.0:8000
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "scripts/healthcheck"]
 
-# gunicorn reads its settings from /app/gunicorn.conf.py (port 8000, gthread workers, access log).
+# gunicorn reads its settings from /app/gunicorn.conf.py (gthread workers, access log).
 # The same image runs the worker (queued tasks, the idle sweep) as a second container, with no
 # port and no health check: docker run --no-healthcheck -e ... minicrm python manage.py worker
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn minicrm.wsgi"]

@@ -12,7 +12,13 @@ on, is what keeps hundreds of slow clients away. The README has the figures."""
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Local only unless told otherwise: the Dockerfile sets GUNICORN_BIND=0.0.0.0:8000, where the
+# container's network is the boundary and the proxy the only way in.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Trust no peer's X-Forwarded-Proto (and the like) in gunicorn: by default gunicorn takes it from
+# 127.0.0.1 and ::1 and sets wsgi.url_scheme to https itself, whatever TRUST_X_FORWARDED_PROTO
+# says. With an empty list Django alone decides (SECURE_PROXY_SSL_HEADER, minicrm/settings.py).
+forwarded_allow_ips = ""
 # gunicorn itself reads WEB_CONCURRENCY for the number of workers; this says the default here.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 worker_class = "gthread"

@@ -1,5 +1,6 @@
 """Bodies sent with Transfer-Encoding: chunked, which carry no Content-Length: read to their end,
-within INTAKE_MAX_BODY_BYTES, when the server says the input ends there."""
+when the server says the input ends there, within INTAKE_MAX_BODY_BYTES under /api and within
+DATA_UPLOAD_MAX_MEMORY_SIZE elsewhere."""
 
 import http.client
 import io
@@ -13,6 +14,7 @@ from django.db import close_old_connections
 
 from bench import harness
 from distribution.models import BotOperator
+from minicrm import wsgi as wsgi_module
 from minicrm.wsgi import application
 
 PAYLOAD = {"lead": {"external_id": "tg-chunked"}, "message": "sent in chunks"}
@@ -32,7 +34,7 @@ def wsgi(db):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
 
-    def call(token: str, body: bytes | io.RawIOBase, **environ) -> tuple[int, dict]:
+    def call(token: str, body: bytes | io.RawIOBase, **environ) -> tuple[int, dict | str]:
         environ = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": "/api/contacts",
@@ -47,11 +49,14 @@ def wsgi(db):
             "HTTP_AUTHORIZATION": f"Bearer {token}",
             **environ,
         }
-        statuses = []
+        started = []
         answer = b"".join(
-            application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+            application(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
         )
-        return int(statuses[0].split()[0]), json.loads(answer)
+        status, headers = started[0]
+        if dict(headers)["Content-Type"] == "application/json":
+            return int(status.split()[0]), json.loads(answer)
+        return int(status.split()[0]), answer.decode()
 
     yield call
     request_started.connect(close_old_connections)
@@ -86,6 +91,61 @@ def test_it_applies_the_configured_limit(wsgi, bot_and_token, settings):
     status, _data = wsgi(token, json.dumps(PAYLOAD).encode())
 
     assert status == 413
+
+
+@pytest.mark.parametrize("path", ["/API/contacts", "//api/contacts", "/api"])
+def test_it_applies_the_intake_limit_wherever_django_sees_the_api(wsgi, bot_and_token, path):
+    _bot, token = bot_and_token
+
+    status, data = wsgi(token, json.dumps(LARGE_PAYLOAD).encode(), PATH_INFO=path)
+
+    assert status == 413
+    assert data == {"error": "The body is larger than 65536 bytes."}
+
+
+@pytest.fixture
+def django_sees(monkeypatch):
+    """Stands in for Django behind the wrapper and keeps the body and length it was handed."""
+    seen = {}
+
+    def django_application(environ, start_response):
+        seen["length"] = environ["CONTENT_LENGTH"]
+        seen["body"] = environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "text/html")])
+        return [b""]
+
+    monkeypatch.setattr(wsgi_module, "django_application", django_application)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["/leads/1/edit", "/admin/distribution/contact/1/change/", "/apix"])
+def test_it_hands_a_chunked_form_over_the_intake_limit_to_django(wsgi, django_sees, path):
+    body = b"message=" + b"x" * 200_000
+
+    status, _answer = wsgi("", body, PATH_INFO=path, CONTENT_TYPE="application/x-www-form-urlencoded")
+
+    assert status == 200
+    assert django_sees == {"length": str(len(body)), "body": body}
+
+
+def test_it_refuses_a_chunked_form_over_djangos_limit_in_plain_text(wsgi, django_sees, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+
+    status, answer = wsgi("", b"x" * 100_001, PATH_INFO="/leads/1/edit")
+
+    assert status == 413
+    assert answer == "413 Content Too Large: The body is larger than 100000 bytes.\n"
+    assert django_sees == {}
+
+
+def test_it_bounds_a_chunked_form_by_djangos_default_when_django_checks_no_size(wsgi, django_sees, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
+
+    status, answer = wsgi("", b"x" * (2_621_440 + 1), PATH_INFO="/leads/1/edit")
+
+    assert status == 413
+    assert "larger than 2621440 bytes" in answer
+    assert django_sees == {}
 
 
 def test_it_does_not_read_an_input_the_server_does_not_terminate(wsgi, bot_and_token):

@@ -37,3 +37,13 @@ def test_a_normal_request_goes_through_to_django():
     status, _body = call({"CONTENT_TYPE": "application/json"})
 
     assert status.startswith("401")
+
+
+@pytest.mark.django_db
+def test_a_malformed_content_type_outside_the_api_gets_a_plain_text_400():
+    status, body = call(
+        {"PATH_INFO": "/leads/1/edit", "CONTENT_TYPE": "application/x-www-form-urlencoded; charset*=bogus''x"}
+    )
+
+    assert status.startswith("400")
+    assert body == b"400 Bad Request: Malformed request.\n"
