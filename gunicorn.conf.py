@@ -31,3 +31,7 @@ graceful_timeout = 20
 keepalive = 5
 # "-" is standard output; GUNICORN_ACCESS_LOG="" turns the access log off (the benchmarks do).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# gunicorn 25+ opens a control socket for `gunicornc` at one path per user ($HOME/.gunicorn): two
+# gunicorns of one user (the benchmarks, the tests, a second instance) would fight over it, and
+# nothing here uses it.
+control_socket_disable = True

@@ -239,6 +239,10 @@ def test_it_leaves_x_forwarded_proto_to_django_not_gunicorn(monkeypatch):
     assert gunicorn_settings(monkeypatch, FORWARDED_ALLOW_IPS="*")["forwarded_allow_ips"] == ""
 
 
+def test_it_opens_no_control_socket(monkeypatch):
+    assert gunicorn_settings(monkeypatch)["control_socket_disable"] is True
+
+
 def test_it_listens_on_localhost_unless_told_otherwise(monkeypatch):
     assert gunicorn_settings(monkeypatch)["bind"] == "127.0.0.1:8000"
     assert gunicorn_settings(monkeypatch, GUNICORN_BIND="0.0.0.0:9000")["bind"] == "0.0.0.0:9000"
