@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import re
 from datetime import timedelta
 
 from django import forms
@@ -105,7 +106,8 @@ class MergeForm(forms.Form):
     def clean_other(self) -> Lead:
         typed = self.cleaned_data["other"].strip()
         other = None
-        if typed.lstrip("#").isdigit():
+        # ASCII digits only: str.isdigit() also holds for "²" and "٣", which int() refuses or reads.
+        if re.fullmatch(r"#?[0-9]{1,19}", typed):
             other = Lead.objects.filter(pk=int(typed.lstrip("#"))).first()
         for field in ("external_id", "email", "phone"):
             if other is None:

@@ -8,10 +8,11 @@ itself.
   ``user@xn--e1afmkfd.xn--p1ai`` are one address. NFKC is safe here because the local part
   must come out ASCII (NFKC leaves ASCII alone, so it never joins two addresses that were valid
   as typed) and IDNA maps the domain through NFKC anyway. Format characters (Unicode category Cf:
-  zero-width spaces and joiners, bidi marks, the soft hyphen) are refused: IDNA would drop them
-  silently, turning a look-alike into someone else's address. So are ``ß`` and final ``ς`` in the
-  domain, where IDNA 2003 (Python's codec, which Django uses too) and IDNA 2008 name different
-  domains.
+  zero-width spaces and joiners, bidi marks, the soft hyphen) and every other default-ignorable
+  code point (variation selectors, Hangul fillers, the combining grapheme joiner) are refused:
+  IDNA would drop them silently, turning a look-alike into someone else's address. So are ``ß``
+  and final ``ς`` in the domain, where IDNA 2003 (Python's codec, which Django uses too) and
+  IDNA 2008 name different domains.
 - Phone: E.164 via phonenumbers, a number without country code read in `PHONE_DEFAULT_REGION`.
   Letters are refused (phonenumbers would read ``+7 999 ABC 45 67`` as a keypad word, 222), and
   so is an extension (``ext. 123``, ``x123``, ``доб. 123``): the lead's phone has no room for it
@@ -19,7 +20,7 @@ itself.
   reach the E.164 digits (phone apps wrap numbers in bidi marks).
 - External id: another system's key, compared as it is: only surrounding whitespace is trimmed,
   no Unicode normalisation (a wrong merge on the strongest identifier would hand one customer's
-  lead to another); control and format characters are refused.
+  lead to another); control, format and other default-ignorable characters are refused.
 """
 
 import unicodedata
@@ -37,6 +38,30 @@ MAX_E164_LENGTH = 16  # "+" and 15 digits
 # IDNA 2003 maps these (sharp s to ss, final sigma to sigma), IDNA 2008 keeps them: the two
 # name different domains.
 IDNA_DEVIATIONS = frozenset("ßς")
+
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1 and 16.0:
+# 4,174 code points), which unicodedata does not expose: characters that render as nothing. Not
+# all are category Cf (U+034F, U+115F, U+180B, U+3164, U+FE0F, U+E0100... are Mn or Lo), and
+# IDNA's mapping drops several of them, so "a@exa\ufe0fmple.com" would become a@example.com.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 
 class InvalidIdentifier(ValueError):
@@ -59,10 +84,17 @@ def _has_category(value: str, *categories: str) -> bool:
     return any(unicodedata.category(character) in categories for character in value)
 
 
+def _has_invisible(value: str) -> bool:
+    """Whether `value` holds a format character (Cf) or another default-ignorable code point."""
+    return _has_category(value, "Cf") or any(
+        first <= ord(character) <= last for character in value for first, last in DEFAULT_IGNORABLE
+    )
+
+
 def normalize_email(value: str) -> str:
     """The stored form of an e-mail address (see the module's docstring). Raises InvalidEmail."""
     address = unicodedata.normalize("NFKC", value.strip()).lower()
-    if _has_category(address, "Cf"):
+    if _has_invisible(value) or _has_invisible(address):
         raise InvalidEmail("Must not contain invisible formatting characters (e.g. zero-width spaces).")
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
@@ -119,7 +151,7 @@ def normalize_external_id(value: str) -> str:
     external_id = value.strip()
     if not external_id:
         raise InvalidExternalId("Must not be blank.")
-    if _has_category(external_id, "Cc", "Cf"):
+    if _has_category(external_id, "Cc") or _has_invisible(external_id):
         raise InvalidExternalId("Must not contain control or invisible formatting characters.")
     if len(external_id) > MAX_EXTERNAL_ID_LENGTH:
         raise InvalidExternalId(f"At most {MAX_EXTERNAL_ID_LENGTH} characters.")

@@ -4,7 +4,6 @@ Host, an unknown address however it is spelled, a 403, a 500, and with DEBUG on 
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client
@@ -59,11 +58,22 @@ def test_it_answers_a_500_under_api_with_json(db, bot_and_token, monkeypatch):
     assert response.json() == {"error": "Internal error: the request failed on our side and was logged."}
 
 
-def test_it_answers_a_403_under_api_with_json(rf):
-    response = intake.permission_denied(rf.get("/API/contacts"), exception=PermissionDenied())
+# tests.urls_errors: the project's URLs and the handlers minicrm.urls names, with views that
+# raise PermissionDenied.
+@pytest.mark.urls("tests.urls_errors")
+def test_it_answers_a_403_under_api_with_json(client, db):
+    response = client.get("/api/forbidden")
 
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "Forbidden."}
+
+
+@pytest.mark.urls("tests.urls_errors")
+def test_it_keeps_the_403_page_outside_api(client, db):
+    response = client.get("/forbidden")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
 
 
 @pytest.fixture

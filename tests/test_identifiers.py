@@ -45,6 +45,15 @@ def test_it_folds_full_width_forms_with_nfkc():
         "a@exa\u200dmple.com",  # zero-width joiner
         "\ufeffa@example.com",  # byte order mark
         "a@example.com\u200e",  # left-to-right mark
+        # Default-ignorable but not format characters, which IDNA drops or folds away as well.
+        "a@exa\ufe0fmple.com",  # variation selector 16 (emoji presentation)
+        "a@exa\u034fmple.com",  # combining grapheme joiner
+        "a@exa\u180bmple.com",  # Mongolian free variation selector
+        "a@exa\u115fmple.com",  # Hangul choseong filler
+        "a@exa\u3164mple.com",  # Hangul filler
+        "a@exa\uffa0mple.com",  # half-width Hangul filler
+        "a@exa\U000e0100mple.com",  # variation selector 17
+        "a\ufe0f@example.com",
     ],
 )
 def test_it_refuses_format_characters_in_an_email(typed):
@@ -130,7 +139,11 @@ def test_it_keeps_an_external_id_as_sent_but_trimmed():
 
 
 @pytest.mark.parametrize(
-    "typed", ["tg-5511\u200b", "tg-\u202e1155", "tg-5511\x07", "tg\t5511", "  ", "x" * 101]
+    "typed",
+    [
+        *["tg-5511\u200b", "tg-\u202e1155", "tg-5511\x07", "tg\t5511", "  ", "x" * 101],
+        *["tg-5511\ufe0f", "tg-\u034f5511", "tg-\u31645511", "tg-5511\U000e0101"],
+    ],
 )
 def test_it_refuses_an_unusable_external_id(typed):
     with pytest.raises(identifiers.InvalidExternalId):

@@ -333,6 +333,22 @@ def test_it_answers_503_when_the_database_is_unavailable(post, operator, monkeyp
     assert "error" in response.json()
 
 
+def test_it_answers_500_for_a_database_error_that_is_no_lock_or_outage(client, post, operator, monkeypatch):
+    from django.db import OperationalError
+
+    def missing_table(**kwargs):
+        raise OperationalError("no such table: distribution_contact")
+
+    monkeypatch.setattr("distribution.views.intake.register_contact", missing_table)
+    client.raise_request_exception = False  # as a server does: handler500 answers
+
+    response = post({"lead": ANNA})
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert response.json() == {"error": "Internal error: the request failed on our side and was logged."}
+
+
 @pytest.mark.parametrize("url", ["/api/contacts/", "/api/leads", "/api/"])
 def test_unknown_api_addresses_get_a_json_404(client, db, url):
     response = client.post(url)

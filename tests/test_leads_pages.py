@@ -83,6 +83,12 @@ def test_an_htmx_merge_reloads_the_page(manager_client, anna):
         ("self", "cannot be merged into itself"),
         ("999999", "No lead has this"),
         ("nobody@example.com", "No lead has this"),
+        # Digits that str.isdigit() accepts but that are no lead's number.
+        ("\u00b2", "No lead has this"),
+        ("#\u00b2", "No lead has this"),
+        ("\u0661", "No lead has this"),
+        ("\uff11", "No lead has this"),
+        ("9" * 20, "No lead has this"),
     ],
 )
 def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):

@@ -3,14 +3,21 @@
 import json
 import logging
 import re
+import sys
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django_htmx.http import reswap, retarget
+
+from minicrm.database import is_unavailable
 
 from .. import ratelimit
 from ..models import Contact
@@ -72,16 +79,12 @@ def contacts(request: HttpRequest) -> JsonResponse:
             "Send the bot's token as 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    try:
-        bot = find_bot(token)
-    except OperationalError:
-        return _unavailable()
+    # A database error escapes: DatabaseUnavailableMiddleware or handler500 answer the 503 when the
+    # database is unavailable, the 500 when it is anything else (minicrm.database).
+    bot = find_bot(token)
     if bot is None:
         return _error(401, "Unknown token.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    try:
-        wait = ratelimit.retry_after(bot)
-    except OperationalError:
-        return _unavailable()
+    wait = ratelimit.retry_after(bot)
     if wait is not None:
         return _error(429, "Too many requests from this bot; slow down.", headers={"Retry-After": str(wait)})
     if request.content_type != "application/json":
@@ -117,8 +120,6 @@ def contacts(request: HttpRequest) -> JsonResponse:
             "This external_id was already sent with another lead or message.",
             contact_id=conflict.contact.pk,
         )
-    except OperationalError:
-        return _unavailable()
     return JsonResponse(
         contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
@@ -184,4 +185,36 @@ def _json_under_api(status: int, page):
 bad_request = _json_under_api(400, defaults.bad_request)
 permission_denied = _json_under_api(403, defaults.permission_denied)
 not_found = _json_under_api(404, defaults.page_not_found)
-server_error = _json_under_api(500, defaults.server_error)
+_server_error = _json_under_api(500, defaults.server_error)
+
+# The view may have committed before what failed (saving the session, say): do not promise that
+# nothing was written.
+UNAVAILABLE_MESSAGE = (
+    "The database is busy or unavailable: what you just did may not have been saved. "
+    "Reload the page to see, and try again."
+)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The 503 for a request that found the database unavailable: JSON under /api, the error in
+    the messages area for htmx, the 503 page otherwise."""
+    if is_api_path(request.path_info):
+        return _unavailable()
+    log.warning("dashboard: database unavailable", exc_info=True)
+    # Rendered without the request: its user, session and messages would need the database.
+    if getattr(request, "htmx", False):
+        notice = Message(constants.ERROR, UNAVAILABLE_MESSAGE)
+        html = render_to_string("base.html#messages", {"messages": [notice]})
+        response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "outerHTML")
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE}), status=503)
+    response["Retry-After"] = "1"
+    return response
+
+
+def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """handler500, called with the exception still being handled: a database that is unavailable
+    gets the 503, whatever raised it (the view, a middleware, saving the session)."""
+    if is_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return _server_error(request, *args, **kwargs)

@@ -1,0 +1,35 @@
+"""Which database errors mean "the database is unavailable, try again" (a 503) rather than a fault
+of the code or the schema (a 500, such as SQLite's "no such table" after a missed migrate)."""
+
+from django.db import OperationalError
+
+# SQLite's primary result codes (the low byte of an extended code) for a database that another
+# connection holds beyond the busy timeout or that cannot be read: SQLITE_BUSY, SQLITE_LOCKED,
+# SQLITE_IOERR, SQLITE_CANTOPEN.
+_SQLITE_CODES = {5, 6, 10, 14}
+# Their messages, for an error that carries no code.
+_SQLITE_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "unable to open database file",
+)
+# PostgreSQL's SQLSTATEs for the same (class 08, connection exceptions, is checked as a class):
+# too many connections, lock_timeout, statement_timeout, the server shutting down or starting up,
+# and a transaction that lost a lock race (serialization failure, deadlock).
+_POSTGRESQL_STATES = {"53300", "55P03", "57014", "57P01", "57P02", "57P03", "40001", "40P01"}
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` says the database is locked, timed out or cannot be reached."""
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__  # the driver's exception, which Django wraps
+    if hasattr(cause, "sqlstate"):
+        # psycopg: no SQLSTATE when no server answered (connecting failed, the connection dropped).
+        state = cause.sqlstate
+        return state is None or state.startswith("08") or state in _POSTGRESQL_STATES
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CODES
+    return str(error).lower().startswith(_SQLITE_MESSAGES)
