@@ -81,9 +81,11 @@ def build_scene(rng: random.Random) -> tuple[str, str]:
     manager's session cookie."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
 
     from distribution.models import BotOperator, Operator
+    from distribution.permissions import MANAGERS
     from distribution.tokens import create_bot
 
     operators = Operator.objects.bulk_create(
@@ -98,6 +100,7 @@ def build_scene(rng: random.Random) -> tuple[str, str]:
             for operator in rng.sample(operators, rng.randint(5, 10))
         )
     manager = get_user_model().objects.create_user("manager", password="bench-only", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
     session = SessionStore()
     session["_auth_user_id"] = str(manager.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"

@@ -87,25 +87,28 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
             after_commit(routing.set_operator_active, operator=obj, is_active=wanted_active)
         return None
 
-    @admin.action(description="Switch selected operators on")
+    @admin.action(description="Switch selected operators on", permissions=["change"])
     def switch_on(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.set_operator_active, operator=operator, is_active=True)
         self.message_user(request, f"{queryset.count()} operator(s) switched on.", messages.SUCCESS)
 
-    @admin.action(description="Switch selected operators off")
+    @admin.action(description="Switch selected operators off", permissions=["change"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.set_operator_active, operator=operator, is_active=False)
         self.message_user(request, f"{queryset.count()} operator(s) switched off.", messages.SUCCESS)
 
-    @admin.action(description="Hand over open contacts (and switch off)")
+    @admin.action(description="Hand over open contacts (and switch off)", permissions=["hand_over"])
     def hand_over(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.hand_over_contacts, operator=operator, by=request.user)
         self.message_user(
             request, f"Open contacts of {queryset.count()} operator(s) handed back to the queue."
         )
+
+    def has_hand_over_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("distribution.hand_over")
 
 
 @admin.register(Bot)
@@ -130,10 +133,13 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_tokens(request, [(obj, obj.new_token)], title=f"Bot {obj.name} added")
 
-    @admin.action(description="Rotate the tokens of selected bots")
+    @admin.action(description="Rotate the tokens of selected bots", permissions=["rotate_token"])
     def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[Bot]) -> TemplateResponse:
         issued = [(bot, tokens.rotate_token(bot=bot)) for bot in queryset]
         return self._show_tokens(request, issued, title="New tokens issued")
+
+    def has_rotate_token_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("distribution.rotate_token")
 
     def _show_tokens(
         self, request: HttpRequest, issued: list[tuple[Bot, str]], *, title: str
@@ -276,8 +282,11 @@ class ContactAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Close selected contacts", permissions=["view"])
+    @admin.action(description="Close selected contacts", permissions=["close_any_contact"])
     def close(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         for contact in queryset:
             after_commit(routing.close_contact, contact=contact, by=request.user)
         self.message_user(request, f"{queryset.count()} contact(s) closed.", messages.SUCCESS)
+
+    def has_close_any_contact_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("distribution.close_any_contact")

@@ -22,6 +22,7 @@ class Operator(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(max_open_contacts__gt=0), name="operator_capacity_positive"),
         ]
+        permissions = [("hand_over", "Can hand over an operator's open contacts to the queue")]
 
     def __str__(self) -> str:
         return self.name
@@ -43,6 +44,7 @@ class Bot(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("rotate_token", "Can rotate a bot's token")]
 
     def __str__(self) -> str:
         return self.name
@@ -83,6 +85,7 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("merge_leads", "Can merge and split leads")]
 
     def __str__(self) -> str:
         return self.name or self.external_id or self.email or self.phone or f"Lead {self.pk}"
@@ -139,6 +142,12 @@ class Contact(models.Model):
             # A bot's contacts over a period (bot list, report), and contacts closed today.
             models.Index(fields=["bot", "created_at"], name="contact_bot_created"),
             models.Index(fields=["closed_at"], name="contact_closed"),
+        ]
+        permissions = [
+            ("close_any_contact", "Can close any operator's contact"),
+            ("view_report", "Can view the distribution report"),
+            # An operator's workspace: its own contacts only (the login linked to an operator).
+            ("work_own_contacts", "Can work on their own contacts"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,4 @@
+import importlib
 import itertools
 
 import pytest
@@ -52,10 +53,24 @@ def bot_and_token(db):
 
 
 @pytest.fixture
-def manager(db):
+def roles(db):
+    """The Managers and Operators groups, made as migration 0008_roles makes them (the suite
+    runs without migrations)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    importlib.import_module("distribution.migrations.0008_roles").create_groups(apps, None)
+    return {group.name: group for group in Group.objects.all()}
+
+
+@pytest.fixture
+def manager(roles):
+    """A login in the Managers group: staff (Django admin) and every dashboard permission."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_user("manager", password="manager-password", is_staff=True)
+    user = get_user_model().objects.create_user("manager", password="manager-password", is_staff=True)
+    user.groups.add(roles["Managers"])
+    return user
 
 
 @pytest.fixture

@@ -45,8 +45,7 @@ def test_createbot_refuses_a_name_without_letters():
         run("createbot", "!!!")
 
 
-@pytest.mark.django_db
-def test_demo_fills_an_empty_database():
+def test_demo_fills_an_empty_database(roles):
     output = run("demo", "--password", "demo-pass-123")
 
     assert Bot.objects.count() == 30
@@ -70,7 +69,16 @@ def test_demo_fills_an_empty_database():
     assert manager.is_staff
     assert manager.is_superuser  # Django admin works with the demo login
     assert manager.check_password("demo-pass-123")
-    assert "username 'manager', password 'demo-pass-123'" in output
+    assert list(manager.groups.values_list("name", flat=True)) == ["Managers"]
+    assert "Manager login: username 'manager', password 'demo-pass-123'" in output
+    # Two operator logins, in the Operators group: their workspace only.
+    for username, name in [("alice", "Alice Morgan"), ("boris", "Boris Petrov")]:
+        login = get_user_model().objects.get(username=username)
+        assert list(login.groups.values_list("name", flat=True)) == ["Operators"]
+        assert not login.is_staff
+        assert login.get_full_name() == name
+        assert login.check_password("demo-pass-123")
+        assert f"Operator login ({name}): username '{username}', password 'demo-pass-123'" in output
     token = output.strip().splitlines()[-1].rsplit(" ", 1)[-1]
     assert find_bot(token) is not None
 

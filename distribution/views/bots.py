@@ -9,12 +9,13 @@ from minicrm.durations import format_duration
 from .. import routing, selectors, tokens
 from ..forms import AutoCloseForm, BotForm, LinkForm, WeightForm
 from ..models import Bot, BotOperator, Operator
-from .common import confirm, render_page, respond, staff_required, tell_assigned
+from ..permissions import permission_required
+from .common import confirm, render_page, respond, tell_assigned
 
 LINKS = "bots/detail.html#links"
 
 
-@staff_required
+@permission_required("distribution.view_bot", post="distribution.add_bot")
 def bot_list(request: HttpRequest) -> HttpResponse:
     form = BotForm(request.POST or None)
     context = {"form": form}
@@ -43,14 +44,14 @@ def _detail_context(bot: Bot, **extra) -> dict:
     }
 
 
-@staff_required
+@permission_required("distribution.view_bot")
 @require_safe
 def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     return render_page(request, "bots/detail.html", _detail_context(bot), partials=("links", "auto-close"))
 
 
-@staff_required
+@permission_required("distribution.change_bot")
 @require_POST
 def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
@@ -76,7 +77,7 @@ def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@permission_required("distribution.rotate_token")
 @require_http_methods(["GET", "POST"])
 def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
@@ -102,7 +103,7 @@ def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpRe
     )
 
 
-@staff_required
+@permission_required("distribution.add_botoperator")
 @require_POST
 def link_add(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
@@ -118,7 +119,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _links(request, bot)
 
 
-@staff_required
+@permission_required("distribution.change_botoperator")
 @require_POST
 def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     link = get_object_or_404(
@@ -142,7 +143,7 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
     return _links(request, link.bot)
 
 
-@staff_required
+@permission_required("distribution.delete_botoperator")
 @require_http_methods(["GET", "POST"])
 def link_remove(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)

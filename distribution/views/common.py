@@ -1,45 +1,13 @@
-"""What every dashboard view shares: who may call it, and how a page or its fragment is answered."""
+"""What every dashboard view shares: how a page or its fragment is answered (who may call it:
+distribution/permissions.py)."""
 
-from collections.abc import Callable, Iterable
-from functools import wraps
-from urllib.parse import urlsplit
+from collections.abc import Iterable
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.http import HttpResponseClientRedirect
-
-
-def staff_required(view: Callable) -> Callable:
-    """Anonymous users go to the login page (htmx requests too), logged-in non-staff get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            response = redirect_to_login(_page_of(request))
-            return HttpResponseClientRedirect(response.url) if request.htmx else response
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _page_of(request: HttpRequest) -> str:
-    """Where to come back to after logging in: the page itself, or for an action (a POST, or an
-    htmx request) the page it was made from, since the action's own URL cannot be opened."""
-    if request.method == "GET" and not request.htmx:
-        return request.get_full_path()
-    origin = request.htmx.current_url_abs_path if request.htmx else None
-    if origin is None:
-        referer = urlsplit(request.headers.get("Referer", ""))
-        same_site = referer.netloc == request.get_host()
-        origin = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else None
-    return origin or "/"
 
 
 def render_page(

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import routing, selectors
 from ..forms import ContactFilterForm
 from ..models import Contact
-from .common import next_url, render_page, respond, staff_required
+from ..permissions import permission_required
+from .common import next_url, render_page, respond
 
 PAGE_SIZE = 50
 
@@ -16,7 +17,7 @@ def contacts_with_people():
     return Contact.objects.select_related("lead", "bot", "operator")
 
 
-@staff_required
+@permission_required("distribution.view_contact")
 @require_safe
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
@@ -43,7 +44,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "contacts/list.html", context, partials=("contact-results",))
 
 
-@staff_required
+@permission_required("distribution.view_contact")
 @require_safe
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contacts_with_people(), pk=pk)
@@ -51,7 +52,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "contacts/detail.html", context)
 
 
-@staff_required
+@permission_required("distribution.close_any_contact")
 @require_POST
 def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)

@@ -9,12 +9,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import routing, selectors
 from ..forms import LeadSearchForm, MergeForm, SplitForm
 from ..models import Contact, Lead
-from .common import render_page, staff_required
+from ..permissions import permission_required
+from .common import render_page
 
 PAGE_SIZE = 25
 
 
-@staff_required
+@permission_required("distribution.view_lead")
 @require_safe
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadSearchForm(request.GET)
@@ -70,7 +71,7 @@ def _detail_context(
     }
 
 
-@staff_required
+@permission_required("distribution.view_lead")
 @require_safe
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
@@ -78,7 +79,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "leads/detail.html", context, partials=("split",))
 
 
-@staff_required
+@permission_required("distribution.merge_leads")
 @require_POST
 def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
@@ -99,7 +100,7 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-@staff_required
+@permission_required("distribution.merge_leads")
 @require_POST
 def lead_split(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)

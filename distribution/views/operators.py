@@ -7,12 +7,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm
 from ..models import Contact, Operator
-from .common import confirm, render_page, respond, staff_required, tell_assigned
+from ..permissions import permission_required
+from .common import confirm, render_page, respond, tell_assigned
 
 ROW = "operators/list.html#operator-row"
 
 
-@staff_required
+@permission_required("distribution.view_operator", post="distribution.add_operator")
 def operator_list(request: HttpRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
     )
 
 
-@staff_required
+@permission_required("distribution.change_operator")
 @require_POST
 def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
@@ -50,7 +51,7 @@ def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
     return _row(request, pk)
 
 
-@staff_required
+@permission_required("distribution.change_operator")
 @require_POST
 def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
@@ -67,7 +68,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
     return _row(request, pk)
 
 
-@staff_required
+@permission_required("distribution.hand_over")
 @require_http_methods(["GET", "POST"])
 def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
@@ -91,7 +92,7 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     return respond(request, "operators/list.html#operators-content", context, redirect_to="operators")
 
 
-@staff_required
+@permission_required("distribution.view_operator")
 @require_safe
 def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(selectors.operators_with_load(), pk=pk)

@@ -3,12 +3,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from .. import selectors
-from .common import render_page, staff_required
+from ..permissions import permission_required
+from .common import render_page
 
 QUEUE_SHOWN = 50
 
 
-@staff_required
+@permission_required("distribution.view_contact")
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     queue = list(selectors.waiting_queue()[:QUEUE_SHOWN])

@@ -3,10 +3,11 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..forms import PeriodForm
-from .common import render_page, staff_required
+from ..permissions import permission_required
+from .common import render_page
 
 
-@staff_required
+@permission_required("distribution.view_report")
 @require_safe
 def report(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)

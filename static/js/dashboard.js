@@ -38,3 +38,12 @@ document.addEventListener("click", async (event) => {
     button.textContent = "Press Ctrl+C";
   }
 });
+
+// A refusal the server aimed at the messages area (a 403 with HX-Retarget: a missing permission)
+// is shown there; htmx leaves other 4xx answers, such as a stale CSRF token's page, unswapped.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { xhr } = event.detail;
+  if (xhr.status === 403 && xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = true;
+  }
+});

@@ -44,9 +44,10 @@ def csp_violations(page):
 
 
 @pytest.fixture
-def manager_page(page, live_server, transactional_db, csp_violations):
+def manager_page(page, live_server, transactional_db, roles, csp_violations):
     """A page logged in as a manager, on the overview."""
-    get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    manager = get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    manager.groups.add(roles["Managers"])
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("manager")

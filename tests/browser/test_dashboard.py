@@ -119,12 +119,13 @@ def test_it_adds_a_bot_and_shows_its_token_once(manager_page, live_server):
     expect(manager_page.get_by_role("textbox", name="Token")).to_have_count(0)
 
 
-def test_it_works_without_javascript(browser, live_server, transactional_db):
+def test_it_works_without_javascript(browser, live_server, transactional_db, roles):
     from django.contrib.auth import get_user_model
 
     from .conftest import PASSWORD
 
-    get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    manager = get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
+    manager.groups.add(roles["Managers"])
     bot, (operator,) = scene(capacities=(1,), weights=(10,))
     busy = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-1")).contact
     waiting = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-2")).contact

@@ -2,11 +2,12 @@ import random
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from distribution import routing
+from distribution import permissions, routing
 from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator
 from distribution.tokens import create_bot
 
@@ -79,8 +80,8 @@ PERIOD = timezone.timedelta(days=30)
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a realistic demo: 30 bots, 12 operators, leads who write "
-        "through several bots, open, waiting and closed contacts over the last 30 days, and a "
-        "manager login."
+        "through several bots, open, waiting and closed contacts over the last 30 days, a "
+        "manager login and two operator logins."
     )
 
     def add_arguments(self, parser):
@@ -89,7 +90,9 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing, successfully, when the database already has data",
         )
-        parser.add_argument("--password", default="", help="the manager's password (default: random)")
+        parser.add_argument(
+            "--password", default="", help="the password of all three logins (default: one random each)"
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, if_empty, password, seed, **options):
@@ -98,15 +101,19 @@ class Command(BaseCommand):
                 self.stdout.write("The database already has data: demo left it as it is.")
                 return
             raise CommandError("The database is not empty; demo only fills an empty one.")
-        password = password or secrets.token_urlsafe(9)
         with transaction.atomic():
             token = self._fill(random.Random(seed))
-            manager = get_user_model().objects.filter(username="manager").first()
-            if manager is None:
-                manager = get_user_model().objects.create_user("manager")
-            # The demo's manager may do everything, Django admin included.
+            logins = {"Manager login": self._login("manager", password, group=permissions.MANAGERS)}
+            for operator in Operator.objects.order_by("pk")[:2]:
+                username = operator.name.split()[0].lower()
+                logins[f"Operator login ({operator.name})"] = self._operator_login(
+                    operator, username, password
+                )
+            # The demo's manager is its administrator too: a superuser, who opens all of Django
+            # admin and gives logins their roles there (Users, Groups). Its Managers group keeps
+            # the dashboard open to it if that is taken away.
+            manager = logins["Manager login"][0]
             manager.is_staff = manager.is_superuser = True
-            manager.set_password(password)
             manager.save()
         counts = {s: Contact.objects.filter(status=s).count() for s in Contact.Status.values}
         self.stdout.write(
@@ -114,8 +121,30 @@ class Command(BaseCommand):
             f"{Lead.objects.count()} leads, {counts['open']} open, {counts['waiting']} waiting, "
             f"{counts['closed']} closed contacts."
         )
-        self.stdout.write(f"Manager login: username 'manager', password '{password}'")
+        for label, (user, login_password) in logins.items():
+            self.stdout.write(f"{label}: username '{user.get_username()}', password '{login_password}'")
         self.stdout.write(f"Token of bot 'Telegram Sales': {token}")
+
+    def _login(self, username: str, password: str, *, group: str) -> tuple[User, str]:
+        """A login in `group` (made by migration 0008_roles) and its password: `password`, or a
+        random one."""
+        password = password or secrets.token_urlsafe(9)
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            user = get_user_model().objects.create_user(username)
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+        return user, password
+
+    def _operator_login(self, operator: Operator, username: str, password: str) -> tuple[User, str]:
+        """The login `operator` works its own contacts with: the Operators group lets it into the
+        operator's workspace only, where Operator.user tells whose contacts are its own. Linking
+        the two is one line here: `Operator.objects.filter(pk=operator.pk).update(user=user)`."""
+        user, password = self._login(username, password, group=permissions.OPERATORS)
+        user.first_name, _, user.last_name = operator.name.partition(" ")
+        user.save(update_fields=["first_name", "last_name"])
+        return user, password
 
     def _fill(self, rng: random.Random) -> str:
         started = timezone.now()

@@ -1,0 +1,99 @@
+"""Who may do what: Django's own groups and permissions, no role field of our own.
+
+Managers steer the distribution: every page and action of the dashboard. Operators work their own
+contacts in their workspace and see nothing else. Migration 0008_roles made both groups; an
+administrator puts a login in a group, or gives it single permissions, in Django admin (Users).
+Superusers may do everything.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import Permission
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+MANAGERS = "Managers"
+OPERATORS = "Operators"
+
+# Each group's permissions, as "app_label.codename". Migration 0008_roles holds a frozen copy (a
+# migration must not change when this module does); tests/test_roles.py checks that both agree.
+MANAGER_PERMISSIONS = [
+    "distribution.view_operator",
+    "distribution.add_operator",
+    "distribution.change_operator",
+    "distribution.hand_over",
+    "distribution.view_bot",
+    "distribution.add_bot",
+    "distribution.change_bot",
+    "distribution.rotate_token",
+    "distribution.view_botoperator",
+    "distribution.add_botoperator",
+    "distribution.change_botoperator",
+    "distribution.delete_botoperator",
+    "distribution.view_lead",
+    "distribution.change_lead",
+    "distribution.merge_leads",
+    "distribution.view_contact",
+    "distribution.close_any_contact",
+    "distribution.view_report",
+    "distribution.view_contactevent",
+    "distribution.view_identifiersource",
+]
+OPERATOR_PERMISSIONS = ["distribution.work_own_contacts"]
+
+
+def permission_required(perm: str, *, post: str = "") -> Callable:
+    """The door of a dashboard view: anonymous users go to the login page (htmx requests too); a
+    logged-in user without `perm` (for a POST: `post`, when the view's form does more than show)
+    gets the 403 page, or for htmx the refusal in the messages area."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                response = redirect_to_login(_page_of(request))
+                return HttpResponseClientRedirect(response.url) if request.htmx else response
+            needed = post if post and request.method == "POST" else perm
+            if not request.user.has_perm(needed):
+                return _refuse(request, needed)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _refuse(request: HttpRequest, perm: str) -> HttpResponse:
+    reason = f"This needs the permission “{describe(perm)}”, which your login does not have."
+    if not request.htmx:
+        raise PermissionDenied(reason)
+    notice = Message(constants.ERROR, f"Not allowed. {reason}")
+    html = render_to_string("base.html#messages", {"messages": [notice]})
+    return reswap(retarget(HttpResponse(html, status=403), "#messages"), "outerHTML")
+
+
+def describe(perm: str) -> str:
+    """A permission in words: its name as Django admin shows it ("Can rotate a bot's token")."""
+    app_label, codename = perm.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    return permission.name if permission else perm
+
+
+def _page_of(request: HttpRequest) -> str:
+    """Where to come back to after logging in: the page itself, or for an action (a POST, or an
+    htmx request) the page it was made from, since the action's own URL cannot be opened."""
+    if request.method == "GET" and not request.htmx:
+        return request.get_full_path()
+    origin = request.htmx.current_url_abs_path if request.htmx else None
+    if origin is None:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        same_site = referer.netloc == request.get_host()
+        origin = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else None
+    return origin or "/"
