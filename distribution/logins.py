@@ -19,7 +19,11 @@ OPERATORS_GROUP = "Operators"
 
 
 class LoginRefused(ValueError):
-    """The operator already has a login (create), has none (reset, detach), or the username is taken."""
+    """The operator already has a login (create), or has none (reset, detach)."""
+
+
+class UsernameTaken(LoginRefused):
+    """Another user has this username, in any case."""
 
 
 def generate_password() -> str:
@@ -37,7 +41,7 @@ def create_login(*, operator: Operator, username: str) -> tuple[AbstractBaseUser
         if operator.user_id is not None:
             raise LoginRefused(f"{operator.name} already has a login.")
         if user_model.objects.filter(username__iexact=username).exists():
-            raise LoginRefused(f"The username {username} is taken.")
+            raise UsernameTaken(f"The username {username} is taken.")
         user = user_model.objects.create_user(username, password=password)
         # The group's permissions come from the roles migration; until it ran, the group is empty.
         group, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)

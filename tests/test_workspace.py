@@ -66,7 +66,9 @@ def test_it_closes_with_a_note_and_drains_the_queue(operator_client, scene, send
     waiting = send(bot)
     assert waiting.status == Contact.Status.WAITING
 
-    response = operator_client.post(f"/me/contacts/{mine[0].pk}/close", {"note": "Sent the invoice"}, **htmx())
+    response = operator_client.post(
+        f"/me/contacts/{mine[0].pk}/close", {"note": "Sent the invoice"}, **htmx()
+    )
 
     assert response.status_code == 200
     mine[0].refresh_from_db()
@@ -191,7 +193,9 @@ def test_it_goes_away_handing_its_contacts_back(operator_client, scene, send):
 
     html = response.content.decode()
     assert "went back to the queue, 1 already re-assigned" in html
-    assert 'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="outerHTML" hx-swap-oob="true"' in html
+    assert (
+        'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="outerHTML" hx-swap-oob="true"' in html
+    )
     operator.refresh_from_db()
     contact.refresh_from_db()
     assert not operator.is_active

@@ -29,8 +29,10 @@ def login_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             user, password = logins.create_login(operator=operator, username=form.cleaned_data["username"])
+        except logins.UsernameTaken as taken:
+            form.add_error("username", str(taken))
         except logins.LoginRefused as refused:
-            form.add_error("username", str(refused))
+            return _refused(request, operator, str(refused))
         else:
             messages.success(request, f"{operator.name} can now log in as {user.get_username()}.")
             return _page(request, operator, password=password)
