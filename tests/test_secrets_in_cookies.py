@@ -204,11 +204,12 @@ def test_it_shows_a_new_password_once_and_keeps_it_out_of_cookies_and_sessions(
     operator = make_operator()
 
     response = flow(superuser_client, operator, **headers)
+    stored = session_texts()
     following = superuser_client.get(f"/operators/{operator.pk}/", follow=True)
 
     password = passwords[-1]
+    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
+        assert password not in text
     assert response.status_code == 200
     assert f'value="{password}"' in response.content.decode()
     assert password not in following.content.decode()
-    for text in cookie_texts(response) + cookie_texts(following) + session_texts():
-        assert password not in text
