@@ -235,25 +235,50 @@ def test_it_shows_its_numbers_today(operator_client, scene, send):
     assert '<span class="number">1 / 2</span> open / capacity' in response.content.decode()
 
 
-def test_it_sends_anonymous_users_to_the_login(client, db):
-    assert client.get("/me/").url == "/login/?next=/me/"
-    assert client.post("/me/away", **htmx())["HX-Redirect"].startswith("/login/")
+URLS = ["/me/", "/me/available", "/me/away", "/me/contacts/{pk}/", "/me/contacts/{pk}/close"]
 
 
-def test_it_refuses_a_login_without_an_operator(manager_client):
-    response = manager_client.get("/me/")
+@pytest.fixture
+def urls(scene, send):
+    contact = send(scene[0])
+    return [url.format(pk=contact.pk) for url in URLS]
 
-    assert response.status_code == 403
-    assert "not an operator's login" in response.content.decode()
+
+def test_it_sends_anonymous_users_to_the_login(client, urls):
+    for url in urls:
+        assert client.get(url).url.startswith("/login/?next="), url
+        assert client.post(url).url.startswith("/login/?next="), url
+        assert client.post(url, **htmx())["HX-Redirect"].startswith("/login/?next="), url
 
 
-def test_it_refuses_an_operator_without_the_permission(client, scene):
+def test_it_refuses_a_login_without_an_operator(manager_client, urls):
+    for url in urls:
+        assert manager_client.get(url).status_code == 403, url
+        assert manager_client.post(url).status_code == 403, url
+    assert "not an operator's login" in manager_client.get("/me/").content.decode()
+
+
+def test_it_refuses_an_operator_without_the_permission(client, scene, urls):
     user = scene[2]
     user.user_permissions.clear()
     client.force_login(user)
 
-    assert client.get("/me/").status_code == 403
-    assert client.post("/me/away").status_code == 403
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+        assert client.post(url).status_code == 403, url
+    assert Contact.objects.filter(status=Contact.Status.OPEN).count() == 1
+    scene[1].refresh_from_db()
+    assert scene[1].is_active
+
+
+def test_it_requires_csrf_on_actions(scene, urls):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(scene[2])
+    for url in urls[1:3] + urls[4:]:
+        assert strict.post(url).status_code == 403, url
+    assert Contact.objects.filter(status=Contact.Status.OPEN).count() == 1
 
 
 def test_it_lets_a_superuser_with_an_operator_in(client, scene):
