@@ -56,7 +56,8 @@ def reset_password(*, operator: Operator) -> str:
     the login's sessions elsewhere (their hash no longer matches). Returns the password."""
     password = generate_password()
     with transaction.atomic():
-        operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+        # The operator's row only: PostgreSQL cannot lock the nullable side of the join to its user.
+        operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         if operator.user is None:
             raise LoginRefused(f"{operator.name} has no login.")
         operator.user.set_password(password)
@@ -69,7 +70,7 @@ def detach_login(*, operator: Operator) -> AbstractBaseUser:
     history still names who closed what; deactivated, it can no longer log in, and its open
     sessions end at their next request. Returns the user."""
     with transaction.atomic():
-        operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+        operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         user = operator.user
         if user is None:
             raise LoginRefused(f"{operator.name} has no login.")
