@@ -6,13 +6,23 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from minicrm.durations import format_duration, parse_duration
 
 from . import routing
-from .models import MAX_CAPACITY, MAX_WEIGHT, Bot, Contact, IdentifierSource, Lead, Operator
+from .models import (
+    MAX_CAPACITY,
+    MAX_WEIGHT,
+    RESOLUTION_LENGTH,
+    Bot,
+    Contact,
+    IdentifierSource,
+    Lead,
+    Operator,
+)
 from .tokens import slug_for
 
 
@@ -212,3 +222,17 @@ class ContactFilterForm(PeriodForm):
     period = forms.ChoiceField(choices=[("all", "Any time"), *PERIODS], required=False)
 
     default_period = "all"
+
+
+class LoginForm(forms.Form):
+    """The username of an operator's new login (its password is generated)."""
+
+    username = forms.CharField(
+        max_length=150,
+        validators=[get_user_model().username_validator],
+        help_text="Letters, digits and @ . + - _ only.",
+    )
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(label="Resolution", max_length=RESOLUTION_LENGTH, required=False)

@@ -8,6 +8,8 @@ from django.utils import timezone
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
 MAX_CAPACITY = 10_000
 MAX_WEIGHT = 1000
+# A resolution note is a line, not a report: it shows in lists.
+RESOLUTION_LENGTH = 500
 
 
 class Operator(models.Model):
@@ -15,6 +17,10 @@ class Operator(models.Model):
     is_active = models.BooleanField("switched on", default=True)
     max_open_contacts = models.PositiveIntegerField(
         "capacity", default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
+    # The operator's own login, for its workspace at /me/; None while it has none (or was detached).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="operator"
     )
 
     class Meta:
@@ -112,6 +118,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     assigned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What the operator (or manager) who closed it wrote down; its history event keeps it too.
+    resolution = models.CharField(max_length=RESOLUTION_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

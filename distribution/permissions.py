@@ -58,8 +58,7 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
-                response = redirect_to_login(_page_of(request))
-                return HttpResponseClientRedirect(response.url) if request.htmx else response
+                return login_first(request)
             needed = post if post and request.method == "POST" else perm
             if not request.user.has_perm(needed):
                 return _refuse(request, needed)
@@ -68,6 +67,12 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
         return wrapper
 
     return decorator
+
+
+def login_first(request: HttpRequest) -> HttpResponse:
+    """To the login page, coming back to where the request came from; htmx is told to go there."""
+    response = redirect_to_login(_page_of(request))
+    return HttpResponseClientRedirect(response.url) if request.htmx else response
 
 
 def _refuse(request: HttpRequest, perm: str) -> HttpResponse:

@@ -43,6 +43,7 @@ from .identifiers import normalize_email, normalize_external_id, normalize_phone
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
+    RESOLUTION_LENGTH,
     Bot,
     BotOperator,
     Contact,
@@ -568,7 +569,9 @@ def close_contact(
     Closing a closed contact changes nothing. With only_if_unchanged, a contact whose status,
     operator or assignment time is no longer that of `contact` raises ContactChanged: a sweep
     that read it a moment ago must not close a contact that was closed, assigned or handed over
-    meanwhile."""
+    meanwhile. A note longer than RESOLUTION_LENGTH raises ValueError."""
+    if len(note) > RESOLUTION_LENGTH:
+        raise ValueError(f"A resolution note has at most {RESOLUTION_LENGTH} characters.")
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
@@ -580,7 +583,8 @@ def close_contact(
         freed_operator = locked.operator_id if locked.status == Contact.Status.OPEN else None
         if locked.status != Contact.Status.CLOSED:
             locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
-            locked.save(update_fields=["status", "closed_at"])
+            locked.resolution = note
+            locked.save(update_fields=["status", "closed_at", "resolution"])
             ContactEvent.objects.create(
                 contact=locked,
                 kind=Kind.CLOSED,
@@ -591,10 +595,11 @@ def close_contact(
                 operator_id=locked.operator_id,
                 bot=bot,
             )
-    contact.status, contact.closed_at, contact.operator_id = (
+    contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
         locked.status,
         locked.closed_at,
         locked.operator_id,
+        locked.resolution,
     )
     if freed_operator is None:
         return []

@@ -81,6 +81,36 @@ def waiting_queue() -> QuerySet[Contact]:
     )
 
 
+@dataclass(frozen=True)
+class OperatorDay:
+    assigned: int  # contacts assigned to it today (again if handed back and re-assigned)
+    closed: int  # its contacts closed today, by whoever closed them
+    open: int
+    capacity: int
+
+
+def operator_today(operator: Operator) -> OperatorDay:
+    """An operator's numbers today, for its workspace (one query)."""
+    today = start_of_today()
+    row = (
+        Operator.objects.filter(pk=operator.pk)
+        .annotate(
+            assigned=count_of(
+                ContactEvent.objects.filter(
+                    operator=OuterRef("pk"), kind=ContactEvent.Kind.ASSIGNED, at__gte=today
+                )
+            ),
+            closed=count_of(Contact.objects.filter(operator=OuterRef("pk"), closed_at__gte=today)),
+            open=load_of(),
+        )
+        .values("assigned", "closed", "open", "max_open_contacts")
+        .get()
+    )
+    return OperatorDay(
+        assigned=row["assigned"], closed=row["closed"], open=row["open"], capacity=row["max_open_contacts"]
+    )
+
+
 # Bots --------------------------------------------------------------------------------------------
 
 

@@ -152,7 +152,8 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "overview"
+# An operator lands on its workspace, a manager on the overview (distribution.views.workspace.home).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Messages wait in the session, on the server: the default cookie storage is signed, not
 # encrypted, and anyone holding the cookie can read it.

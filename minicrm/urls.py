@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from distribution.views import bots, contacts, intake, leads, operators, overview, report
+from distribution.views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
 from minicrm.converters import IdConverter
 
 register_converter(IdConverter, "id")
@@ -23,6 +23,9 @@ urlpatterns = [
     path("operators/<id:pk>/switch", operators.operator_switch, name="operator-switch"),
     path("operators/<id:pk>/capacity", operators.operator_capacity, name="operator-capacity"),
     path("operators/<id:pk>/hand-over", operators.operator_hand_over, name="operator-hand-over"),
+    path("operators/<id:pk>/login/create", logins.login_create, name="operator-login-create"),
+    path("operators/<id:pk>/login/reset", logins.login_reset, name="operator-login-reset"),
+    path("operators/<id:pk>/login/detach", logins.login_detach, name="operator-login-detach"),
     path("bots/", bots.bot_list, name="bots"),
     path("bots/<id:pk>/", bots.bot_detail, name="bot"),
     path("bots/<id:pk>/auto-close", bots.bot_auto_close, name="bot-auto-close"),
@@ -38,6 +41,13 @@ urlpatterns = [
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<id:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),
+    # The operators' workspace
+    path("me/", workspace.workspace, name="workspace"),
+    path("me/available", workspace.available, name="workspace-available"),
+    path("me/away", workspace.away, name="workspace-away"),
+    path("me/contacts/<id:pk>/", workspace.contact_detail, name="workspace-contact"),
+    path("me/contacts/<id:pk>/close", workspace.contact_close, name="workspace-close"),
+    path("home", workspace.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Raw data

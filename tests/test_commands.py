@@ -77,6 +77,7 @@ def test_demo_fills_an_empty_database(roles):
         assert list(login.groups.values_list("name", flat=True)) == ["Operators"]
         assert not login.is_staff
         assert login.get_full_name() == name
+        assert login.operator.name == name  # linked: /me/ shows that operator's contacts
         assert login.check_password("demo-pass-123")
         assert f"Operator login ({name}): username '{username}', password 'demo-pass-123'" in output
     token = output.strip().splitlines()[-1].rsplit(" ", 1)[-1]

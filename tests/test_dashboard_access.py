@@ -4,18 +4,28 @@ POST only."""
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from distribution import logins
 from distribution.models import Bot, Contact, Operator
 
 from .conftest import htmx
 
 PUBLIC = {"api-contacts", "healthz", "login", "logout"}
+# The operators' workspace and the landing after login have their own guard (test_workspace.py).
+WORKSPACE = {
+    "home",
+    "workspace",
+    "workspace-available",
+    "workspace-away",
+    "workspace-contact",
+    "workspace-close",
+}
 
 
 def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
     """(name, url) of every named dashboard route, with the ids of real rows filled in."""
     urls = []
     for pattern in get_resolver().url_patterns:
-        if not isinstance(pattern, URLPattern) or pattern.name in PUBLIC:
+        if not isinstance(pattern, URLPattern) or pattern.name in PUBLIC | WORKSPACE:
             continue
         kind = pattern.name.split("-")[0]
         ids = {
@@ -24,13 +34,14 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 21, urls  # the walk found the whole dashboard
+    assert len(urls) == 24, urls  # the walk found the whole dashboard
     return urls
 
 
 @pytest.fixture
 def scene(bot_with_operators, send):
     bot, (operator,) = bot_with_operators(weights=[10])
+    logins.create_login(operator=operator, username="operator")
     contact = send(bot)
     return {"bot": bot, "link": bot, "operator": operator, "lead": contact.lead, "contact": contact}
 
@@ -51,12 +62,18 @@ def test_anonymous_htmx_requests_are_redirected_by_htmx(client, scene):
 
 
 PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "contact", "report"}
-CONFIRMED = {"operator-hand-over", "bot-rotate", "link-remove"}
+CONFIRMED = {
+    "operator-hand-over",
+    "bot-rotate",
+    "link-remove",
+    "operator-login-reset",
+    "operator-login-detach",
+}
 
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 8
+    assert len(actions) == 9
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 
@@ -68,6 +85,7 @@ def test_destructive_actions_ask_first_without_javascript(manager_client, scene)
             assert response.status_code == 200, url
             assert f'<form method="post" action="{url}">' in response.content.decode(), url
     assert Operator.objects.get().is_active
+    assert Operator.objects.get().user.is_active
     assert Bot.objects.get().token_hash == scene["bot"].token_hash
     assert scene["bot"].links.count() == 1
 

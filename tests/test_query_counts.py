@@ -104,3 +104,51 @@ def test_closing_a_contact_makes_a_bounded_number_of_queries(
 
     assert response.status_code == 200
     assert Contact.objects.filter(operator=contact.operator, status=Contact.Status.OPEN).count() == 5
+
+
+@pytest.fixture
+def operator_client(client, large_scene):
+    """Operator 1 of the large scene (5 open contacts of 30 bots) logged in to its workspace."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    operator = large_scene["operator"]
+    operator.user = get_user_model().objects.create_user("operator", password="operator-password")
+    operator.save(update_fields=["user"])
+    permission, _ = Permission.objects.get_or_create(
+        codename="work_own_contacts", content_type=ContentType.objects.get_for_model(Operator)
+    )
+    operator.user.user_permissions.add(permission)
+    client.force_login(operator.user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("headers", "limit"),
+    [
+        # session, user, operator, the user's and its groups' permissions, numbers, contacts
+        pytest.param({}, 7, id="page"),
+        pytest.param(htmx("my-contacts"), 7, id="poll"),
+    ],
+)
+def test_the_workspace_makes_a_bounded_number_of_queries(
+    operator_client, django_assert_max_num_queries, headers, limit
+):
+    with django_assert_max_num_queries(limit):
+        response = operator_client.get("/me/", **headers)
+
+    assert response.status_code == 200
+    assert len(response.context["contacts"]) == 5
+
+
+def test_the_workspace_contact_page_makes_a_bounded_number_of_queries(
+    operator_client, large_scene, django_assert_max_num_queries
+):
+    contact = Contact.objects.filter(operator=large_scene["operator"], status=Contact.Status.OPEN).first()
+
+    # session, user, operator, permissions (2), the contact, the lead's other contacts
+    with django_assert_max_num_queries(7):
+        response = operator_client.get(f"/me/contacts/{contact.pk}/")
+
+    assert response.status_code == 200

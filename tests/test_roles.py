@@ -22,6 +22,10 @@ NEEDS = {
     "operator-switch": ("change_operator", "change_operator"),
     "operator-capacity": ("change_operator", "change_operator"),
     "operator-hand-over": ("hand_over", "hand_over"),
+    # Giving an operator a login, or taking it away, is a change of the operator.
+    "operator-login-create": ("change_operator", "change_operator"),
+    "operator-login-reset": ("change_operator", "change_operator"),
+    "operator-login-detach": ("change_operator", "change_operator"),
     "bots": ("view_bot", "add_bot"),
     "bot": ("view_bot", "view_bot"),
     "bot-auto-close": ("change_bot", "change_bot"),
@@ -105,7 +109,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 13
+    assert len(answers) == 16
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

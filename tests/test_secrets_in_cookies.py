@@ -13,7 +13,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
 from django.http import HttpResponse
 
-from distribution import tokens
+from distribution import logins, tokens
 from distribution.models import Bot
 
 from .conftest import htmx
@@ -161,3 +161,55 @@ def test_it_keeps_messages_in_the_session(superuser_client, make_operator):
     assert response.status_code == 302
     assert "messages" not in response.cookies
     assert any("switched on" in text for text in session_texts())
+
+
+# An operator's login: the generated password follows the same rules as a token.
+
+
+@pytest.fixture
+def passwords(monkeypatch):
+    """Every password generated during the test."""
+    generated = []
+    generate = logins.generate_password
+
+    def recording() -> str:
+        generated.append(generate())
+        return generated[-1]
+
+    monkeypatch.setattr(logins, "generate_password", recording)
+    return generated
+
+
+def login_create(client, operator, **headers):
+    return client.post(f"/operators/{operator.pk}/login/create", {"username": "anna"}, **headers)
+
+
+def login_reset(client, operator, **headers):
+    logins.create_login(operator=operator, username="anna")
+    return client.post(f"/operators/{operator.pk}/login/reset", **headers)
+
+
+LOGIN_FLOWS = [
+    pytest.param(login_create, {}, id="create"),
+    pytest.param(login_create, htmx("operator-login"), id="create-htmx"),
+    pytest.param(login_reset, {}, id="reset"),
+    pytest.param(login_reset, htmx("operator-login"), id="reset-htmx"),
+]
+
+
+@pytest.mark.parametrize(("flow", "headers"), LOGIN_FLOWS)
+def test_it_shows_a_new_password_once_and_keeps_it_out_of_cookies_and_sessions(
+    superuser_client, make_operator, passwords, flow, headers
+):
+    operator = make_operator()
+
+    response = flow(superuser_client, operator, **headers)
+    stored = session_texts()
+    following = superuser_client.get(f"/operators/{operator.pk}/", follow=True)
+
+    password = passwords[-1]
+    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
+        assert password not in text
+    assert response.status_code == 200
+    assert f'value="{password}"' in response.content.decode()
+    assert password not in following.content.decode()

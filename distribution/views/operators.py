@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, OperatorForm
+from ..forms import CapacityForm, LoginForm, OperatorForm
 from ..models import Contact, Operator
 from ..permissions import permission_required
 from .common import confirm, render_page, respond, tell_assigned
@@ -95,8 +96,14 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("distribution.view_operator")
 @require_safe
 def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    operator = get_object_or_404(selectors.operators_with_load(), pk=pk)
-    context = {
+    return render_page(request, "operators/detail.html", detail_context(pk))
+
+
+def detail_context(pk: int) -> dict:
+    """The operator page's context (its login's actions answer with the page, too). 404 when
+    there is no such operator."""
+    operator = get_object_or_404(selectors.operators_with_load().select_related("user"), pk=pk)
+    return {
         "operator": operator,
         "links": operator.links.select_related("bot").order_by("bot__name"),
         "open_contacts": operator.contacts.filter(status=Contact.Status.OPEN)
@@ -105,5 +112,5 @@ def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recent_contacts": operator.contacts.exclude(status=Contact.Status.OPEN)
         .select_related("lead", "bot")
         .order_by("-created_at")[:20],
+        "login_form": LoginForm(initial={"username": slugify(operator.name)}),
     }
-    return render_page(request, "operators/detail.html", context)

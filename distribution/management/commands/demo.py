@@ -139,11 +139,12 @@ class Command(BaseCommand):
 
     def _operator_login(self, operator: Operator, username: str, password: str) -> tuple[User, str]:
         """The login `operator` works its own contacts with: the Operators group lets it into the
-        operator's workspace only, where Operator.user tells whose contacts are its own. Linking
-        the two is one line here: `Operator.objects.filter(pk=operator.pk).update(user=user)`."""
+        operator's workspace only, where Operator.user tells whose contacts are its own."""
         user, password = self._login(username, password, group=permissions.OPERATORS)
         user.first_name, _, user.last_name = operator.name.partition(" ")
         user.save(update_fields=["first_name", "last_name"])
+        operator.user = user
+        operator.save(update_fields=["user"])
         return user, password
 
     def _fill(self, rng: random.Random) -> str:

@@ -1,0 +1,93 @@
+"""A manager gives an operator its login, on the operator's page. A generated password is shown
+in the response that makes it and nowhere else: never in a message (messages wait in the session)
+nor after a redirect, so a plain form POST gets the whole page back instead of a redirect."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import logins
+from ..forms import LoginForm
+from ..models import Operator
+from ..permissions import permission_required
+from .common import confirm, render_page
+from .operators import detail_context
+
+PARTIALS = ("operator-login",)
+
+
+def _page(request: HttpRequest, operator: Operator, *, status: int = 200, **extra) -> HttpResponse:
+    context = {**detail_context(operator.pk), **extra}
+    return render_page(request, "operators/detail.html", context, partials=PARTIALS, status=status)
+
+
+@permission_required("distribution.change_operator")
+@require_POST
+def login_create(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    form = LoginForm(request.POST)
+    if form.is_valid():
+        try:
+            user, password = logins.create_login(operator=operator, username=form.cleaned_data["username"])
+        except logins.UsernameTaken as taken:
+            form.add_error("username", str(taken))
+        except logins.LoginRefused as refused:
+            return _refused(request, operator, str(refused))
+        else:
+            messages.success(request, f"{operator.name} can now log in as {user.get_username()}.")
+            return _page(request, operator, password=password)
+    return _page(request, operator, status=422, login_form=form)
+
+
+@permission_required("distribution.change_operator")
+@require_http_methods(["GET", "POST"])
+def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
+    if operator.user is None:
+        return _refused(request, operator, f"{operator.name} has no login.")
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Reset {operator.name}'s password",
+            question=f"Give {operator.user.get_username()} a new password? The current one stops working.",
+            button="Reset password",
+            cancel=operator.get_absolute_url(),
+        )
+    try:
+        password = logins.reset_password(operator=operator)
+    except logins.LoginRefused as refused:
+        return _refused(request, operator, str(refused))
+    messages.success(
+        request, f"New password for {operator.user.get_username()}: the old one no longer works."
+    )
+    return _page(request, operator, password=password)
+
+
+@permission_required("distribution.change_operator")
+@require_http_methods(["GET", "POST"])
+def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
+    if operator.user is None:
+        return _refused(request, operator, f"{operator.name} has no login.")
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Detach {operator.name}'s login",
+            question=f"Deactivate {operator.user.get_username()} and unlink it from {operator.name}?",
+            button="Detach login",
+            cancel=operator.get_absolute_url(),
+        )
+    try:
+        user = logins.detach_login(operator=operator)
+    except logins.LoginRefused as refused:
+        return _refused(request, operator, str(refused))
+    messages.success(request, f"{user.get_username()} is deactivated and no longer {operator.name}'s login.")
+    return _page(request, operator)
+
+
+def _refused(request: HttpRequest, operator: Operator, reason: str) -> HttpResponse:
+    """The login changed since the page was shown (another manager detached or created it): the
+    page as it is now, with the reason."""
+    messages.error(request, reason)
+    return _page(request, operator)

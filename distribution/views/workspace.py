@@ -1,0 +1,159 @@
+"""The operator's workspace at /me/: its own open contacts, closing them, switching itself
+available or away, and its numbers today. Another operator's contact is a 404 here, never a 403:
+an operator does not learn which contact ids exist.
+
+The list refreshes by htmx polling every few seconds rather than by server-sent events: gunicorn's
+gthread workers would hold one thread per open event stream, so a handful of operators' tabs would
+take every thread from the dashboard and the bots' API; a poll is one short request, answered in a
+fixed number of queries (tests/test_query_counts.py)."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import routing, selectors
+from ..forms import CloseForm
+from ..models import Contact, ContactEvent, Operator
+from ..permissions import login_first
+from .common import render_page, respond, tell_assigned, with_messages
+
+WORK_OWN_CONTACTS = "distribution.work_own_contacts"
+# A permission every manager has and no operator: who lands on the overview after logging in.
+MANAGES_OPERATORS = "distribution.view_operator"
+PAGE = "me/page.html"
+EARLIER_SHOWN = 50
+
+
+def operator_required(view: Callable) -> Callable:
+    """Anonymous users log in first; a login without an operator gets a 403 page that says so; the
+    operator needs the permission to work on its own contacts. The view gets the operator."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return login_first(request)
+        # Through the user, so that the page's nav finds the operator cached on it.
+        operator = getattr(request.user, "operator", None)
+        if operator is None:
+            return render(request, "me/not_an_operator.html", status=403)
+        if not request.user.has_perm(WORK_OWN_CONTACTS):
+            raise PermissionDenied
+        return view(request, operator, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a login lands: an operator on its workspace, everyone else on the overview."""
+    if not request.user.has_perm(MANAGES_OPERATORS) and Operator.objects.filter(user=request.user).exists():
+        return redirect("workspace")
+    return redirect("overview")
+
+
+def _context(operator: Operator, **extra) -> dict:
+    return {
+        "operator": operator,
+        "numbers": selectors.operator_today(operator),
+        "contacts": operator.contacts.filter(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .order_by("assigned_at", "pk"),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+@operator_required
+@require_safe
+def workspace(request: HttpRequest, operator: Operator) -> HttpResponse:
+    return render_page(request, PAGE, _context(operator), partials=("my-contacts", "my-status"))
+
+
+@operator_required
+@require_POST
+def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk, operator=operator)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Contact #{contact.pk}: {form.errors['note'][0]}")
+        return respond(
+            request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace", status=422
+        )
+    if contact.status == Contact.Status.CLOSED:
+        messages.info(request, f"Contact #{contact.pk} was already closed.")
+    else:
+        routing.close_contact(
+            contact=contact,
+            by=request.user,
+            reason=ContactEvent.Reason.OPERATOR,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, f"Contact #{contact.pk} closed.")
+    return respond(request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace")
+
+
+@operator_required
+@require_POST
+def available(request: HttpRequest, operator: Operator) -> HttpResponse:
+    assigned = routing.set_operator_active(operator=operator, is_active=True)
+    messages.success(request, "You are available: new contacts come to you.")
+    tell_assigned(request, assigned)
+    return _status_changed(request, operator)
+
+
+@operator_required
+@require_POST
+def away(request: HttpRequest, operator: Operator) -> HttpResponse:
+    """Going away with open contacts asks first whether to keep them or hand them back."""
+    choice = request.POST.get("contacts")
+    holding = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    if holding and choice not in ("keep", "hand-back"):
+        return render_page(
+            request, PAGE, _context(operator, asking=holding), partials=("my-contacts", "my-status")
+        )
+    if holding and choice == "hand-back":
+        reassigned = routing.hand_over_contacts(operator=operator, by=request.user)
+        messages.success(
+            request,
+            f"You are away; your {holding} open contact(s) went back to the queue, "
+            f"{len(reassigned)} already re-assigned.",
+        )
+    else:
+        routing.set_operator_active(operator=operator, is_active=False)
+        kept = f" You keep your {holding} open contact(s)." if holding else ""
+        messages.success(request, f"You are away: no new contacts come to you.{kept}")
+    return _status_changed(request, operator)
+
+
+def _status_changed(request: HttpRequest, operator: Operator) -> HttpResponse:
+    """htmx gets the status and, out of band, the list (a hand-back empties it)."""
+    if not request.htmx:
+        return redirect("workspace")
+    context = _context(operator)
+    response = render(request, f"{PAGE}#my-status", context)
+    response.content += render(request, f"{PAGE}#my-contacts", {**context, "oob": True}).content
+    return with_messages(request, response)
+
+
+@operator_required
+@require_safe
+def contact_detail(request: HttpRequest, operator: Operator, pk: int) -> HttpResponse:
+    """One of the operator's contacts, with its lead's other contacts across every bot, read
+    only: what the lead asked before, and how it was resolved (not who answered it)."""
+    contact = get_object_or_404(Contact.objects.select_related("lead", "bot"), pk=pk, operator=operator)
+    earlier = (
+        Contact.objects.filter(lead=contact.lead)
+        .exclude(pk=contact.pk)
+        .select_related("bot")
+        .order_by("-created_at", "-pk")[:EARLIER_SHOWN]
+    )
+    context = {"operator": operator, "contact": contact, "earlier": earlier, "now": timezone.now()}
+    return render(request, "me/contact.html", context)

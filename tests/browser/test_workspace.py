@@ -1,0 +1,100 @@
+"""Two operators at work in two browsers: what one does shows in the other's list by itself."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from playwright.sync_api import expect
+
+from distribution import routing
+from distribution.models import Contact, Operator
+from distribution.tokens import create_bot
+
+from .conftest import PASSWORD
+
+
+def operator_with_login(name: str, *, capacity: int) -> Operator:
+    user = get_user_model().objects.create_user(name.lower().replace(" ", "-"), password=PASSWORD)
+    user.user_permissions.add(Permission.objects.get(codename="work_own_contacts"))
+    return Operator.objects.create(name=name, max_open_contacts=capacity, user=user)
+
+
+@pytest.fixture
+def log_in(browser, live_server, transactional_db, csp_violations):
+    """log_in(operator) -> a page of a browser context of its own, on the operator's /me/."""
+    contexts = []
+
+    def open_workspace(operator: Operator):
+        contexts.append(browser.new_context())
+        page = contexts[-1].new_page()
+        page.set_default_timeout(10_000)
+        page.on("console", lambda m: csp_violations.append(m.text) if "Content Security" in m.text else None)
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(operator.user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/me/")
+        page.evaluate("window.notReloaded = true")
+        return page
+
+    yield open_workspace
+    for context in contexts:
+        context.close()
+    assert csp_violations == []
+
+
+@pytest.fixture
+def permission(transactional_db):
+    from django.contrib.contenttypes.models import ContentType
+
+    # The roles migration creates it; the test database is built without migrations.
+    Permission.objects.get_or_create(
+        codename="work_own_contacts", content_type=ContentType.objects.get_for_model(Operator)
+    )
+
+
+def test_what_one_operator_does_shows_live_in_the_others_list(permission, log_in):
+    """A closes its contact: its slot takes the waiting one. B closes its own and has room. A goes
+    away and hands that contact back: it appears in B's list by polling, without a reload."""
+    bot, _ = create_bot(name="Telegram Sales")
+    first, second = (
+        operator_with_login("Operator A", capacity=1),
+        operator_with_login("Operator B", capacity=1),
+    )
+    routing.set_weight(bot=bot, operator=first, weight=1000)
+    routing.set_weight(bot=bot, operator=second, weight=1)
+
+    def send(external_id: str) -> Contact:
+        identity = routing.LeadIdentity(external_id=external_id)
+        return routing.register_contact(bot=bot, identity=identity, message=f"Hi from {external_id}").contact
+
+    a_contact, b_contact, waiting = send("tg-a"), send("tg-b"), send("tg-waiting")
+    assert (a_contact.operator, b_contact.operator, waiting.status) == (first, second, Contact.Status.WAITING)
+    page_a, page_b = log_in(first), log_in(second)
+    list_a, list_b = page_a.locator("#my-contacts"), page_b.locator("#my-contacts")
+    expect(list_b).to_contain_text("Hi from tg-b")
+
+    note = page_a.get_by_label(f"Resolution of #{a_contact.pk}")
+    note.fill("Order placed")
+    # A poll that lands while the operator types keeps what was typed (hx-preserve).
+    with page_a.expect_response(lambda response: response.request.headers.get("hx-target") == "my-contacts"):
+        pass
+    expect(note).to_have_value("Order placed")
+    page_a.get_by_role("button", name=f"Close #{a_contact.pk}").click()
+    expect(list_a).to_contain_text("Hi from tg-waiting")
+    page_b.get_by_role("button", name=f"Close #{b_contact.pk}").click()
+    expect(list_b).to_contain_text("No open contacts")
+
+    page_a.get_by_role("button", name="Go away").click()
+    expect(page_a.locator("#my-status")).to_contain_text("You hold 1 open contact.")
+    page_a.get_by_role("button", name="Hand them back and go away").click()
+
+    expect(list_b).to_contain_text("Hi from tg-waiting")
+    expect(list_b).to_contain_text("1 / 1")
+    expect(list_a).to_contain_text("No open contacts")
+    expect(page_a.locator("#my-status")).to_contain_text("Away")
+    assert page_a.evaluate("window.notReloaded") is True
+    assert page_b.evaluate("window.notReloaded") is True
+    a_contact.refresh_from_db()
+    waiting.refresh_from_db()
+    assert a_contact.resolution == "Order placed"
+    assert waiting.operator == second
