@@ -30,6 +30,8 @@ PAGES = [
     ("contact", "/contacts/1/", None),
     ("report", "/report/?period=30d", "#report section:nth-of-type(2)"),
 ]
+# Seen by the demo's operator login "alice" (Operators group, linked to Alice Morgan).
+OPERATOR_PAGES = [("workspace", "/me/", None)]
 
 
 def free_port() -> int:
@@ -62,18 +64,21 @@ def main() -> None:
         DOCS.mkdir(exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{base}/login/")
-            page.get_by_label("Username").fill("manager")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(f"{base}/")
-            for name, path, anchor in PAGES:
-                page.goto(base + path)
-                if anchor:
-                    page.locator(anchor).evaluate("element => element.scrollIntoView()")
-                page.screenshot(path=DOCS / f"{name}.png", full_page=False)
-                print(f"docs/{name}.png")
+            for username, landing, pages in (("manager", "/", PAGES), ("alice", "/me/", OPERATOR_PAGES)):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
+                page.goto(f"{base}/login/")
+                page.get_by_label("Username").fill(username)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                page.wait_for_url(base + landing)
+                for name, path, anchor in pages:
+                    page.goto(base + path)
+                    if anchor:
+                        page.locator(anchor).evaluate("element => element.scrollIntoView()")
+                    page.screenshot(path=DOCS / f"{name}.png", full_page=False)
+                    print(f"docs/{name}.png")
+                context.close()
             browser.close()
     finally:
         server.terminate()

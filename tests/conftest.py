@@ -88,22 +88,15 @@ def htmx(target: str = "") -> dict:
 
 
 @pytest.fixture
-def operator_login(db, make_operator):
-    """operator_login(name=...) -> (operator, user): an operator with its own login, allowed to work
-    on its contacts (the permission the Operators group carries)."""
+def operator_login(db, make_operator, roles):
+    """operator_login(name=...) -> (operator, user): an operator with its own login in the
+    Operators group, which may work on its own contacts."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
 
     def make(*, name: str = "", capacity: int = 100, active: bool = True) -> tuple[Operator, object]:
         operator = make_operator(name=name, capacity=capacity, active=active)
         user = get_user_model().objects.create_user(f"op-{operator.pk}", password="operator-password")
-        permission, _ = Permission.objects.get_or_create(
-            codename="work_own_contacts",
-            content_type=ContentType.objects.get_for_model(Operator),
-            defaults={"name": "Can work on its own contacts"},
-        )
-        user.user_permissions.add(permission)
+        user.groups.add(roles["Operators"])
         operator.user = user
         operator.save(update_fields=["user"])
         return operator, user

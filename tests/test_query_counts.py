@@ -107,19 +107,14 @@ def test_closing_a_contact_makes_a_bounded_number_of_queries(
 
 
 @pytest.fixture
-def operator_client(client, large_scene):
+def operator_client(client, large_scene, roles):
     """Operator 1 of the large scene (5 open contacts of 30 bots) logged in to its workspace."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
 
     operator = large_scene["operator"]
     operator.user = get_user_model().objects.create_user("operator", password="operator-password")
     operator.save(update_fields=["user"])
-    permission, _ = Permission.objects.get_or_create(
-        codename="work_own_contacts", content_type=ContentType.objects.get_for_model(Operator)
-    )
-    operator.user.user_permissions.add(permission)
+    operator.user.groups.add(roles["Operators"])
     client.force_login(operator.user)
     return client
 

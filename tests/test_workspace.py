@@ -260,7 +260,7 @@ def test_it_refuses_a_login_without_an_operator(manager_client, urls):
 
 def test_it_refuses_an_operator_without_the_permission(client, scene, urls):
     user = scene[2]
-    user.user_permissions.clear()
+    user.groups.clear()
     client.force_login(user)
 
     for url in urls:

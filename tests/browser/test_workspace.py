@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from distribution import routing
@@ -14,7 +14,7 @@ from .conftest import PASSWORD
 
 def operator_with_login(name: str, *, capacity: int) -> Operator:
     user = get_user_model().objects.create_user(name.lower().replace(" ", "-"), password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="work_own_contacts"))
+    user.groups.add(Group.objects.get(name="Operators"))
     return Operator.objects.create(name=name, max_open_contacts=capacity, user=user)
 
 
@@ -42,17 +42,7 @@ def log_in(browser, live_server, transactional_db, csp_violations):
     assert csp_violations == []
 
 
-@pytest.fixture
-def permission(transactional_db):
-    from django.contrib.contenttypes.models import ContentType
-
-    # The roles migration creates it; the test database is built without migrations.
-    Permission.objects.get_or_create(
-        codename="work_own_contacts", content_type=ContentType.objects.get_for_model(Operator)
-    )
-
-
-def test_what_one_operator_does_shows_live_in_the_others_list(permission, log_in):
+def test_what_one_operator_does_shows_live_in_the_others_list(roles, log_in):
     """A closes its contact: its slot takes the waiting one. B closes its own and has room. A goes
     away and hands that contact back: it appears in B's list by polling, without a reload."""
     bot, _ = create_bot(name="Telegram Sales")
