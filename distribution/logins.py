@@ -14,8 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import Operator
-
-OPERATORS_GROUP = "Operators"
+from .permissions import OPERATORS as OPERATORS_GROUP
 
 
 class LoginRefused(ValueError):
@@ -24,6 +23,22 @@ class LoginRefused(ValueError):
 
 class UsernameTaken(LoginRefused):
     """Another user has this username, in any case."""
+
+
+def _refuse_beyond_an_operator(operator: Operator) -> None:
+    """A manager manages operators' logins, not other people's: a login that can do more than an
+    operator's (staff, a superuser, other groups or permissions of its own) is changed only by an
+    administrator in admin, or its password reset would hand its powers to whoever reset it."""
+    user = operator.user
+    if (
+        user.is_staff
+        or user.is_superuser
+        or user.user_permissions.exists()
+        or user.groups.exclude(name=OPERATORS_GROUP).exists()
+    ):
+        raise LoginRefused(
+            f"The login of {operator.name} can do more than an operator's: an administrator changes it in admin."
+        )
 
 
 def generate_password() -> str:
@@ -60,6 +75,7 @@ def reset_password(*, operator: Operator) -> str:
         operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         if operator.user is None:
             raise LoginRefused(f"{operator.name} has no login.")
+        _refuse_beyond_an_operator(operator)
         operator.user.set_password(password)
         operator.user.save(update_fields=["password"])
     return password
@@ -74,6 +90,7 @@ def detach_login(*, operator: Operator) -> AbstractBaseUser:
         user = operator.user
         if user is None:
             raise LoginRefused(f"{operator.name} has no login.")
+        _refuse_beyond_an_operator(operator)
         operator.user = None
         operator.save(update_fields=["user"])
         user.is_active = False

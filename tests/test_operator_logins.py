@@ -188,3 +188,34 @@ def test_it_keeps_anonymous_users_and_operators_out(client, operator_login, oper
     assert client.post(f"/operators/{operator.pk}/login/{action}", {"username": "x"}).status_code == 403
     operator.refresh_from_db()
     assert operator.user is None
+
+
+@pytest.mark.parametrize(
+    "power",
+    ["superuser", "staff", "another group", "a permission of its own"],
+)
+@pytest.mark.parametrize("action", ["reset", "detach"])
+def test_it_leaves_a_login_that_can_do_more_than_an_operators_to_admin(
+    manager_client, operator, roles, power, action
+):
+    user = get_user_model().objects.create_user("root", password="root-password-1")
+    if power == "superuser":
+        user.is_superuser = True
+    elif power == "staff":
+        user.is_staff = True
+    elif power == "another group":
+        user.groups.add(roles["Managers"])
+    else:
+        user.user_permissions.add(roles["Managers"].permissions.first())
+    user.save()
+    operator.user = user
+    operator.save()
+
+    response = manager_client.post(f"/operators/{operator.pk}/login/{action}", **htmx("operator-login"))
+
+    assert "can do more than an operator" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("root-password-1")
+    assert user.is_active
+    operator.refresh_from_db()
+    assert operator.user == user
