@@ -37,7 +37,8 @@ def _refuse_beyond_an_operator(operator: Operator) -> None:
         or user.groups.exclude(name=OPERATORS_GROUP).exists()
     ):
         raise LoginRefused(
-            f"The login of {operator.name} can do more than an operator's: an administrator changes it in admin."
+            f"The login of {operator.name} can do more than an operator's: "
+            "an administrator changes it in admin."
         )
 
 

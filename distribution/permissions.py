@@ -16,6 +16,7 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -46,7 +47,8 @@ MANAGER_PERMISSIONS = [
     "distribution.view_contactevent",
     "distribution.view_identifiersource",
 ]
-OPERATOR_PERMISSIONS = ["distribution.work_own_contacts"]
+WORK_OWN_CONTACTS = "distribution.work_own_contacts"
+OPERATOR_PERMISSIONS = [WORK_OWN_CONTACTS]
 
 
 def permission_required(perm: str, *, post: str = "") -> Callable:
@@ -61,7 +63,7 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
                 return login_first(request)
             needed = post if post and request.method == "POST" else perm
             if not request.user.has_perm(needed):
-                return _refuse(request, needed)
+                return refuse(request, needed)
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -75,7 +77,27 @@ def login_first(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(response.url) if request.htmx else response
 
 
-def _refuse(request: HttpRequest, perm: str) -> HttpResponse:
+def operators_to_their_workspace(view: Callable) -> Callable:
+    """For the overview, the address everyone opens first ("/", where logging in comes back to):
+    an operator's login, which may not see it, goes to its workspace instead of a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.has_perm(WORK_OWN_CONTACTS)
+            and not user.has_perm("distribution.view_contact")
+            and getattr(user, "operator", None) is not None
+        ):
+            return redirect("workspace")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def refuse(request: HttpRequest, perm: str) -> HttpResponse:
+    """The 403 for a login without `perm`: the page, or for htmx the refusal in place."""
     reason = f"This needs the permission “{describe(perm)}”, which your login does not have."
     if not request.htmx:
         raise PermissionDenied(reason)

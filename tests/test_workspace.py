@@ -317,3 +317,73 @@ def test_it_sends_a_manager_with_an_operator_to_the_overview(client, scene):
     client.force_login(user)
 
     assert client.get("/home").url == "/"
+
+
+def test_it_does_not_close_a_contact_handed_back_while_the_operator_clicked(
+    operator_client, scene, send, monkeypatch
+):
+    """The contact is read as the operator's, then handed back (and taken by B) before the close
+    takes its lock: the close must not go through on what is now B's contact."""
+    from distribution.views import workspace
+
+    bot, operator, _user, other = scene
+    contact = send(bot)
+    original = workspace.get_object_or_404
+
+    def read_then_hand_back(*args, **kwargs):
+        read = original(*args, **kwargs)
+        routing.hand_over_contacts(operator=operator)
+        return read
+
+    monkeypatch.setattr(workspace, "get_object_or_404", read_then_hand_back)
+
+    response = operator_client.post(f"/me/contacts/{contact.pk}/close", {"note": "Done"}, **htmx())
+
+    contact.refresh_from_db()
+    assert (contact.status, contact.operator, contact.resolution) == (Contact.Status.OPEN, other, "")
+    assert "changed meanwhile" in response.content.decode()
+
+
+def test_a_contacts_page_shows_only_the_leads_earlier_closed_contacts(operator_client, scene, send):
+    bot, operator, _user, other = scene
+    lead = routing.LeadIdentity(external_id="tg-anna")
+    before = send(bot, lead=lead, message="Asked before")
+    routing.close_contact(contact=before)
+    mine = send(bot, lead=lead, message="Mine now")
+    send(bot, lead=lead, message="Mine too")  # A is full now: the next goes to B
+    later = send(bot, lead=lead, message="Another operator's, later")
+    assert (mine.operator, later.operator) == (operator, other)
+
+    html = operator_client.get(f"/me/contacts/{mine.pk}/").content.decode()
+
+    assert "Asked before" in html
+    assert "Another operator" not in html
+
+
+def test_an_operator_who_opens_the_start_page_lands_on_its_workspace(client, scene):
+    client.force_login(scene[2])
+
+    assert client.get("/").url == "/me/"
+
+
+def test_logging_in_from_the_start_page_lands_an_operator_on_its_workspace(client, scene):
+    scene[2].set_password("operator-password-2")
+    scene[2].save()
+
+    response = client.post(
+        "/login/?next=/", {"username": scene[2].username, "password": "operator-password-2"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == "/me/"
+
+
+def test_an_htmx_request_without_the_permission_gets_the_refusal_in_place(client, scene):
+    user = scene[2]
+    user.groups.clear()
+    client.force_login(user)
+
+    response = client.post("/me/away", **htmx())
+
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#messages"
+    assert "Can work on their own contacts" in response.content.decode()

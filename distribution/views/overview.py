@@ -3,12 +3,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from .. import selectors
-from ..permissions import permission_required
+from ..permissions import operators_to_their_workspace, permission_required
 from .common import render_page
 
 QUEUE_SHOWN = 50
 
 
+@operators_to_their_workspace
 @permission_required("distribution.view_contact")
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:

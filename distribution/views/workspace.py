@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,10 +20,9 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import routing, selectors
 from ..forms import CloseForm
 from ..models import Contact, ContactEvent, Operator
-from ..permissions import login_first
+from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import render_page, respond, tell_assigned, with_messages
 
-WORK_OWN_CONTACTS = "distribution.work_own_contacts"
 # A permission every manager has and no operator: who lands on the overview after logging in.
 MANAGES_OPERATORS = "distribution.view_operator"
 PAGE = "me/page.html"
@@ -44,7 +42,7 @@ def operator_required(view: Callable) -> Callable:
         if operator is None:
             return render(request, "me/not_an_operator.html", status=403)
         if not request.user.has_perm(WORK_OWN_CONTACTS):
-            raise PermissionDenied
+            return refuse(request, WORK_OWN_CONTACTS)
         return view(request, operator, *args, **kwargs)
 
     return wrapper
@@ -90,13 +88,24 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
     if contact.status == Contact.Status.CLOSED:
         messages.info(request, f"Contact #{contact.pk} was already closed.")
     else:
-        routing.close_contact(
-            contact=contact,
-            by=request.user,
-            reason=ContactEvent.Reason.OPERATOR,
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, f"Contact #{contact.pk} closed.")
+        try:
+            # Only if it is still as read above, under the contact's lock: a hand-over or a
+            # manager's close meanwhile makes it no longer this operator's to close.
+            routing.close_contact(
+                contact=contact,
+                by=request.user,
+                reason=ContactEvent.Reason.OPERATOR,
+                note=form.cleaned_data["note"],
+                only_if_unchanged=True,
+            )
+        except routing.ContactChanged:
+            messages.warning(
+                request,
+                f"Contact #{contact.pk} changed meanwhile (handed back, re-assigned or closed): "
+                "it was not closed and your note was not saved.",
+            )
+        else:
+            messages.success(request, f"Contact #{contact.pk} closed.")
     return respond(request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace")
 
 
@@ -149,8 +158,11 @@ def contact_detail(request: HttpRequest, operator: Operator, pk: int) -> HttpRes
     """One of the operator's contacts, with its lead's other contacts across every bot, read
     only: what the lead asked before, and how it was resolved (not who answered it)."""
     contact = get_object_or_404(Contact.objects.select_related("lead", "bot"), pk=pk, operator=operator)
+    # Only what came before and is closed: another operator's open or later contact stays theirs.
     earlier = (
-        Contact.objects.filter(lead=contact.lead)
+        Contact.objects.filter(
+            lead=contact.lead, created_at__lt=contact.created_at, status=Contact.Status.CLOSED
+        )
         .exclude(pk=contact.pk)
         .select_related("bot")
         .order_by("-created_at", "-pk")[:EARLIER_SHOWN]
