@@ -65,6 +65,9 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [OperatorLinkInline]
     actions = ["switch_on", "switch_off", "hand_over"]
+    # An operator's login is given, reset and taken away on its dashboard page, where the rules
+    # are (distribution/logins.py): linking any user here would bypass them.
+    readonly_fields = ["user"]
 
     def get_queryset(self, request):
         return selectors.operators_with_load()

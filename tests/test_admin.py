@@ -302,3 +302,24 @@ def test_an_identifier_retyped_in_another_spelling_keeps_its_source(admin_client
         ("email", bot.pk),
         ("phone", bot.pk),
     }
+
+
+def test_an_operators_login_cannot_be_linked_in_the_admin(admin_client, make_operator):
+    operator = make_operator(name="Anna")
+    root = get_user_model().objects.get(username="admin")
+
+    admin_client.post(
+        f"/admin/distribution/operator/{operator.pk}/change/",
+        {
+            "name": "Anna",
+            "is_active": "on",
+            "max_open_contacts": "10",
+            "user": str(root.pk),
+            "links-TOTAL_FORMS": "0",
+            "links-INITIAL_FORMS": "0",
+        },
+    )
+
+    operator.refresh_from_db()
+    assert operator.name == "Anna"
+    assert operator.user is None
