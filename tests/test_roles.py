@@ -205,17 +205,29 @@ def test_the_migration_can_run_again_and_be_reversed(roles):
         ("/admin/distribution/contact/", "close", "close_any_contact"),
     ],
 )
-def test_admin_actions_with_rules_need_their_permission(client, scene, url, action, perm):
+def test_admin_actions_with_rules_need_their_permission(
+    client, scene, url, action, perm, django_capture_on_commit_callbacks
+):
     model_perms = ["view_operator", "change_operator", "view_bot", "change_bot", "view_contact"]
     user = login(client, "staff", is_staff=True, perms=[f"distribution.{p}" for p in model_perms])
     selected = {"operator": scene["operator"], "bot": scene["bot"], "contact": scene["contact"]}
     pk = selected[url.rstrip("/").rsplit("/", 1)[1]].pk
 
+    def unchanged() -> bool:
+        return (
+            Operator.objects.get().is_active
+            and Bot.objects.get().token_hash == scene["bot"].token_hash
+            and Contact.objects.get().status == Contact.Status.OPEN
+        )
+
     assert f'value="{action}"' not in client.get(url).content.decode()
-    client.post(url, {"action": action, "_selected_action": [pk]})
-    assert Operator.objects.get().is_active
-    assert Bot.objects.get().token_hash == scene["bot"].token_hash
-    assert Contact.objects.get().status == Contact.Status.OPEN
+    # The actions run their service after the admin's transaction commits: let those run too.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": action, "_selected_action": [pk]})
+    assert unchanged()
 
     user.user_permissions.add(permission_of(f"distribution.{perm}"))
     assert f'value="{action}"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": action, "_selected_action": [pk]})
+    assert not unchanged()
