@@ -4,6 +4,7 @@ identifiers. Anything else is a PayloadError that names each bad field."""
 from dataclasses import dataclass
 
 from .identifiers import NORMALIZERS, InvalidIdentifier
+from .models import RESOLUTION_LENGTH
 from .routing import LeadIdentity
 
 MAX_LENGTHS = {
@@ -13,6 +14,7 @@ MAX_LENGTHS = {
     "lead.email": 254,
     "lead.phone": 32,
     "lead.name": 200,
+    "reason": RESOLUTION_LENGTH,
 }
 
 
@@ -85,3 +87,26 @@ def parse_contact_payload(data: object) -> ContactPayload:
         raise PayloadError(errors)
     identity = LeadIdentity(**identifiers, name=name)
     return ContactPayload(identity=identity, message=message, external_id=external_id)
+
+
+def parse_external_id(value: str) -> str:
+    """A contact's external_id as a bot names it in a query string, checked like the intake's."""
+    errors: dict[str, str] = {}
+    external_id = _text({"external_id": value}, "external_id", "external_id", errors).strip()
+    if not external_id and not errors:
+        errors["external_id"] = "Required: the external_id the bot sent with the contact."
+    if errors:
+        raise PayloadError(errors)
+    return external_id
+
+
+def parse_close_payload(data: object) -> str:
+    """The close's optional body: {"reason": "..."}, the resolution note recorded with it."""
+    if not isinstance(data, dict):
+        raise PayloadError({"body": "Must be a JSON object."})
+    errors: dict[str, str] = {}
+    _unknown(data, ("reason",), "", errors)
+    reason = _text(data, "reason", "reason", errors).strip()
+    if errors:
+        raise PayloadError(errors)
+    return reason

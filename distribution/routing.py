@@ -573,6 +573,11 @@ def close_contact(
     if len(note) > RESOLUTION_LENGTH:
         raise ValueError(f"A resolution note has at most {RESOLUTION_LENGTH} characters.")
     with transaction.atomic():
+        if bot is not None:
+            # The event's foreign keys take key-share locks on its operator, then its bot. The
+            # intake and the drain lock a bot, then its operators: a close recorded with a bot
+            # would deadlock with them (PostgreSQL) unless it holds the bot first, as they do.
+            Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).values_list("pk").get()
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
             contact.status,

@@ -15,6 +15,9 @@ handler500 = "distribution.views.intake.server_error"
 urlpatterns = [
     # The bots' API
     path("api/contacts", intake.contacts, name="api-contacts"),
+    path("api/contacts/close", intake.contact_close_by_external_id, name="api-contact-close-by-external-id"),
+    path("api/contacts/<id:pk>", intake.contact, name="api-contact"),
+    path("api/contacts/<id:pk>/close", intake.contact_close, name="api-contact-close"),
     path("healthz", intake.healthz, name="healthz"),
     # The managers' dashboard
     path("", overview.overview, name="overview"),

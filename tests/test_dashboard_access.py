@@ -9,7 +9,16 @@ from distribution.models import Bot, Contact, Operator
 
 from .conftest import htmx
 
-PUBLIC = {"api-contacts", "healthz", "login", "logout"}
+# The bots' API has its token instead (test_bot_api.py, test_intake.py).
+PUBLIC = {
+    "api-contacts",
+    "api-contact",
+    "api-contact-close",
+    "api-contact-close-by-external-id",
+    "healthz",
+    "login",
+    "logout",
+}
 # The operators' workspace and the landing after login have their own guard (test_workspace.py).
 WORKSPACE = {
     "home",

@@ -1,4 +1,5 @@
-"""The bots' JSON API: POST /api/contacts, and GET /healthz for load balancers."""
+"""The bots' JSON API: POST /api/contacts (the intake), reading and closing a bot's own contacts,
+and GET /healthz for load balancers."""
 
 import json
 import logging
@@ -20,9 +21,9 @@ from django_htmx.http import reswap, retarget
 from minicrm.database import is_unavailable
 
 from .. import ratelimit
-from ..models import Contact
-from ..payload import PayloadError, parse_contact_payload
-from ..routing import IdempotencyConflict, LeadIdentity, Registration, register_contact
+from ..models import Bot, Contact, ContactEvent
+from ..payload import PayloadError, parse_close_payload, parse_contact_payload, parse_external_id
+from ..routing import IdempotencyConflict, LeadIdentity, Registration, close_contact, register_contact
 from ..tokens import find_bot
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,9 @@ def _status(registration: Registration) -> int:
     return 201 if registration.contact.status == Contact.Status.OPEN else 202
 
 
-@csrf_exempt
-@never_cache
-def contacts(request: HttpRequest) -> JsonResponse:
-    if request.method != "POST":
-        return _error(405, "Use POST.", headers={"Allow": "POST"})
+def _authenticated_bot(request: HttpRequest) -> Bot | JsonResponse:
+    """The bot whose token the request carries, within its rate limit; else the error to answer.
+    Reads and closes share the intake's budget: one limit per bot guards the database."""
     token = _bearer_token(request)
     if not token:
         return _error(
@@ -87,25 +86,65 @@ def contacts(request: HttpRequest) -> JsonResponse:
     wait = ratelimit.retry_after(bot)
     if wait is not None:
         return _error(429, "Too many requests from this bot; slow down.", headers={"Retry-After": str(wait)})
-    if request.content_type != "application/json":
-        return _error(415, "Send the body as application/json.")
+    return bot
+
+
+_NO_BODY = object()
+
+
+def _json_body(request: HttpRequest, *, optional: bool = False) -> object:
+    """The request's JSON body (_NO_BODY for an empty one when `optional`); raises _BodyError."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return _error(400, "Invalid Content-Length.")
+        raise _BodyError(_error(400, "Invalid Content-Length.")) from None
     limit = settings.INTAKE_MAX_BODY_BYTES
     if declared > limit:
-        return _error(413, f"The body is larger than {limit} bytes.")
+        raise _BodyError(_error(413, f"The body is larger than {limit} bytes."))
     try:
         body = request.read(limit + 1)
     except OSError:  # the client went away in the middle of its body
-        return _error(400, "The body could not be read.")
+        raise _BodyError(_error(400, "The body could not be read.")) from None
     if len(body) > limit:
-        return _error(413, f"The body is larger than {limit} bytes.")
+        raise _BodyError(_error(413, f"The body is larger than {limit} bytes."))
+    if optional and not body.strip():
+        return _NO_BODY
+    if request.content_type != "application/json":
+        raise _BodyError(_error(415, "Send the body as application/json."))
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return _error(400, "The body is not valid JSON.", fields={"body": "Not valid JSON."})
+        raise _BodyError(
+            _error(400, "The body is not valid JSON.", fields={"body": "Not valid JSON."})
+        ) from None
+
+
+class _BodyError(Exception):
+    def __init__(self, response: JsonResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@csrf_exempt
+@never_cache
+def contacts(request: HttpRequest) -> JsonResponse:
+    if request.method == "GET":
+        return _contact_by_external_id(request)
+    if request.method != "POST":
+        return _error(
+            405,
+            "Use POST to send a contact, GET with ?external_id= to read one.",
+            headers={"Allow": "GET, POST"},
+        )
+    bot = _authenticated_bot(request)
+    if isinstance(bot, JsonResponse):
+        return bot
+    if request.content_type != "application/json":
+        return _error(415, "Send the body as application/json.")
+    try:
+        data = _json_body(request)
+    except _BodyError as error:
+        return error.response
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:
@@ -124,6 +163,91 @@ def contacts(request: HttpRequest) -> JsonResponse:
         contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
     )
+
+
+def _own_contact(bot: Bot, **lookup) -> Contact | None:
+    # Another bot's contact is not found, like an unknown id: a 403 would confirm that it exists.
+    return Contact.objects.select_related("bot", "operator").filter(bot=bot, **lookup).first()
+
+
+def _not_found() -> JsonResponse:
+    return _error(404, "This bot has no such contact.")
+
+
+def _external_id_lookup(request: HttpRequest) -> dict | JsonResponse:
+    try:
+        return {"external_id": parse_external_id(request.GET.get("external_id", ""))}
+    except PayloadError as error:
+        return _error(400, "Invalid fields.", fields=error.fields)
+
+
+def _answer(contact: Contact) -> JsonResponse:
+    # The lead as this request named it: by nothing. Its stored identifiers are never answered.
+    return JsonResponse(contact_json(contact, identity=LeadIdentity()))
+
+
+def _read(bot: Bot, lookup: dict) -> JsonResponse:
+    contact = _own_contact(bot, **lookup)
+    return _not_found() if contact is None else _answer(contact)
+
+
+def _contact_by_external_id(request: HttpRequest) -> JsonResponse:
+    bot = _authenticated_bot(request)
+    if isinstance(bot, JsonResponse):
+        return bot
+    lookup = _external_id_lookup(request)
+    if isinstance(lookup, JsonResponse):
+        return lookup
+    return _read(bot, lookup)
+
+
+@csrf_exempt
+@never_cache
+def contact(request: HttpRequest, pk: int) -> JsonResponse:
+    if request.method != "GET":
+        return _error(405, "Use GET.", headers={"Allow": "GET"})
+    bot = _authenticated_bot(request)
+    if isinstance(bot, JsonResponse):
+        return bot
+    return _read(bot, {"pk": pk})
+
+
+def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
+    if request.method != "POST":
+        return _error(405, "Use POST.", headers={"Allow": "POST"})
+    bot = _authenticated_bot(request)
+    if isinstance(bot, JsonResponse):
+        return bot
+    if lookup is None:
+        lookup = _external_id_lookup(request)
+        if isinstance(lookup, JsonResponse):
+            return lookup
+    try:
+        data = _json_body(request, optional=True)
+    except _BodyError as error:
+        return error.response
+    try:
+        reason = "" if data is _NO_BODY else parse_close_payload(data)
+    except PayloadError as error:
+        return _error(400, "Invalid fields.", fields=error.fields)
+    contact = _own_contact(bot, **lookup)
+    if contact is None:
+        return _not_found()
+    # Closing a closed contact changes nothing and answers it as it is.
+    close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason)
+    return _answer(contact)
+
+
+@csrf_exempt
+@never_cache
+def contact_close(request: HttpRequest, pk: int) -> JsonResponse:
+    return _close(request, {"pk": pk})
+
+
+@csrf_exempt
+@never_cache
+def contact_close_by_external_id(request: HttpRequest) -> JsonResponse:
+    return _close(request, None)
 
 
 def _unavailable() -> JsonResponse:
