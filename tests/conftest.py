@@ -53,6 +53,15 @@ def bot_and_token(db):
 
 
 @pytest.fixture
+def operator(bot_and_token, make_operator):
+    """Olga, capacity 1, the one operator of bot_and_token's bot (weight 10)."""
+    bot, _ = bot_and_token
+    operator = make_operator(name="Olga", capacity=1)
+    routing.set_weight(bot=bot, operator=operator, weight=10)
+    return operator
+
+
+@pytest.fixture
 def roles(db):
     """The Managers and Operators groups, made as migration 0008_roles makes them (the suite
     runs without migrations)."""

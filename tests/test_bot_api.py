@@ -35,14 +35,6 @@ def api(client, bot_and_token):
 
 
 @pytest.fixture
-def operator(bot_and_token, make_operator):
-    bot, _ = bot_and_token
-    operator = make_operator(name="Olga", capacity=1)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
-    return operator
-
-
-@pytest.fixture
 def contact(bot_and_token, operator):
     bot, _ = bot_and_token
     return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact

@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from distribution import routing
 from distribution.models import Contact, Lead
 
 URL = "/api/contacts"
@@ -22,14 +21,6 @@ def post(client, bot_and_token):
         return client.post(URL, data=data, content_type=content_type, **headers)
 
     return post_contact
-
-
-@pytest.fixture
-def operator(bot_and_token, make_operator):
-    bot, _ = bot_and_token
-    operator = make_operator(name="Olga", capacity=1)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
-    return operator
 
 
 def test_it_assigns_and_answers_201(post, operator, bot_and_token):
