@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -280,3 +282,72 @@ class IntakeWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bot_id} @ {self.started_at:%H:%M:%S}: {self.requests}"
+
+
+class Webhook(models.Model):
+    """Where a bot hears about its contacts: the URL the worker POSTs signed events to, and which
+    events. The secret signs each request (HMAC-SHA256), so it is kept as it is, unlike a token; it
+    is shown to the manager once, when it is made or rotated."""
+
+    class Event(models.TextChoices):
+        ASSIGNED = "contact.assigned", "assigned to an operator"
+        WAITING = "contact.waiting", "waiting in the queue"
+        CLOSED = "contact.closed", "closed"
+
+    bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField("URL", max_length=2000)
+    secret = models.CharField(max_length=100, editable=False)
+    # A list of Event values.
+    events = models.JSONField(default=list)
+    is_active = models.BooleanField("sending", default=True)
+    # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page.
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.bot} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook: the outbox row. routing.py writes it in the transaction of the
+    change it tells of, so that a rolled-back change sends nothing and a crash loses nothing; the
+    worker sends it (in order per contact), retries it, and records how it went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=30, choices=Webhook.Event)
+    # Sent with each attempt, so that the receiver can ignore a repeat.
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The body, as it was when the change happened.
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # When it is due next; None once it is delivered or failed.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker sending it holds it until then; past that, another worker may take it over.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The receiver's HTTP status at the last attempt; None when it gave none (refused, timed out).
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # What is due, oldest first.
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # A webhook's last deliveries (the bot's page).
+            models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_newest"),
+            # The events of one contact, in order.
+            models.Index(fields=["contact", "id"], name="delivery_contact_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} of contact {self.contact_id}: {self.status}"
