@@ -12,13 +12,14 @@ settings.WEBHOOK_ALLOW_PRIVATE lifts the https and public-address rules, for dev
 import contextlib
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
@@ -62,6 +63,9 @@ def _allow_private() -> bool:
 
 
 def _target(url: str) -> _Target:
+    # urlsplit would quietly drop some of them, and http.client refuse others mid-request.
+    if re.search(r"[\x00-\x20\x7f]", url):
+        raise OutboundError("The URL must not contain spaces or control characters.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -75,9 +79,20 @@ def _target(url: str) -> _Target:
         raise OutboundError("The URL has no host.")
     if parts.username is not None or parts.password is not None:
         raise OutboundError("The URL must not carry a user name or password.")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    default_port = 443 if parts.scheme == "https" else 80
-    return _Target(parts.scheme, host, port or default_port, path)
+    # An address typed with accents or Cyrillic leaves as UTF-8, percent-encoded; what is already
+    # encoded and the delimiters stay as they are.
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="!$%&'()*+,/:;=?@[]~")
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return _Target(parts.scheme, host, port, path)
+
+
+def _literal(host: str) -> Address | None:
+    """The address written as the URL's host, if it is one."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def check_url(url: str) -> None:
@@ -90,11 +105,8 @@ def check_url(url: str) -> None:
     host = target.host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         raise OutboundError("The URL's host is this machine; it must be a public address.")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if not is_public(address):
+    address = _literal(host)
+    if address is not None and not is_public(address):
         raise OutboundError(f"{address} is not a public address.")
 
 
@@ -106,7 +118,8 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
         ).result(timeout=timeout)
     except TimeoutError as error:
         raise OutboundError(f"No answer from DNS for {target.host} in time.") from error
-    except OSError as error:
+    except (OSError, UnicodeError) as error:
+        # UnicodeError: a name that IDNA cannot encode (an empty or overlong label).
         raise OutboundError(f"Could not resolve {target.host}: {error}.") from error
     if not infos:
         raise OutboundError(f"{target.host} has no address.")
@@ -114,6 +127,8 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
         for *_, sockaddr in infos:
             address = ipaddress.ip_address(sockaddr[0])
             if not is_public(address):
+                if address == _literal(target.host):
+                    raise OutboundError(f"{address} is not a public address.")
                 raise OutboundError(f"{target.host} resolves to {address}, which is not a public address.")
     return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 

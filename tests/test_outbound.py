@@ -219,6 +219,9 @@ def test_it_checks_the_address_again_at_each_request(strict, no_connection, monk
         ("https://hooks.example.com:99999/hook", "Not a valid URL"),
         ("https://[::1/hook", "Not a valid URL"),
         ("https://localhost/hook", "this machine"),
+        ("https://hooks.example.com/a hook", "spaces or control characters"),
+        ("https://hooks.exa\x00mple.com/hook", "spaces or control characters"),
+        ("https://hooks.example.com/\nhook", "spaces or control characters"),
         ("https://api.localhost./hook", "this machine"),
     ],
 )
@@ -314,3 +317,14 @@ def test_it_reports_a_refused_connection():
 def test_it_reports_a_tls_failure(receiver):
     with pytest.raises(OutboundError):
         post_json(f"https://127.0.0.1:{receiver.port}/hook")
+
+
+def test_it_sends_a_path_with_letters_beyond_ascii_percent_encoded(receiver):
+    assert post_json(f"{receiver.url}/привет/hook?bot=Оля&x=%20") == 204
+    path = receiver.requests[0][0]
+    assert path == "/%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82/hook?bot=%D0%9E%D0%BB%D1%8F&x=%20"
+
+
+def test_it_reports_a_name_that_cannot_be_encoded():
+    with pytest.raises(OutboundError, match="Could not resolve"):
+        post_json("https://hooks..example.com/hook")
