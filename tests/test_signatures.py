@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import time
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,25 @@ def test_it_makes_new_secrets_that_differ():
     assert second.startswith("whsec_")
     assert first != second
     assert len(first) >= len("whsec_") + 43
+
+
+def readme_verify():
+    """The receiver's ten lines, as the README's Webhooks section gives them."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Webhooks", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 (our own README)
+    return namespace["verify"]
+
+
+def test_it_is_verified_by_the_readmes_ten_lines():
+    receiver_verify = readme_verify()
+    header = sign(SECRET, BODY, timestamp=int(time.time()))
+
+    assert receiver_verify(SECRET, BODY, header) is True
+    assert receiver_verify(SECRET, BODY + b" ", header) is False
+    assert receiver_verify("whsec_other", BODY, header) is False
+    assert receiver_verify(SECRET, BODY, sign(SECRET, BODY, timestamp=int(time.time()) - 600)) is False
+    for malformed in ["", "garbage", "t=,v1=", "t=١٧٦٤,v1=00", f"t={int(time.time())},v1=ü"]:
+        assert receiver_verify(SECRET, BODY, malformed) is False
