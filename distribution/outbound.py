@@ -16,6 +16,10 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# Built once: each opener loads the system's CA certificates.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
+
+
 def check_url(url: str) -> None:
     if not url.startswith("https://") and not (settings.WEBHOOK_ALLOW_PRIVATE and url.startswith("http://")):
         raise OutboundError("The URL must start with https://.")
@@ -24,9 +28,8 @@ def check_url(url: str) -> None:
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
     check_url(url)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
     try:
-        with opener.open(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
