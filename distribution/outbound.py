@@ -10,6 +10,7 @@ settings.WEBHOOK_ALLOW_PRIVATE lifts the https and public-address rules, for dev
 """
 
 import contextlib
+import functools
 import http.client
 import ipaddress
 import re
@@ -133,11 +134,17 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
     return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA store costs tens of milliseconds: once per process, not per delivery.
+    return ssl.create_default_context()
+
+
 class _PinnedConnection(http.client.HTTPSConnection):
     """An HTTP(S) connection to addresses already checked, never to a fresh lookup of the host."""
 
     def __init__(self, target: _Target, addresses: list[tuple], *, timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        super().__init__(target.host, target.port, timeout=timeout, context=_tls_context())
         self.tls = target.scheme == "https"
         # Host carries the port only when it is not the scheme's own.
         self.default_port = 443 if self.tls else 80
