@@ -227,6 +227,8 @@ AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
 WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
 # The worker (manage.py worker) enqueues the sweep this often, in seconds.
 SWEEP_EVERY = envint("SWEEP_EVERY", 60)
+# Webhooks may go to http:// and to private addresses (development, tests); never in production.
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE")
 
 # Background work runs in the worker process, from task rows in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
