@@ -359,6 +359,17 @@ def test_it_resends_a_delivery(manager_client, webhook, send, make_delivery, hea
         assert "will be sent again" in manager_client.get(response.url).content.decode()
 
 
+def test_it_says_a_resent_delivery_waits_while_sending_is_off(manager_client, webhook, send, make_delivery):
+    delivery = make_delivery(send(webhook.bot), status="failed")
+    webhooks.set_webhook_active(webhook=webhook, is_active=False)
+
+    response = manager_client.post(f"/bots/{webhook.bot_id}/deliveries/{delivery.pk}/resend", **htmx())
+
+    assert "will be sent again once sending is switched on" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "pending"
+
+
 def test_it_resends_only_through_the_deliveries_bot(
     manager_client, webhook, bot_with_operators, send, make_delivery
 ):

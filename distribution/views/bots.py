@@ -193,7 +193,11 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
     webhooks.resend(delivery)
     delivery.refresh_from_db()
     bot = delivery.webhook.bot
-    messages.success(request, f"{delivery.event} of contact #{delivery.contact_id} will be sent again.")
+    again = f"{delivery.event} of contact #{delivery.contact_id} will be sent again"
+    if delivery.webhook.is_active:
+        messages.success(request, f"{again}.")
+    else:
+        messages.warning(request, f"{again} once sending is switched on.")
     context = {"bot": bot, "webhook": delivery.webhook, "delivery": delivery}
     return respond(request, "bots/detail.html#delivery", context, redirect_to=bot.get_absolute_url())
 
