@@ -16,7 +16,17 @@ from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
 from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
-from .models import Bot, BotOperator, Contact, ContactEvent, IdentifierSource, Lead, Operator
+from .models import (
+    Bot,
+    BotOperator,
+    Contact,
+    ContactEvent,
+    IdentifierSource,
+    Lead,
+    Operator,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 def after_commit(function, /, **kwargs) -> None:
@@ -293,3 +303,50 @@ class ContactAdmin(admin.ModelAdmin):
 
     def has_close_any_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("distribution.close_any_contact")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Read-only, and without its secret: the bot's page sets a webhook and shows its secret once."""
+
+    list_display = ["bot", "url", "is_active", "disabled_reason", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["bot__name", "url"]
+    list_select_related = ["bot"]
+    fields = ["bot", "url", "events", "is_active", "disabled_reason", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: the outbox is written with the changes it tells of, and by the worker."""
+
+    list_display = [
+        "pk",
+        "webhook",
+        "contact",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "next_attempt_at",
+        "created_at",
+    ]
+    list_filter = ["status", "event"]
+    search_fields = ["=event_id", "=contact__pk"]
+    list_select_related = ["webhook__bot", "contact"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minicrm.durations import format_duration, parse_duration
 
-from . import routing
+from . import outbound, routing
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -22,6 +22,7 @@ from .models import (
     IdentifierSource,
     Lead,
     Operator,
+    Webhook,
 )
 from .tokens import slug_for
 
@@ -57,6 +58,33 @@ class BotForm(forms.Form):
             )
         cleaned["slug"] = slug
         return cleaned
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="URL", max_length=2000, help_text="Where each event is POSTed, signed.")
+    events = forms.MultipleChoiceField(
+        choices=Webhook.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )
+
+    def __init__(self, *args, webhook: Webhook | None = None, **kwargs):
+        if webhook is not None:
+            kwargs.setdefault("initial", {"url": webhook.url, "events": webhook.events})
+        super().__init__(*args, **kwargs)
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundError as error:
+            raise forms.ValidationError(str(error)) from error
+        return url
+
+    def clean_events(self) -> list[str]:
+        chosen = set(self.cleaned_data["events"])
+        # In the order of Webhook.Event, whatever order the browser sent them in.
+        return [event for event in Webhook.Event.values if event in chosen]
 
 
 class AutoCloseForm(forms.Form):

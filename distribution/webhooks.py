@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from . import outbound, signatures
@@ -286,8 +286,13 @@ def save_webhook(*, bot: Bot, url: str, events: list[str]) -> str | None:
     with transaction.atomic():
         # The bot's lock makes two first saves one create and one update, not a clash.
         Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).values_list("pk").get()
+        # A new URL is how a manager answers a 410, so it sends again; sending switched off by
+        # hand stays off.
         updated = Webhook.objects.filter(bot=bot).update(
-            url=url, events=events, is_active=True, disabled_reason=""
+            url=url,
+            events=events,
+            is_active=Case(When(disabled_reason="", then=F("is_active")), default=Value(True)),
+            disabled_reason="",
         )
         if updated:
             return None
@@ -303,3 +308,16 @@ def rotate_secret(*, webhook: Webhook) -> str:
     Webhook.objects.filter(pk=webhook.pk).update(secret=secret)
     webhook.secret = secret
     return secret
+
+
+def set_webhook_active(*, webhook: Webhook, is_active: bool) -> None:
+    """Switch sending on or off; switching it on forgets why it had stopped by itself."""
+    webhook.is_active = is_active
+    if is_active:
+        webhook.disabled_reason = ""
+    webhook.save(update_fields=["is_active", "disabled_reason"])
+
+
+def remove_webhook(*, webhook: Webhook) -> None:
+    """Stop telling the bot anything: the webhook goes, with its deliveries, sent or not."""
+    webhook.delete()

@@ -4,7 +4,7 @@ import itertools
 import pytest
 
 from distribution import routing
-from distribution.models import BotOperator, Contact, Operator
+from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
 
 _numbers = itertools.count(1)
@@ -45,6 +45,26 @@ def send(db):
         return routing.register_contact(bot=bot, identity=identity, **kwargs).contact
 
     return send_contact
+
+
+@pytest.fixture
+def make_delivery(db):
+    """make_delivery(contact, **fields) -> a delivery of contact.assigned to the webhook of the
+    contact's bot, which is made (at https://hooks.example.com/minicrm) if the bot has none."""
+
+    def make(contact: Contact, **fields) -> WebhookDelivery:
+        webhook, _ = Webhook.objects.get_or_create(
+            bot=contact.bot,
+            defaults={
+                "url": "https://hooks.example.com/minicrm",
+                "secret": "whsec_test",
+                "events": list(Webhook.Event.values),
+            },
+        )
+        fields = {"event": Webhook.Event.ASSIGNED, "payload": {"type": "contact.assigned"}, **fields}
+        return WebhookDelivery.objects.create(webhook=webhook, contact=contact, **fields)
+
+    return make
 
 
 @pytest.fixture

@@ -323,3 +323,35 @@ def test_an_operators_login_cannot_be_linked_in_the_admin(admin_client, make_ope
     operator.refresh_from_db()
     assert operator.name == "Anna"
     assert operator.user is None
+
+
+def test_webhooks_are_read_only_and_never_show_their_secret(admin_client, queued, make_delivery):
+    _bot, _operator, (contact, _) = queued
+    webhook = make_delivery(contact).webhook
+
+    pages = [
+        admin_client.get("/admin/distribution/webhook/"),
+        admin_client.get(f"/admin/distribution/webhook/{webhook.pk}/change/"),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all(webhook.secret not in page.content.decode() for page in pages)
+    assert webhook.url in pages[1].content.decode()
+    assert admin_client.get("/admin/distribution/webhook/add/").status_code == 403
+    admin_client.post(f"/admin/distribution/webhook/{webhook.pk}/change/", {"url": "https://evil.example/"})
+    webhook.refresh_from_db()
+    assert webhook.url == "https://hooks.example.com/minicrm"
+
+
+@pytest.mark.parametrize("query", ["", "?q=not-a-uuid", "?q=12", "?status__exact=failed", "?q=%00"])
+def test_deliveries_are_listed_read_only(admin_client, queued, make_delivery, query):
+    _bot, _operator, (contact, _) = queued
+    delivery = make_delivery(contact, status="failed")
+
+    assert admin_client.get(f"/admin/distribution/webhookdelivery/{query}").status_code == 200
+    assert admin_client.get(f"/admin/distribution/webhookdelivery/{delivery.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/distribution/webhookdelivery/add/").status_code == 403
+    admin_client.post(f"/admin/distribution/webhookdelivery/{delivery.pk}/change/", {"status": "pending"})
+    assert admin_client.post(f"/admin/distribution/webhookdelivery/{delivery.pk}/delete/").status_code == 403
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"

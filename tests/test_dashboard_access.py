@@ -5,7 +5,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from distribution import logins
-from distribution.models import Bot, Contact, Operator
+from distribution.models import Bot, Contact, Operator, Webhook
 
 from .conftest import htmx
 
@@ -40,19 +40,28 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         ids = {
             "pk": scene[kind].pk if kind in scene else scene["bot"].pk,
             "operator_pk": scene["operator"].pk,
+            "delivery_pk": scene["delivery"].pk,
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 24, urls  # the walk found the whole dashboard
+    assert len(urls) == 29, urls  # the walk found the whole dashboard
     return urls
 
 
 @pytest.fixture
-def scene(bot_with_operators, send):
+def scene(bot_with_operators, make_delivery, send):
     bot, (operator,) = bot_with_operators(weights=[10])
     logins.create_login(operator=operator, username="operator")
     contact = send(bot)
-    return {"bot": bot, "link": bot, "operator": operator, "lead": contact.lead, "contact": contact}
+    delivery = make_delivery(contact)
+    return {
+        "bot": bot,
+        "link": bot,
+        "operator": operator,
+        "lead": contact.lead,
+        "contact": contact,
+        "delivery": delivery,
+    }
 
 
 def test_anonymous_users_are_sent_to_log_in(client, scene):
@@ -74,6 +83,8 @@ PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "c
 CONFIRMED = {
     "operator-hand-over",
     "bot-rotate",
+    "bot-webhook-rotate",
+    "bot-webhook-remove",
     "link-remove",
     "operator-login-reset",
     "operator-login-detach",
@@ -82,7 +93,7 @@ CONFIRMED = {
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 9
+    assert len(actions) == 12
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 
@@ -97,6 +108,7 @@ def test_destructive_actions_ask_first_without_javascript(manager_client, scene)
     assert Operator.objects.get().user.is_active
     assert Bot.objects.get().token_hash == scene["bot"].token_hash
     assert scene["bot"].links.count() == 1
+    assert Webhook.objects.get().secret == scene["delivery"].webhook.secret
 
 
 def test_after_logging_in_an_action_leads_back_to_its_page(client, scene):

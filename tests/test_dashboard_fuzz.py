@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distribution import selectors
-from distribution.models import Bot, BotOperator, Operator
+from distribution.models import Bot, BotOperator, Operator, Webhook
 
 from .conftest import HTMX
 
@@ -38,6 +38,8 @@ PAGES = {
     "/bots/": [],
     "/bots/<bot>/": [],
     "/bots/<bot>/rotate-token": [],
+    "/bots/<bot>/webhook/rotate-secret": [],
+    "/bots/<bot>/webhook/remove": [],
     "/bots/<bot>/operators/<operator>/remove": [],
     "/leads/": ["q", "page"],
     "/leads/<lead>/": ["identifiers"],
@@ -56,6 +58,11 @@ FORMS = {
     "/bots/": ["name", "slug"],
     "/bots/<bot>/rotate-token": [],
     "/bots/<bot>/auto-close": ["auto_close_after"],
+    "/bots/<bot>/webhook": ["url", "events"],
+    "/bots/<bot>/webhook/switch": ["is_active"],
+    "/bots/<bot>/webhook/rotate-secret": [],
+    "/bots/<bot>/webhook/remove": [],
+    "/bots/<bot>/deliveries/<delivery>/resend": [],
     "/bots/<bot>/operators": ["operator", "weight"],
     "/bots/<bot>/operators/<operator>/weight": ["weight"],
     "/bots/<bot>/operators/<operator>/remove": [],
@@ -63,10 +70,10 @@ FORMS = {
     "/leads/<lead>/split": ["identifiers", "contacts"],
     "/contacts/<contact>/close": ["next"],
 }
-PARTIALS = ["counts", "load", "queue", "operators-content", "bots-content", "links", "token"]
+PARTIALS = ["counts", "load", "queue", "operators-content", "bots-content", "links", "token", "webhook"]
 PARTIALS += ["lead-results", "merge", "contact-results", "report"]
 
-IDS = ["<bot>", "<operator>", "<free_operator>", "<lead>", "<other_lead>", "<contact>"]
+IDS = ["<bot>", "<operator>", "<free_operator>", "<lead>", "<other_lead>", "<contact>", "<delivery>"]
 # Characters for which str.isdigit() holds but which are no ASCII digit: superscripts, Arabic-Indic,
 # extended Arabic-Indic, Devanagari, full-width; int() refuses some and reads the others.
 OTHER_DIGITS = "\u00b2\u00b3\u00b9\u2070\u2074\u2081\u0660\u0661\u0663\u06f1\u0967\uff10\uff11\u2460"
@@ -96,6 +103,13 @@ words = st.sampled_from(
         *["\x00", "a\x00b", "%", "_", "\\", "'", '"', "<script>", "//evil.example", "/", "1"],
         *["a@b.c", "Anna@Example.COM", "+7 999 123-45-67", "8 916 555-44-33"],
         *["external_id", "email", "phone", "name", "90m", "24h", "\u00b2h", "\u0663d", "366d"],
+        *[
+            "https://hooks.example.com/",
+            "http://127.0.0.1/",
+            "https://[::1]/",
+            "https://[::1",
+            "contact.closed",
+        ],
     ]
 )
 any_text = st.text(max_size=30) | st.text(min_size=90, max_size=260) | st.binary(max_size=20)
@@ -106,6 +120,7 @@ KINDS = {
     **dict.fromkeys(["bot", "operator", "other", "contacts"], st.sampled_from(IDS) | numbers),
     "identifiers": st.sampled_from(["external_id", "email", "phone", "name"]) | values,
     **dict.fromkeys(["start", "end"], dates),
+    "events": st.sampled_from(Webhook.Event.values) | values,
 }
 
 
@@ -137,9 +152,9 @@ def encoded(pairs: list[tuple[str, str | bytes]], ids: dict[str, int]) -> str:
 
 
 @pytest.fixture
-def scene(bot_with_operators, make_operator, send) -> dict[str, int]:
-    """A bot with two operators, one full, a queue, two leads, an open contact, and an operator
-    linked to no bot: the ids of its rows."""
+def scene(bot_with_operators, make_operator, send, make_delivery) -> dict[str, int]:
+    """A bot with two operators, one full, a queue, two leads, an open contact, a webhook with a
+    delivery, and an operator linked to no bot: the ids of its rows."""
     bot, (full, _roomy) = bot_with_operators(weights=[10, 30], capacities=[1, 2])
     contacts = [send(bot) for _ in range(4)]
     return {
@@ -149,6 +164,7 @@ def scene(bot_with_operators, make_operator, send) -> dict[str, int]:
         "<lead>": contacts[0].lead_id,
         "<other_lead>": contacts[1].lead_id,
         "<contact>": contacts[0].pk,
+        "<delivery>": make_delivery(contacts[0]).pk,
     }
 
 
@@ -234,7 +250,12 @@ def test_any_fields_in_any_form_get_an_answer_below_500_and_nothing_half_written
         assert response.status_code < 500, (response.status_code, response.content[:300])
         if response.status_code >= 400:
             assert stored() == before
-        for row in [*Operator.objects.all(), *Bot.objects.all(), *BotOperator.objects.all()]:
+        for row in [
+            *Operator.objects.all(),
+            *Bot.objects.all(),
+            *BotOperator.objects.all(),
+            *Webhook.objects.all(),
+        ]:
             row.full_clean()
         for operator in selectors.operators_with_load():
             assert operator.open_contacts <= operator.max_open_contacts

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from distribution.models import Bot, BotOperator, Contact, Lead, Operator
+from distribution.models import Bot, BotOperator, Contact, Lead, Operator, Webhook, WebhookDelivery
 
 from .conftest import htmx
 
@@ -16,7 +16,8 @@ BOTS, OPERATORS, LEADS, CONTACTS = 30, 50, 2000, 6000
 @pytest.fixture
 def large_scene(db):
     """30 bots x 50 operators, 2,000 leads, 6,000 contacts over 30 days: mostly closed, every
-    operator holding open contacts up to its capacity, and a queue."""
+    operator holding open contacts up to its capacity, and a queue; the first bot has a webhook
+    with a delivery for each of its contacts."""
     bots = Bot.objects.bulk_create(
         Bot(name=f"Bot {n}", slug=f"bot-{n}", token_prefix=f"p{n:07d}", token_hash="0" * 64)
         for n in range(BOTS)
@@ -50,6 +51,14 @@ def large_scene(db):
             contact.assigned_at, contact.closed_at = created, created + datetime.timedelta(minutes=30)
         contacts.append(contact)
     Contact.objects.bulk_create(contacts, batch_size=1000)
+    webhook = Webhook.objects.create(
+        bot=bots[0], url="https://hooks.example.com/", secret="whsec_x", events=["contact.assigned"]
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=webhook, contact=contact, event="contact.assigned", payload={}, attempts=3)
+        for contact in contacts
+        if contact.bot_id == bots[0].pk
+    )
     return {"bot": bots[0], "operator": operators[1], "lead": leads[0], "contact": contacts[-1]}
 
 
@@ -59,7 +68,7 @@ PAGES = [
     ("/operators/", 7),
     ("/operators/{operator}/", 10),
     ("/bots/", 6),
-    ("/bots/{bot}/", 9),
+    ("/bots/{bot}/", 11),  # 9 + the webhook + its last deliveries
     ("/leads/", 8),
     ("/leads/?q=lead1", 8),
     ("/leads/{lead}/", 9),  # the identifiers' sources and the contacts' history: one query each

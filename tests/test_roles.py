@@ -30,6 +30,12 @@ NEEDS = {
     "bot": ("view_bot", "view_bot"),
     "bot-auto-close": ("change_bot", "change_bot"),
     "bot-rotate": ("rotate_token", "rotate_token"),
+    # A bot's webhook is part of the bot; its secret is rotated like the bot's token.
+    "bot-webhook": ("change_bot", "change_bot"),
+    "bot-webhook-switch": ("change_bot", "change_bot"),
+    "bot-webhook-rotate": ("rotate_token", "rotate_token"),
+    "bot-delivery-resend": ("change_bot", "change_bot"),
+    "bot-webhook-remove": ("change_bot", "change_bot"),
     "link-add": ("add_botoperator", "add_botoperator"),
     "link-weight": ("change_botoperator", "change_botoperator"),
     "link-remove": ("delete_botoperator", "delete_botoperator"),
@@ -45,10 +51,18 @@ NEEDS = {
 
 
 @pytest.fixture
-def scene(bot_with_operators, send, roles):
+def scene(bot_with_operators, make_delivery, send, roles):
     bot, (operator,) = bot_with_operators(weights=[10])
     contact = send(bot)
-    return {"bot": bot, "link": bot, "operator": operator, "lead": contact.lead, "contact": contact}
+    delivery = make_delivery(contact)
+    return {
+        "bot": bot,
+        "link": bot,
+        "operator": operator,
+        "lead": contact.lead,
+        "contact": contact,
+        "delivery": delivery,
+    }
 
 
 def login(client, username: str, *, groups=(), perms=(), **fields):
@@ -109,7 +123,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 16
+    assert len(answers) == 21
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

@@ -1,5 +1,6 @@
-"""A bot's token is shown once, in the response that issues it, and is found in no cookie and no
-session row: Django's signed cookies and sessions are readable without the secret key."""
+"""A bot's token (and its webhook's secret) is shown once, in the response that issues it, and is
+found in no cookie and no session row: Django's signed cookies and sessions are readable without
+the secret key."""
 
 import base64
 import binascii
@@ -13,8 +14,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
 from django.http import HttpResponse
 
-from distribution import logins, tokens
-from distribution.models import Bot
+from distribution import logins, signatures, tokens, webhooks
+from distribution.models import Bot, Webhook
 
 from .conftest import htmx
 
@@ -213,3 +214,56 @@ def test_it_shows_a_new_password_once_and_keeps_it_out_of_cookies_and_sessions(
     assert response.status_code == 200
     assert f'value="{password}"' in response.content.decode()
     assert password not in following.content.decode()
+
+
+# A bot's webhook secret: shown when the webhook is made and when it is rotated, like a token.
+
+
+@pytest.fixture
+def webhook_secrets(monkeypatch):
+    """Every webhook secret made during the test."""
+    made = []
+    new_secret = signatures.new_secret
+
+    def recording() -> str:
+        made.append(new_secret())
+        return made[-1]
+
+    monkeypatch.setattr(signatures, "new_secret", recording)
+    return made
+
+
+def webhook_add(client, bot, **headers):
+    data = {"url": "https://hooks.example.com/minicrm", "events": ["contact.assigned"]}
+    return client.post(f"/bots/{bot.pk}/webhook", data, **headers)
+
+
+def webhook_rotate(client, bot, **headers):
+    webhooks.save_webhook(bot=bot, url="https://hooks.example.com/minicrm", events=["contact.closed"])
+    return client.post(f"/bots/{bot.pk}/webhook/rotate-secret", **headers)
+
+
+WEBHOOK_FLOWS = [
+    pytest.param(webhook_add, {}, id="add"),
+    pytest.param(webhook_add, htmx("webhook"), id="add-htmx"),
+    pytest.param(webhook_rotate, {}, id="rotate"),
+    pytest.param(webhook_rotate, htmx("webhook"), id="rotate-htmx"),
+]
+
+
+@pytest.mark.parametrize(("flow", "headers"), WEBHOOK_FLOWS)
+def test_it_shows_a_webhook_secret_once_and_keeps_it_out_of_cookies_and_sessions(
+    superuser_client, old_bot, webhook_secrets, flow, headers
+):
+    response = flow(superuser_client, old_bot, **headers)
+    stored = session_texts()
+    following = superuser_client.get(f"/bots/{old_bot.pk}/", follow=True)
+
+    secret = webhook_secrets[-1]
+    assert Webhook.objects.get().secret == secret
+    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
+        assert secret not in text
+    assert response.status_code == 200
+    assert f'value="{secret}"' in response.content.decode()
+    assert response.content.decode().count(secret) == 1  # in no message either
+    assert secret not in following.content.decode()

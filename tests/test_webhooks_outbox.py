@@ -284,6 +284,18 @@ def test_saving_a_webhook_that_a_410_stopped_starts_it_again(bot_and_token):
     assert webhook.disabled_reason == ""
 
 
+def test_saving_a_webhook_switched_off_by_hand_keeps_it_off(bot_and_token):
+    bot, _ = bot_and_token
+    webhook = hook(bot)
+    Webhook.objects.filter(pk=webhook.pk).update(is_active=False)
+
+    webhooks.save_webhook(bot=bot, url="https://example.com/new", events=EVERY_EVENT)
+
+    webhook.refresh_from_db()
+    assert not webhook.is_active
+    assert webhook.url == "https://example.com/new"
+
+
 def test_saving_refuses_an_unknown_event(bot_and_token):
     bot, _ = bot_and_token
 

@@ -6,13 +6,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from minicrm.durations import format_duration
 
-from .. import routing, selectors, tokens
-from ..forms import AutoCloseForm, BotForm, LinkForm, WeightForm
-from ..models import Bot, BotOperator, Operator
+from .. import routing, selectors, tokens, webhooks
+from ..forms import AutoCloseForm, BotForm, LinkForm, WebhookForm, WeightForm
+from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
 from .common import confirm, render_page, respond, tell_assigned
 
 LINKS = "bots/detail.html#links"
+WEBHOOK = "bots/detail.html#webhook"
+# How many of its webhook's deliveries a bot's page lists, newest first.
+LAST_DELIVERIES = 20
 
 
 @permission_required("distribution.view_bot", post="distribution.add_bot")
@@ -40,6 +43,17 @@ def _detail_context(bot: Bot, **extra) -> dict:
         "auto_close_default": format_duration(settings.AUTO_CLOSE_AFTER)
         if settings.AUTO_CLOSE_AFTER
         else None,
+        **_webhook_context(bot, **extra),
+    }
+
+
+def _webhook_context(bot: Bot, **extra) -> dict:
+    webhook = Webhook.objects.filter(bot=bot).first()
+    return {
+        "bot": bot,
+        "webhook": webhook,
+        "webhook_form": WebhookForm(webhook=webhook),
+        "deliveries": webhook.deliveries.all()[:LAST_DELIVERIES] if webhook else [],
         **extra,
     }
 
@@ -48,7 +62,9 @@ def _detail_context(bot: Bot, **extra) -> dict:
 @require_safe
 def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
-    return render_page(request, "bots/detail.html", _detail_context(bot), partials=("links", "auto-close"))
+    return render_page(
+        request, "bots/detail.html", _detail_context(bot), partials=("links", "auto-close", "webhook")
+    )
 
 
 @permission_required("distribution.change_bot")
@@ -95,6 +111,95 @@ def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render_page(request, "bots/detail.html", context, partials=("token",))
     return render_page(request, "bots/detail.html", context)
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        # The whole page without JavaScript, so that what was typed stays in the form.
+        context = _detail_context(bot, webhook_form=form)
+        return render_page(request, "bots/detail.html", context, partials=("webhook",), status=422)
+    secret = webhooks.save_webhook(bot=bot, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+    if secret is None:
+        messages.success(request, f"{bot.name}'s webhook saved.")
+        return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+    messages.success(request, f"Webhook of {bot.name} added. Copy its secret now: it is shown only once.")
+    return _with_secret(request, bot, secret)
+
+
+@permission_required("distribution.rotate_token")
+@require_http_methods(["GET", "POST"])
+def bot_webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    webhook = get_object_or_404(Webhook, bot=bot)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Rotate the webhook secret of {bot.name}",
+            question="Sign with a new secret? Requests signed with the current one stop verifying at once.",
+            button="Rotate secret",
+            cancel=bot.get_absolute_url(),
+        )
+    secret = webhooks.rotate_secret(webhook=webhook)
+    messages.success(request, f"New webhook secret for {bot.name}: the old one no longer signs. Copy it now.")
+    return _with_secret(request, bot, secret)
+
+
+def _with_secret(request: HttpRequest, bot: Bot, secret: str) -> HttpResponse:
+    # Answered here, not redirected, and never put in a message: the secret exists only in this
+    # response (messages outlive it, in the session).
+    context = _detail_context(bot, secret=secret)
+    return render_page(request, "bots/detail.html", context, partials=("webhook",))
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_webhook_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    webhook = get_object_or_404(Webhook, bot=bot)
+    is_active = request.POST.get("is_active") == "on"
+    webhooks.set_webhook_active(webhook=webhook, is_active=is_active)
+    messages.success(request, f"{bot.name}'s webhook switched {'on' if is_active else 'off'}.")
+    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+
+
+@permission_required("distribution.change_bot")
+@require_http_methods(["GET", "POST"])
+def bot_webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    webhook = get_object_or_404(Webhook, bot=bot)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Remove the webhook of {bot.name}",
+            question="Stop sending events to this URL? Its deliveries, sent or not, are removed with it.",
+            button="Remove webhook",
+            cancel=bot.get_absolute_url(),
+        )
+    webhooks.remove_webhook(webhook=webhook)
+    messages.success(request, f"{bot.name} has no webhook any more.")
+    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+    delivery = get_object_or_404(
+        WebhookDelivery.objects.select_related("webhook__bot"), pk=delivery_pk, webhook__bot_id=pk
+    )
+    webhooks.resend(delivery)
+    delivery.refresh_from_db()
+    bot = delivery.webhook.bot
+    again = f"{delivery.event} of contact #{delivery.contact_id} will be sent again"
+    if delivery.webhook.is_active:
+        messages.success(request, f"{again}.")
+    else:
+        messages.warning(request, f"{again} once sending is switched on.")
+    context = {"bot": bot, "webhook": delivery.webhook, "delivery": delivery}
+    return respond(request, "bots/detail.html#delivery", context, redirect_to=bot.get_absolute_url())
 
 
 def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
