@@ -2,10 +2,10 @@
 from payload.py and the settings, and tests/test_openapi.py drives every documented answer
 through the live views and validates it against this document.
 
-The lead's identifiers and the contact's external id have rules JSON Schema cannot state (a valid
-phone number, an address whose domain IDNA accepts, no invisible characters), so their `format`s
-are this API's own names: validators ignore unknown formats, and the schemathesis hooks in
-.ci/schemathesis_hooks.py generate values from identifiers.py's own normalisers."""
+The lead's identifiers have rules JSON Schema cannot state (a valid phone number, an address whose
+domain IDNA accepts, no invisible characters), so their `format`s are this API's own names:
+validators ignore unknown formats, and the schemathesis hooks in .ci/schemathesis_hooks.py
+generate values that identifiers.py's own normalisers accept."""
 
 import functools
 
