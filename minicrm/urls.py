@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from distribution.views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
+from distribution.views.apidocs import docs as api_docs
+from distribution.views.apidocs import openapi_json
 from minicrm.converters import IdConverter
 
 register_converter(IdConverter, "id")
@@ -18,6 +20,8 @@ urlpatterns = [
     path("api/contacts/close", intake.contact_close_by_external_id, name="api-contact-close-by-external-id"),
     path("api/contacts/<id:pk>", intake.contact, name="api-contact"),
     path("api/contacts/<id:pk>/close", intake.contact_close, name="api-contact-close"),
+    path("api/openapi.json", openapi_json, name="api-openapi"),
+    path("api/docs", api_docs, name="api-docs"),
     path("healthz", intake.healthz, name="healthz"),
     # The managers' dashboard
     path("", overview.overview, name="overview"),

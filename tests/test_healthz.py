@@ -18,6 +18,15 @@ def test_it_answers_503_when_the_database_does_not(client, db):
     assert response.json() == {"status": "database unavailable"}
 
 
+def test_it_refuses_methods_other_than_get_and_head(client, db):
+    response = client.post("/healthz")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"error": "Use GET."}
+    assert client.head("/healthz").status_code == 200
+
+
 def test_every_answer_says_how_long_the_server_took(client, db):
     response = client.get("/healthz")
 

@@ -235,8 +235,12 @@ def _unavailable() -> JsonResponse:
     return _error(503, "The database is busy or unavailable; retry.", headers={"Retry-After": "1"})
 
 
+@csrf_exempt
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        # A probe that answered any method would tell a misrouted POST that it succeeded.
+        return _error(405, "Use GET.", headers={"Allow": "GET, HEAD"})
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

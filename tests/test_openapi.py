@@ -1,0 +1,298 @@
+"""The OpenAPI document at /api/openapi.json is written by hand beside the views, so these tests
+hold it to them: every documented answer of every operation is driven through the live views
+and validated against the document's schema and headers, every status the views' code can
+answer is documented, and every route of the API is in it with the methods its views allow."""
+
+import ast
+import inspect
+import json
+import re
+from unittest import mock
+
+import jsonschema_rs
+import pytest
+from django.db import DatabaseError, OperationalError
+from django.test import Client
+from django.urls import URLPattern, get_resolver
+
+from distribution import routing
+from distribution.openapi import document
+from distribution.tokens import create_bot
+from distribution.views import intake
+
+DOC = document()
+ANNA = routing.LeadIdentity(external_id="tg-5511", email="anna@example.com", name="Anna")
+CONTACT_BODY = {"lead": {"external_id": "tg-5511", "email": "Anna@Example.com"}, "message": "Hi"}
+
+
+def _operations() -> dict[str, tuple[str, str, dict]]:
+    return {
+        operation["operationId"]: (path, method, operation)
+        for path, item in DOC["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+OPERATIONS = _operations()
+DOCUMENTED = [
+    (operation_id, status) for operation_id, (_, _, op) in OPERATIONS.items() for status in op["responses"]
+]
+
+
+def _resolve(obj: dict) -> dict:
+    while "$ref" in obj:
+        *_, section, name = obj["$ref"].split("/")
+        obj = DOC["components"][section][name]
+    return obj
+
+
+def database_locked(*args, **kwargs):
+    raise OperationalError("database is locked")
+
+
+class Api:
+    """Calls an operation of the document by its id, filling its path from `id`."""
+
+    def __init__(self, client: Client, token: str):
+        self.client, self.token = client, token
+
+    def __call__(
+        self, operation_id, *, id=None, query=None, body=None, token="", content_type="application/json"
+    ):
+        path, method, _ = OPERATIONS[operation_id]
+        url = path.replace("{id}", str(id))
+        headers = {}
+        token = self.token if token == "" else token
+        if token is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        if method == "get":
+            return self.client.get(url, query or {}, **headers)
+        if query:
+            url += "?" + "&".join(f"{name}={value}" for name, value in query.items())
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body) if body is not None else b""
+        return self.client.post(url, data, content_type=content_type if body is not None else "", **headers)
+
+
+@pytest.fixture
+def api(bot_and_token):
+    return Api(Client(raise_request_exception=False), bot_and_token[1])
+
+
+@pytest.fixture
+def contact(bot_and_token, operator):
+    bot, _ = bot_and_token
+    return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact
+
+
+@pytest.fixture
+def strangers_contact(db):
+    bot, _ = create_bot(name="Another bot")
+    return routing.register_contact(bot=bot, identity=ANNA, external_id="msg-9").contact
+
+
+@pytest.fixture
+def limited(settings, api, contact):
+    """The bot has spent its whole budget."""
+    settings.INTAKE_RATE_LIMIT, settings.INTAKE_RATE_WINDOW = 1, 60
+    assert api("getContact", id=contact.pk).status_code == 200
+    return True
+
+
+def _locked(call):
+    with mock.patch("distribution.views.intake.find_bot", database_locked):
+        return call()
+
+
+class Scene:
+    """What a scenario works with: `api`, and any fixture by name (`scene.contact`), made on use."""
+
+    def __init__(self, request, api):
+        self._request, self.api = request, api
+
+    def __getattr__(self, name):
+        return self._request.getfixturevalue(name)
+
+
+def _close_scenarios(operation_id: str, target) -> dict:
+    def close(scene, contact, **kwargs):
+        return scene.api(operation_id, **target(contact), **kwargs)
+
+    return {
+        (operation_id, "200"): lambda s: close(s, s.contact, body={"reason": "Done"}),
+        (operation_id, "400"): lambda s: close(s, s.contact, body={"reason": 5}),
+        (operation_id, "401"): lambda s: close(s, s.contact, token=None),
+        (operation_id, "404"): lambda s: close(s, s.strangers_contact),
+        (operation_id, "413"): lambda s: close(s, s.contact, body="x" * 70_000),
+        (operation_id, "415"): lambda s: close(s, s.contact, body="reason", content_type="text/plain"),
+        (operation_id, "429"): lambda s: s.limited and close(s, s.contact),
+        (operation_id, "503"): lambda s: _locked(lambda: close(s, s.contact)),
+    }
+
+
+def _create(scene, **body):
+    return scene.api("createContact", body={**CONTACT_BODY, **body})
+
+
+def _read(scene, contact, **kwargs):
+    return scene.api("getContactByExternalId", query={"external_id": contact.external_id}, **kwargs)
+
+
+# (operationId, status) -> how to make the views answer it, given a Scene.
+SCENARIOS = {
+    ("createContact", "200"): lambda s: s.contact and _create(s, external_id="msg-1"),
+    ("createContact", "201"): lambda s: s.operator and _create(s),
+    ("createContact", "202"): lambda s: _create(s),
+    ("createContact", "400"): lambda s: s.api("createContact", body={"lead": {"email": "no"}, "colour": 1}),
+    ("createContact", "401"): lambda s: s.api("createContact", body=CONTACT_BODY, token="wrong"),
+    ("createContact", "409"): lambda s: s.contact and _create(s, external_id="msg-1", message="Other"),
+    ("createContact", "413"): lambda s: s.api("createContact", body="x" * 70_000),
+    ("createContact", "415"): lambda s: s.api("createContact", body="lead=1", content_type="text/plain"),
+    ("createContact", "429"): lambda s: s.limited and _create(s),
+    ("createContact", "503"): lambda s: _locked(lambda: _create(s)),
+    ("getContactByExternalId", "200"): lambda s: _read(s, s.contact),
+    ("getContactByExternalId", "400"): lambda s: s.api("getContactByExternalId", query={"external_id": " "}),
+    ("getContactByExternalId", "401"): lambda s: _read(s, s.contact, token=None),
+    ("getContactByExternalId", "404"): lambda s: _read(s, s.strangers_contact),
+    ("getContactByExternalId", "429"): lambda s: s.limited and _read(s, s.contact),
+    ("getContactByExternalId", "503"): lambda s: _locked(lambda: _read(s, s.contact)),
+    ("getContact", "200"): lambda s: s.api("getContact", id=s.contact.pk),
+    ("getContact", "401"): lambda s: s.api("getContact", id=s.contact.pk, token="wrong"),
+    ("getContact", "404"): lambda s: s.api("getContact", id=s.strangers_contact.pk),
+    ("getContact", "429"): lambda s: s.limited and s.api("getContact", id=s.contact.pk),
+    ("getContact", "503"): lambda s: _locked(lambda: s.api("getContact", id=1)),
+    ("health", "200"): lambda s: s.api("health"),
+    ("health", "503"): lambda s: _unreachable(lambda: s.api("health")),
+    **_close_scenarios("closeContact", lambda contact: {"id": contact.pk}),
+    **_close_scenarios(
+        "closeContactByExternalId", lambda contact: {"query": {"external_id": contact.external_id}}
+    ),
+}
+
+
+def _unreachable(call):
+    with mock.patch.object(intake.connection, "cursor", side_effect=DatabaseError("connection refused")):
+        return call()
+
+
+def test_it_serves_the_document_to_anyone_and_lets_it_be_cached(client):
+    response = client.get("/api/openapi.json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == json.loads(json.dumps(DOC))
+    assert "public" in response["Cache-Control"]
+    assert "max-age=3600" in response["Cache-Control"]
+    assert client.get("/api/openapi.json", headers={"If-None-Match": response["ETag"]}).status_code == 304
+
+
+def test_it_is_openapi_3_1_with_a_bearer_scheme_and_the_webhooks():
+    assert DOC["openapi"].startswith("3.1.")
+    assert DOC["components"]["securitySchemes"]["bot"] == {
+        **DOC["components"]["securitySchemes"]["bot"],
+        "type": "http",
+        "scheme": "bearer",
+    }
+    assert set(DOC["webhooks"]) == {"contact.assigned", "contact.waiting", "contact.closed"}
+    for webhook in DOC["webhooks"].values():
+        headers = {parameter["name"] for parameter in webhook["post"]["parameters"]}
+        assert {"Minicrm-Signature", "Minicrm-Event-Id", "Minicrm-Event"} <= headers
+
+
+def _api_routes() -> set[str]:
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLPattern):
+                yield route
+            else:
+                yield from walk(pattern.url_patterns, route)
+
+    routes = {
+        route for route in walk(get_resolver().url_patterns) if route.startswith("api/") or route == "healthz"
+    }
+    return {"/" + re.sub(r"<id:(\w+)>", "{id}", route) for route in routes} - {
+        "/api/openapi.json",
+        "/api/docs",
+    }
+
+
+def test_it_documents_every_route_of_the_bots_api():
+    assert _api_routes() == set(DOC["paths"])
+
+
+@pytest.mark.parametrize("path", sorted(DOC["paths"]))
+def test_it_documents_the_methods_each_route_allows(db, path):
+    response = Client().delete(path.replace("{id}", "1"))
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    allowed = {method.strip() for method in response["Allow"].split(",")} - {"HEAD"}
+    assert allowed == {method.upper() for method in DOC["paths"][path]}
+
+
+def _statuses_in_the_views() -> set[int]:
+    """Every status the intake module's code can answer: _error(<status>, ...), status=<status>,
+    and the literal statuses that helpers return."""
+    tree = ast.parse(inspect.getsource(intake))
+    statuses = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") == "_error"
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            statuses.add(node.args[0].value)
+        if isinstance(node, ast.keyword) and node.arg == "status" and isinstance(node.value, ast.Constant):
+            statuses.add(node.value.value)
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.IfExp):
+            statuses |= {
+                part.value
+                for part in ast.walk(node.value)
+                if isinstance(part, ast.Constant) and isinstance(part.value, int)
+            }
+        if (
+            isinstance(node, ast.Return)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, int)
+        ):
+            statuses.add(node.value.value)
+    return statuses
+
+
+def test_it_documents_every_status_the_views_answer():
+    documented = {int(status) for _, status in DOCUMENTED}
+    # 405 goes with methods no operation has (the test above checks it and its Allow header).
+    assert _statuses_in_the_views() - {405} == documented
+
+
+def test_it_has_a_scenario_for_every_documented_answer():
+    assert set(SCENARIOS) == set(DOCUMENTED)
+
+
+@pytest.mark.parametrize(("operation_id", "status"), DOCUMENTED)
+def test_it_answers_as_documented(request, api, operation_id, status):
+    response = SCENARIOS[operation_id, status](Scene(request, api))
+
+    assert response.status_code == int(status)
+    documented = _resolve(OPERATIONS[operation_id][2]["responses"][status])
+    assert response["Content-Type"] == "application/json"
+    schema = documented["content"]["application/json"]["schema"]
+    validator = jsonschema_rs.validator_for(
+        {**schema, "components": DOC["components"]}, validate_formats=True
+    )
+    errors = [error.message for error in validator.iter_errors(response.json())]
+    assert errors == []
+    for name, header in documented.get("headers", {}).items():
+        assert not header["required"] or response.has_header(name), name
+
+
+@pytest.mark.parametrize(("operation_id", "status"), [("createContact", "201"), ("createContact", "202")])
+def test_it_links_a_new_contact_to_reading_and_closing_it(request, api, operation_id, status):
+    created = SCENARIOS[operation_id, status](Scene(request, api)).json()
+    links = OPERATIONS[operation_id][2]["responses"][status]["links"]
+
+    for link in links.values():
+        assert link["parameters"] == {"id": "$response.body#/id"}
+        response = api(link["operationId"], id=created["id"])
+        assert response.status_code == 200
+        assert response.json()["id"] == created["id"]
