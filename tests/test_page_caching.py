@@ -1,7 +1,10 @@
 """A logged-in user's pages are never stored by the browser, so that Back shows the true state
 (tests/browser/test_first_use.py shows it in a browser)."""
 
+from unittest import mock
+
 import pytest
+from django.db import OperationalError, connection
 
 from .conftest import htmx
 
@@ -31,4 +34,15 @@ def test_it_forbids_storing_an_operators_workspace(client, operator_login):
 
     response = client.get("/me/")
 
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_forbids_storing_the_503_of_a_database_that_cannot_load_the_session(manager_client):
+    def database_locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    with mock.patch.object(connection, "cursor", database_locked):
+        response = manager_client.get("/")
+
+    assert response.status_code == 503
     assert "no-store" in response["Cache-Control"]
