@@ -1,8 +1,11 @@
 """What a manager trying the dashboard for the first time tripped over, seen in a real browser."""
 
+import pytest
 from playwright.sync_api import expect
 
-from distribution.models import Operator
+from distribution import routing
+from distribution.models import BotOperator, Operator
+from distribution.tokens import create_bot
 
 
 def test_back_shows_the_true_state_of_an_operator(manager_page, live_server):
@@ -18,3 +21,37 @@ def test_back_shows_the_true_state_of_an_operator(manager_page, live_server):
 
     expect(row.get_by_role("button", name="Switch Olga on")).to_be_visible()
     expect(row).to_have_class("off")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_a_failed_save_says_so_in_place_and_keeps_no_typed_value(manager_page, live_server, settings, debug):
+    settings.DEBUG = debug
+    bot, _ = create_bot(name="Telegram Sales")
+    olga = Operator.objects.create(name="Olga", max_open_contacts=2)
+    ivan = Operator.objects.create(name="Ivan", max_open_contacts=2)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    routing.set_weight(bot=bot, operator=ivan, weight=10)
+    manager_page.goto(f"{live_server.url}/bots/{bot.pk}/")
+    routing.remove_operator(bot=bot, operator=olga)  # in another tab
+    row = manager_page.locator(f"#link-{olga.pk}")
+
+    row.get_by_label("Weight of Olga").fill("30")
+    expect(row.locator("output")).to_have_text("75.0 %")
+    row.get_by_role("button", name="Save").click()
+
+    expect(row.get_by_role("alert")).to_contain_text("removed or changed in another tab")
+    expect(row.get_by_label("Weight of Olga")).to_have_value("10")
+    expect(row.locator("output")).to_have_text("50.0 %")
+    assert not BotOperator.objects.filter(bot=bot, operator=olga).exists()
+
+
+def test_an_unreachable_server_is_said_in_place(manager_page, live_server):
+    operator = Operator.objects.create(name="Olga", max_open_contacts=2)
+    manager_page.goto(f"{live_server.url}/operators/")
+    manager_page.route("**/switch", lambda route: route.abort())
+    row = manager_page.locator(f"#operator-{operator.pk}")
+
+    row.get_by_role("button", name="Switch Olga off").click()
+
+    expect(row.get_by_role("alert")).to_contain_text("could not be reached")
+    expect(row.get_by_role("button", name="Switch Olga off")).to_be_visible()
