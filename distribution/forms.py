@@ -48,7 +48,9 @@ class BotForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        slug = cleaned.get("slug") or slug_for(cleaned.get("name", ""))
+        if "name" not in cleaned:
+            return cleaned  # the name's own error says what is wrong; a slug made of nothing adds nothing
+        slug = cleaned.get("slug") or slug_for(cleaned["name"])
         if not slug:
             self.add_error("name", "The name needs at least one letter or digit.")
         elif Bot.objects.filter(slug=slug).exists():
