@@ -55,3 +55,22 @@ def test_an_unreachable_server_is_said_in_place(manager_page, live_server):
 
     expect(row.get_by_role("alert")).to_contain_text("could not be reached")
     expect(row.get_by_role("button", name="Switch Olga off")).to_be_visible()
+
+
+def test_the_contacts_list_shows_a_messages_first_line(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    message = "Hello, I want to order\nthe blue one, size M"
+    contact = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-1"), message=message
+    ).contact
+    long = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-2"), message="x" * 2000
+    ).contact
+    manager_page.set_viewport_size({"width": 1280, "height": 800})
+    manager_page.goto(f"{live_server.url}/contacts/")
+
+    cell = manager_page.locator(f"#contact-{contact.pk} td.first-line")
+    expect(cell).to_have_text("Hello, I want to order …")
+    expect(cell).to_have_attribute("title", message)
+    expect(manager_page.locator(f"#contact-{long.pk} td.first-line")).to_have_text("x" * 79 + "…")
+    assert manager_page.evaluate("document.documentElement.scrollWidth") <= 1280
