@@ -1,6 +1,6 @@
 // The dashboard's only script of its own (htmx does the rest): shares recomputed as a manager
-// types a weight, copy buttons, and failed requests said in place. Loaded as a file, so the Content Security Policy needs no
-// inline script.
+// types a weight, copy buttons, and failed requests said in place. Loaded as a file, so the
+// Content Security Policy needs no inline script.
 "use strict";
 
 // Shares among the operators who are switched on: their rows have an <output data-share>.
@@ -54,6 +54,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 // aimed at the messages area itself (HX-Retarget: a refusal, the database unavailable) are left
 // as they are.
 const REQUEST_ERRORS = {
+  403: "Refused: this page may be out of date (reload it), or your login may not allow this.",
   404: "Not found: it was removed or changed in another tab. Reload the page to see the current state.",
   409: "This conflicts with a change made in the meantime. Reload the page to see the current state.",
 };
