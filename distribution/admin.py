@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from . import routing, selectors, tokens
+from .forms import OperatorNameMixin
 from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
 from .models import (
     Bot,
@@ -68,8 +69,13 @@ class RoutedLinksMixin:
         return None
 
 
+class OperatorAdminForm(OperatorNameMixin, forms.ModelForm):
+    """The admin's form of an operator (the admin gives it the model and fields)."""
+
+
 @admin.register(Operator)
 class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
+    form = OperatorAdminForm
     list_display = ["name", "is_active", "open_contacts", "max_open_contacts"]
     list_filter = ["is_active"]
     search_fields = ["name"]

@@ -27,7 +27,24 @@ from .models import (
 from .tokens import slug_for
 
 
-class OperatorForm(forms.ModelForm):
+class OperatorNameMixin:
+    """For a ModelForm of Operator: a name no other operator has, whatever its case or spacing,
+    since lists, the report and the bot pages tell operators apart by name only. Compared in
+    Python: SQLite's lower() and LIKE fold ASCII letters only, and the names are Cyrillic too;
+    a company has tens of operators, not thousands."""
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        folded = " ".join(name.split()).casefold()
+        others = Operator.objects.exclude(pk=self.instance.pk).values_list("name", flat=True)
+        if any(" ".join(other.split()).casefold() == folded for other in others):
+            raise forms.ValidationError(
+                "Another operator already has this name: add a surname or an initial."
+            )
+        return name
+
+
+class OperatorForm(OperatorNameMixin, forms.ModelForm):
     class Meta:
         model = Operator
         fields = ["name", "max_open_contacts"]
@@ -49,7 +66,9 @@ class BotForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        slug = cleaned.get("slug") or slug_for(cleaned.get("name", ""))
+        if "name" not in cleaned:
+            return cleaned  # the name's own error says what is wrong; a slug made of nothing adds nothing
+        slug = cleaned.get("slug") or slug_for(cleaned["name"])
         if not slug:
             self.add_error("name", "The name needs at least one letter or digit.")
         elif Bot.objects.filter(slug=slug).exists():

@@ -166,6 +166,14 @@ class Contact(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("contact", args=[self.pk])
 
+    @property
+    def first_line(self) -> str:
+        """The message's first line that is not blank, with "…" when more follows: what a list shows."""
+        lines = [line.strip() for line in self.message.splitlines() if line.strip()]
+        if not lines:
+            return ""
+        return lines[0] + (" …" if len(lines) > 1 else "")
+
 
 class ContactEvent(models.Model):
     """One change of a contact, written by routing.py in the same transaction as the change: the

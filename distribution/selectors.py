@@ -73,10 +73,15 @@ def contact_counts() -> Counts:
 
 
 def waiting_queue() -> QuerySet[Contact]:
-    """Waiting contacts, oldest first: the order in which they will be assigned."""
+    """Waiting contacts, oldest first: the order in which they will be assigned. Each with
+    `queued_at`, when it joined the queue: its creation, or the last time it was handed back."""
+    handed_back = ContactEvent.objects.filter(
+        contact=OuterRef("pk"), kind=ContactEvent.Kind.HANDED_BACK
+    ).order_by("-at", "-pk")
     return (
         Contact.objects.filter(status=Contact.Status.WAITING)
         .select_related("lead", "bot")
+        .annotate(queued_at=Coalesce(Subquery(handed_back.values("at")[:1]), "created_at"))
         .order_by("created_at", "pk")
     )
 

@@ -1,5 +1,8 @@
 import time
 
+from django.conf import settings
+from django.utils.cache import add_never_cache_headers
+
 from distribution.views.intake import unavailable_response
 
 from .database import is_unavailable
@@ -33,3 +36,24 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         return unavailable_response(request) if is_unavailable(exception) else None
+
+
+class NoStoreForLoggedInPagesMiddleware:
+    """Pages shown to a browser with a session (a logged-in user) are never stored: Back would
+    otherwise show a stored copy (an operator "on" that was switched off since), and a shared
+    computer would keep the dashboard's data on disk. The session cookie tells, not the user:
+    loading the user needs the database, which may be what failed. Responses that say how to
+    cache themselves keep it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.has_header("Cache-Control")
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -64,7 +64,15 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
     assigned = routing.set_operator_capacity(
         operator=operator, max_open_contacts=form.cleaned_data["max_open_contacts"]
     )
-    messages.success(request, f"{operator.name} can now hold {operator.max_open_contacts} open contacts.")
+    capacity = operator.max_open_contacts
+    messages.success(request, f"{operator.name} can now hold {capacity} open contacts.")
+    open_now = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    if open_now > capacity:
+        messages.warning(
+            request,
+            f"{operator.name} has {open_now} open contacts now, more than {capacity}: they stay, "
+            f"and no new contact goes to {operator.name} until fewer than {capacity} are open.",
+        )
     tell_assigned(request, assigned)
     return _row(request, pk)
 

@@ -1,6 +1,6 @@
 // The dashboard's only script of its own (htmx does the rest): shares recomputed as a manager
-// types a weight, and copy buttons. Loaded as a file, so the Content Security Policy needs no
-// inline script.
+// types a weight, copy buttons, and failed requests said in place. Loaded as a file, so the
+// Content Security Policy needs no inline script.
 "use strict";
 
 // Shares among the operators who are switched on: their rows have an <output data-share>.
@@ -46,4 +46,57 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   if (xhr.status === 403 && xhr.getResponseHeader("HX-Retarget")) {
     event.detail.shouldSwap = true;
   }
+});
+
+// A request that failed says so where it was made (in its form, else in the messages area),
+// with DEBUG on or off: htmx swaps no error page in. A change that failed puts its form back to
+// the values the page was shown with, so that nothing typed looks saved. Answers the server
+// aimed at the messages area itself (HX-Retarget: a refusal, the database unavailable) are left
+// as they are.
+const REQUEST_ERRORS = {
+  403: "Refused: this page may be out of date (reload it), or your login may not allow this.",
+  404: "Not found: it was removed or changed in another tab. Reload the page to see the current state.",
+  409: "This conflicts with a change made in the meantime. Reload the page to see the current state.",
+};
+
+function showRequestError(element, text, isChange) {
+  const form = element.closest("form");
+  const place = form || document.getElementById("messages");
+  place.querySelector(":scope > .request-error")?.remove();
+  const note = document.createElement(form ? "span" : "p");
+  note.className = form ? "error request-error" : "message error request-error";
+  note.setAttribute("role", "alert");
+  note.textContent = text;
+  place.append(note);
+  if (form && isChange) {
+    form.reset();
+    const table = form.closest("table[data-shares]");
+    if (table) {
+      updateShares(table);
+    }
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  event.detail.elt.closest("form")?.querySelector(":scope > .request-error")?.remove();
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  const { xhr, elt, requestConfig } = event.detail;
+  if (xhr.getResponseHeader("HX-Retarget")) {
+    return;
+  }
+  const text =
+    REQUEST_ERRORS[xhr.status] ||
+    `The server answered with an error (${xhr.status}). Reload the page to see the current state, then try again.`;
+  showRequestError(elt, text, requestConfig.verb !== "get");
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  const { elt, requestConfig } = event.detail;
+  showRequestError(
+    elt,
+    "The server could not be reached. Check the connection and try again.",
+    requestConfig.verb !== "get",
+  );
 });

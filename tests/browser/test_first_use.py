@@ -1,0 +1,76 @@
+"""What a manager trying the dashboard for the first time tripped over, seen in a real browser."""
+
+import pytest
+from playwright.sync_api import expect
+
+from distribution import routing
+from distribution.models import BotOperator, Operator
+from distribution.tokens import create_bot
+
+
+def test_back_shows_the_true_state_of_an_operator(manager_page, live_server):
+    operator = Operator.objects.create(name="Olga", max_open_contacts=2)
+    manager_page.goto(f"{live_server.url}/operators/")
+    row = manager_page.locator(f"#operator-{operator.pk}")
+    row.get_by_role("button", name="Switch Olga off").click()
+    expect(row.get_by_role("button", name="Switch Olga on")).to_be_visible()
+
+    manager_page.get_by_role("link", name="Bots").click()
+    expect(manager_page.get_by_role("heading", name="Bots")).to_be_visible()
+    manager_page.go_back()
+
+    expect(row.get_by_role("button", name="Switch Olga on")).to_be_visible()
+    expect(row).to_have_class("off")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_a_failed_save_says_so_in_place_and_keeps_no_typed_value(manager_page, live_server, settings, debug):
+    settings.DEBUG = debug
+    bot, _ = create_bot(name="Telegram Sales")
+    olga = Operator.objects.create(name="Olga", max_open_contacts=2)
+    ivan = Operator.objects.create(name="Ivan", max_open_contacts=2)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    routing.set_weight(bot=bot, operator=ivan, weight=10)
+    manager_page.goto(f"{live_server.url}/bots/{bot.pk}/")
+    routing.remove_operator(bot=bot, operator=olga)  # in another tab
+    row = manager_page.locator(f"#link-{olga.pk}")
+
+    row.get_by_label("Weight of Olga").fill("30")
+    expect(row.locator("output")).to_have_text("75.0 %")
+    row.get_by_role("button", name="Save").click()
+
+    expect(row.get_by_role("alert")).to_contain_text("removed or changed in another tab")
+    expect(row.get_by_label("Weight of Olga")).to_have_value("10")
+    expect(row.locator("output")).to_have_text("50.0 %")
+    assert not BotOperator.objects.filter(bot=bot, operator=olga).exists()
+
+
+def test_an_unreachable_server_is_said_in_place(manager_page, live_server):
+    operator = Operator.objects.create(name="Olga", max_open_contacts=2)
+    manager_page.goto(f"{live_server.url}/operators/")
+    manager_page.route("**/switch", lambda route: route.abort())
+    row = manager_page.locator(f"#operator-{operator.pk}")
+
+    row.get_by_role("button", name="Switch Olga off").click()
+
+    expect(row.get_by_role("alert")).to_contain_text("could not be reached")
+    expect(row.get_by_role("button", name="Switch Olga off")).to_be_visible()
+
+
+def test_the_contacts_list_shows_a_messages_first_line(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    message = "Hello, I want to order\nthe blue one, size M"
+    contact = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-1"), message=message
+    ).contact
+    long = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-2"), message="x" * 2000
+    ).contact
+    manager_page.set_viewport_size({"width": 1280, "height": 800})
+    manager_page.goto(f"{live_server.url}/contacts/")
+
+    cell = manager_page.locator(f"#contact-{contact.pk} td.first-line")
+    expect(cell).to_have_text("Hello, I want to order …")
+    expect(cell).to_have_attribute("title", message)
+    expect(manager_page.locator(f"#contact-{long.pk} td.first-line")).to_have_text("x" * 79 + "…")
+    assert manager_page.evaluate("document.documentElement.scrollWidth") <= 1280
