@@ -32,6 +32,8 @@ _resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 # IPv6 forms that carry an IPv4 address, which is where such a packet really goes.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# SIIT's IPv4-translated addresses (RFC 2765), which is_global does not see through either.
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 
 class OutboundError(Exception):
@@ -51,10 +53,13 @@ def is_public(address: Address) -> bool:
     metadata), shared (CGNAT), multicast, reserved or unspecified, nor one of those inside IPv6."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and (address in _NAT64 or address in _IPV4_COMPATIBLE):
+        if embedded is None and any(address in net for net in (_NAT64, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
+        # Deprecated site-local (fec0::/10), still routed inside some networks.
+        if address.is_site_local:
+            return False
     # is_global counts multicast as global; nothing a webhook can use.
     return address.is_global and not address.is_multicast
 

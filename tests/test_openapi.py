@@ -15,7 +15,8 @@ from django.db import DatabaseError, OperationalError
 from django.test import Client
 from django.urls import URLPattern, get_resolver
 
-from distribution import routing
+from distribution import routing, webhooks
+from distribution.models import ContactEvent, Webhook, WebhookDelivery
 from distribution.openapi import document
 from distribution.tokens import create_bot
 from distribution.views import intake
@@ -296,3 +297,46 @@ def test_it_links_a_new_contact_to_reading_and_closing_it(request, api, operatio
         response = api(link["operationId"], id=created["id"])
         assert response.status_code == 200
         assert response.json()["id"] == created["id"]
+
+
+def test_the_webhooks_it_documents_are_the_requests_the_worker_sends(bot_with_operators, send, monkeypatch):
+    bot, (first, second) = bot_with_operators(weights=[10, 10], capacities=[1, 1])
+    webhooks.save_webhook(bot=bot, url="https://hooks.example.com/minicrm", events=list(Webhook.Event.values))
+    sent = []
+
+    def post(url, body, headers, *, timeout):
+        sent.append((body, headers))
+        return 204
+
+    monkeypatch.setattr(webhooks.outbound, "post", post)
+    assigned, _ = send(bot), send(bot)
+    waiting = send(bot, lead=routing.LeadIdentity(email="anna@example.com", name="Anna"))
+    routing.close_contact(contact=assigned, reason=ContactEvent.Reason.OPERATOR, note="Sold")
+    routing.hand_over_contacts(operator=first if assigned.operator_id == second.pk else second)
+    while WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists():
+        assert webhooks.deliver_due() > 0
+
+    told = set()
+    for body, headers in sent:
+        event = json.loads(body)
+        operation = DOC["webhooks"][event["type"]]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        validator = jsonschema_rs.validator_for(
+            {**schema, "components": DOC["components"]}, validate_formats=True
+        )
+        assert [error.message for error in validator.iter_errors(event)] == []
+        for parameter in operation["parameters"]:
+            assert parameter["in"] == "header"
+            value = headers.get(parameter["name"])
+            assert value is not None or not parameter["required"], parameter["name"]
+            header_validator = jsonschema_rs.validator_for(parameter["schema"], validate_formats=True)
+            assert header_validator.is_valid(value), (parameter["name"], value)
+        told.add((event["type"], event["data"]["reason"], event["data"]["contact"]["id"]))
+    # Every kind of event and reason was seen, so every schema above was exercised.
+    assert {
+        ("contact.waiting", "intake", waiting.pk),
+        ("contact.closed", "operator", assigned.pk),
+        ("contact.assigned", "queue", waiting.pk),
+        ("contact.assigned", "intake", assigned.pk),
+    } <= told
+    assert any(kind == "contact.waiting" and reason == "hand-over" for kind, reason, _ in told)
