@@ -19,6 +19,7 @@ that lock: so a waiting contact is always seen by the drain that follows the cap
 
 Every change of a contact (arrival, assignment, hand-over, close) writes its ContactEvent inside the
 transaction of the change: the history never tells of a change that was rolled back, nor misses one.
+The same call (webhooks.record_events) writes the webhooks' outbox rows, for the same reason.
 """
 
 import contextlib
@@ -54,6 +55,7 @@ from .models import (
     Lead,
     Operator,
 )
+from .webhooks import record_events
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
@@ -442,7 +444,7 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
             )
         )
     # One INSERT for both rows: the intake's statements are its latency (see the README).
-    ContactEvent.objects.bulk_create(events)
+    record_events(events)
     _record_sources(
         [
             IdentifierSource(
@@ -536,12 +538,16 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
             transaction.set_rollback(True)
             contact.status = Contact.Status.WAITING
             return contact
-        ContactEvent.objects.create(
-            contact=contact,
-            kind=Kind.ASSIGNED,
-            at=contact.assigned_at,
-            reason=Reason.QUEUE,
-            operator=operator,
+        record_events(
+            [
+                ContactEvent(
+                    contact=contact,
+                    kind=Kind.ASSIGNED,
+                    at=contact.assigned_at,
+                    reason=Reason.QUEUE,
+                    operator=operator,
+                )
+            ]
         )
         return contact
 
@@ -590,15 +596,19 @@ def close_contact(
             locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
             locked.resolution = note
             locked.save(update_fields=["status", "closed_at", "resolution"])
-            ContactEvent.objects.create(
-                contact=locked,
-                kind=Kind.CLOSED,
-                at=locked.closed_at,
-                reason=reason,
-                note=note,
-                actor=by,
-                operator_id=locked.operator_id,
-                bot=bot,
+            record_events(
+                [
+                    ContactEvent(
+                        contact=locked,
+                        kind=Kind.CLOSED,
+                        at=locked.closed_at,
+                        reason=reason,
+                        note=note,
+                        actor=by,
+                        operator_id=locked.operator_id,
+                        bot=bot,
+                    )
+                ]
             )
     contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
         locked.status,
@@ -682,16 +692,18 @@ def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None
             status=Contact.Status.WAITING, operator=None, assigned_at=None
         )
         now = timezone.now()
-        ContactEvent.objects.bulk_create(
-            ContactEvent(
-                contact=contact,
-                kind=Kind.HANDED_BACK,
-                at=now,
-                reason=Reason.HAND_OVER,
-                actor=by,
-                operator=operator,
-            )
-            for contact in handed
+        record_events(
+            [
+                ContactEvent(
+                    contact=contact,
+                    kind=Kind.HANDED_BACK,
+                    at=now,
+                    reason=Reason.HAND_OVER,
+                    actor=by,
+                    operator=operator,
+                )
+                for contact in handed
+            ]
         )
         bot_ids = {contact.bot_id for contact in handed}
     operator.is_active = False

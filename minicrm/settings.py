@@ -227,6 +227,15 @@ AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
 WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
 # The worker (manage.py worker) enqueues the sweep this often, in seconds.
 SWEEP_EVERY = envint("SWEEP_EVERY", 60)
+# Webhooks: the worker looks for due deliveries every WEBHOOK_POLL_EVERY seconds, gives each
+# request WEBHOOK_TIMEOUT seconds, and retries a failing one for WEBHOOK_RETRY_FOR before it
+# gives up. Receivers must be https and public unless WEBHOOK_ALLOW_PRIVATE (development, tests).
+WEBHOOK_POLL_EVERY = envint("WEBHOOK_POLL_EVERY", 1)
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
+if WEBHOOK_TIMEOUT <= 0:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT: a number of seconds, at least 1.")
+WEBHOOK_RETRY_FOR = envduration("WEBHOOK_RETRY_FOR") or timedelta(days=1)
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE")
 
 # Background work runs in the worker process, from task rows in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

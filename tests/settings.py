@@ -8,6 +8,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # The rate limit is off unless a test turns it on.
 os.environ.setdefault("INTAKE_RATE_LIMIT", "0")
+# Webhook receivers in the tests listen on 127.0.0.1.
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
 
 from minicrm.settings import *  # noqa: F403
 from minicrm.settings import STORAGES

@@ -111,7 +111,7 @@ def test_it_writes_no_event_for_a_change_that_did_not_happen(bot_with_operators,
     def broken(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(ContactEvent.objects, "create", broken)
+    monkeypatch.setattr(ContactEvent.objects, "bulk_create", broken)
     with contextlib.suppress(RuntimeError):
         routing.close_contact(contact=contact)
 

@@ -21,6 +21,7 @@ from django_htmx.http import reswap, retarget
 from minicrm.database import is_unavailable
 
 from .. import ratelimit
+from ..answers import contact_json
 from ..models import Bot, Contact, ContactEvent
 from ..payload import PayloadError, parse_close_payload, parse_contact_payload, parse_external_id
 from ..routing import IdempotencyConflict, LeadIdentity, Registration, close_contact, register_contact
@@ -37,29 +38,6 @@ def _error(status: int, error: str, **extra) -> JsonResponse:
 def _bearer_token(request: HttpRequest) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def _lead_json(lead_id: int, *, identity: LeadIdentity, created: bool) -> dict:
-    """The lead as this request named it. Never what is stored: the identifiers come from
-    anonymous chat users, and one e-mail or phone must not hand its owner's name, phone or ids to
-    whoever types it into another bot."""
-    sent = {"name": identity.name} if identity.name else {}
-    return {"id": lead_id, "created": created, **sent, **identity.identifiers()}
-
-
-def contact_json(contact: Contact, *, identity: LeadIdentity, lead_created: bool = False) -> dict:
-    operator = contact.operator
-    return {
-        "id": contact.pk,
-        "status": contact.status,
-        "external_id": contact.external_id,
-        "message": contact.message,
-        "lead": _lead_json(contact.lead_id, identity=identity, created=lead_created),
-        "bot": {"id": contact.bot.pk, "name": contact.bot.name},
-        "operator": {"id": operator.pk, "name": operator.name} if operator else None,
-        "created_at": contact.created_at.isoformat(),
-        "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
-    }
 
 
 def _status(registration: Registration) -> int:

@@ -1,9 +1,10 @@
 """The worker: runs queued tasks (django-tasks-db's db_worker) and, beside them, enqueues the idle
-sweep every SWEEP_EVERY seconds.
+sweep every SWEEP_EVERY seconds and delivers the webhooks' due events (distribution/webhooks.py).
 
 Two workers may run at once (two containers, a deploy overlapping the old one): each schedules the
 sweep, and a sweep already waiting to run is not enqueued again; if both enqueue at the same
-moment, the sweeps run twice and still close each contact once (routing.sweep_idle_contacts)."""
+moment, the sweeps run twice and still close each contact once (routing.sweep_idle_contacts). Their
+delivery loops take each webhook delivery under a lease, so they never send one event at once."""
 
 import logging
 import os
@@ -16,6 +17,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
+from distribution import webhooks
 from distribution.tasks import sweep_idle_contacts
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,23 @@ def schedule_sweeps(*, every: float, stop: threading.Event) -> None:
     connection.close()
 
 
+def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
+    """Deliver due webhook events until `stop` is set: again at once while there were some (a
+    contact's next event becomes due when its previous one is delivered), else after `every`
+    seconds."""
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            busy = webhooks.deliver_due() > 0
+        except Exception:
+            # The database may be down for a while: the next tick tries again.
+            logger.exception("Could not deliver webhooks")
+            busy = False
+        if not busy:
+            stop.wait(every)
+    connection.close()
+
+
 class Command(db_worker.Command):
     help = "Run the background worker: queued tasks, and the idle sweep every SWEEP_EVERY seconds."
 
@@ -55,13 +74,32 @@ class Command(db_worker.Command):
             default=settings.SWEEP_EVERY,
             help="Seconds between two idle sweeps; 0 schedules none (default: SWEEP_EVERY, %(default)s).",
         )
+        parser.add_argument(
+            "--webhook-poll-every",
+            type=db_worker.valid_interval,
+            default=settings.WEBHOOK_POLL_EVERY,
+            help="Seconds between two looks for due webhook deliveries; 0 delivers none "
+            "(default: WEBHOOK_POLL_EVERY, %(default)s).",
+        )
 
-    def handle(self, *args, sweep_every: float, **options) -> None:
+    def handle(self, *args, sweep_every: float, webhook_poll_every: float, **options) -> None:
         # With --reload the process that watches the files runs no tasks: only its child schedules.
         runs_tasks = not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
+        stop = threading.Event()
         if sweep_every > 0 and runs_tasks:
-            stop = threading.Event()
             threading.Thread(
                 target=schedule_sweeps, kwargs={"every": sweep_every, "stop": stop}, daemon=True
             ).start()
-        super().handle(*args, **options)
+        delivery = threading.Thread(
+            target=deliver_webhooks, kwargs={"every": webhook_poll_every, "stop": stop}, daemon=True
+        )
+        if webhook_poll_every > 0 and runs_tasks:
+            delivery.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()
+            # Let the request in flight finish and be recorded; a worker killed outright leaves it
+            # to be sent again once its lease ends.
+            if delivery.is_alive():
+                delivery.join(timeout=settings.WEBHOOK_TIMEOUT + 1)

@@ -1,0 +1,36 @@
+"""What the bots' API answers about a contact: the body of the intake's, the reads' and the closes'
+answers, and the contact in every webhook event (distribution/webhooks.py)."""
+
+from typing import TYPE_CHECKING
+
+from .models import Contact
+
+if TYPE_CHECKING:
+    from .routing import LeadIdentity
+
+
+def _lead_json(lead_id: int, *, identity: "LeadIdentity | None", created: bool) -> dict:
+    """The lead as this request named it. Never what is stored: the identifiers come from
+    anonymous chat users, and one e-mail or phone must not hand its owner's name, phone or ids to
+    whoever types it into another bot."""
+    if identity is None:
+        return {"id": lead_id, "created": created}
+    sent = {"name": identity.name} if identity.name else {}
+    return {"id": lead_id, "created": created, **sent, **identity.identifiers()}
+
+
+def contact_json(contact: Contact, *, identity: "LeadIdentity | None", lead_created: bool = False) -> dict:
+    """The contact; its lead named by `identity`, what the request sent (None: by nothing, as in
+    answers to reads and closes, and in webhook events)."""
+    operator = contact.operator
+    return {
+        "id": contact.pk,
+        "status": contact.status,
+        "external_id": contact.external_id,
+        "message": contact.message,
+        "lead": _lead_json(contact.lead_id, identity=identity, created=lead_created),
+        "bot": {"id": contact.bot.pk, "name": contact.bot.name},
+        "operator": {"id": operator.pk, "name": operator.name} if operator else None,
+        "created_at": contact.created_at.isoformat(),
+        "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
+    }

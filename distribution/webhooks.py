@@ -1,0 +1,299 @@
+"""The bots' webhooks: the transactional outbox, and its delivery by the worker.
+
+routing.py records every change of a contact through record_events, which writes the history rows
+and, in the same transaction, a WebhookDelivery for each event that the bot's active webhook asks
+for: a change that rolls back leaves no delivery, and one that commits always leaves its own.
+
+The worker calls deliver_due in a loop. Several workers may run at once: each takes a row with a
+lease (a conditional UPDATE of claimed_until that only one of them can win) and holds it while it
+sends; a worker killed mid-send leaves the row to whoever takes it when the lease ends. A row is
+marked only once the receiver has answered, so every event is sent at least once, and twice only
+when a worker died between the receiver's answer and that mark: receivers deduplicate by
+Minicrm-Event-Id.
+
+A contact's events reach its webhook in order: a delivery is not taken while an older one of the
+same contact and webhook is pending (still retrying), so a receiver never hears of a close before
+the assignment that preceded it.
+"""
+
+import json
+import logging
+import random
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from . import outbound, signatures
+from .answers import contact_json
+from .models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+Kind, Status = ContactEvent.Kind, WebhookDelivery.Status
+
+# Which change tells a webhook what. A contact created and assigned at once has both a "created"
+# and an "assigned" row: it is told only that it was assigned (see _event_of).
+_EVENT_OF_KIND = {
+    Kind.CREATED: Webhook.Event.WAITING,
+    Kind.ASSIGNED: Webhook.Event.ASSIGNED,
+    Kind.HANDED_BACK: Webhook.Event.WAITING,
+    Kind.CLOSED: Webhook.Event.CLOSED,
+}
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+USER_AGENT = "mini-CRM-webhooks"
+
+
+# The outbox -----------------------------------------------------------------------------------
+
+
+def record_events(events: list[ContactEvent]) -> None:
+    """Write these changes of contacts to their history and, for each one that its bot's active
+    webhook subscribes to, a delivery whose body is the contact as it is now. Runs in the caller's
+    transaction, after the change itself is written. When the bots have no webhook, it costs one
+    query more than the history's INSERT."""
+    if not events:
+        return
+    ContactEvent.objects.bulk_create(events)
+    webhooks = {
+        webhook.bot_id: webhook
+        for webhook in Webhook.objects.filter(
+            bot_id__in={event.contact.bot_id for event in events}, is_active=True
+        )
+    }
+    if not webhooks:
+        return
+    assigned = {event.contact_id for event in events if event.kind == Kind.ASSIGNED}
+    wanted = []
+    for event in events:
+        webhook, name = webhooks.get(event.contact.bot_id), _event_of(event, assigned)
+        if webhook is not None and name in webhook.events:
+            wanted.append((webhook, event, name))
+    if not wanted:
+        return
+    # Read again, as the change left them: the callers' objects may be partial (a hand-over loads
+    # three fields) or stale (a bulk UPDATE does not touch them).
+    contacts = Contact.objects.select_related("bot", "operator").in_bulk(
+        {event.contact_id for _, event, _ in wanted}
+    )
+    deliveries = []
+    for webhook, event, name in wanted:
+        event_id = uuid.uuid4()
+        payload = {
+            "id": str(event_id),
+            "type": name,
+            "created": event.at.isoformat(),
+            "data": {
+                # The contact as GET /api/contacts/<id> answers it: no stored identifier of the lead.
+                "contact": contact_json(contacts[event.contact_id], identity=None),
+                "reason": event.reason or ContactEvent.Reason.INTAKE,
+            },
+        }
+        deliveries.append(
+            WebhookDelivery(
+                webhook=webhook,
+                contact_id=event.contact_id,
+                event=name,
+                event_id=event_id,
+                payload=payload,
+                created_at=event.at,
+                next_attempt_at=event.at,
+            )
+        )
+    WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def _event_of(event: ContactEvent, assigned: set[int]) -> str | None:
+    if event.kind == Kind.CREATED and event.contact_id in assigned:
+        return None
+    return _EVENT_OF_KIND.get(event.kind)
+
+
+# Delivery ---------------------------------------------------------------------------------------
+
+
+def _lease() -> timedelta:
+    # Longer than one request can take (connecting and waiting for the answer are each bounded by
+    # the timeout), so that no other worker takes a row while its worker is still sending it.
+    return timedelta(seconds=3 * settings.WEBHOOK_TIMEOUT + 5)
+
+
+def _claimable(now: datetime) -> Q:
+    """Pending, due, not held by a live lease, and the oldest pending one of its contact for its
+    webhook."""
+    older_pending = WebhookDelivery.objects.filter(
+        webhook=OuterRef("webhook"), contact=OuterRef("contact"), status=Status.PENDING, pk__lt=OuterRef("pk")
+    )
+    return (
+        Q(status=Status.PENDING, next_attempt_at__lte=now)
+        & (Q(claimed_until=None) | Q(claimed_until__lt=now))
+        & ~Exists(older_pending)
+    )
+
+
+def deliver_due(*, limit: int = 50) -> int:
+    """Send up to `limit` due deliveries, one request each, and record how each went. Returns how
+    many were attempted (those another worker took first are not counted)."""
+    due = list(
+        WebhookDelivery.objects.filter(_claimable(timezone.now()), webhook__is_active=True)
+        .select_related("webhook")
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
+    attempted = 0
+    for delivery in due:
+        lease = _claim(delivery)
+        if lease is not None:
+            _attempt(delivery, lease)
+            attempted += 1
+    return attempted
+
+
+def _claim(delivery: WebhookDelivery) -> datetime | None:
+    """Take the delivery until the returned time, unless it is no longer claimable (another worker
+    took it, or sent it and rescheduled it, since it was read)."""
+    now = timezone.now()
+    lease = now + _lease()
+    taken = WebhookDelivery.objects.filter(_claimable(now), pk=delivery.pk).update(claimed_until=lease)
+    return lease if taken else None
+
+
+def _attempt(delivery: WebhookDelivery, lease: datetime) -> None:
+    webhook = delivery.webhook
+    body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Minicrm-Event-Id": str(delivery.event_id),
+        "Minicrm-Event": delivery.event,
+        "Minicrm-Signature": signatures.sign(webhook.secret, body, timestamp=int(time.time())),
+    }
+    try:
+        status = outbound.post(webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
+    except outbound.OutboundError as error:
+        _record_failure(delivery, lease, status=None, error=str(error))
+        return
+    if 200 <= status < 300:
+        _record_success(delivery, status=status)
+    elif status == 410:
+        _disable(delivery, lease)
+    else:
+        _record_failure(delivery, lease, status=status, error=f"The receiver answered {status}.")
+
+
+def _attempt_fields(*, status: int | None, error: str) -> dict:
+    return {
+        "attempts": F("attempts") + 1,
+        "last_attempt_at": timezone.now(),
+        "response_status": status,
+        "last_error": error[: WebhookDelivery._meta.get_field("last_error").max_length],
+        "claimed_until": None,
+    }
+
+
+def _record_success(delivery: WebhookDelivery, *, status: int) -> None:
+    # Whatever happened to the row meanwhile (its lease ran out, the webhook was disabled), the
+    # receiver has it.
+    WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=Status.DELIVERED).update(
+        status=Status.DELIVERED,
+        delivered_at=timezone.now(),
+        next_attempt_at=None,
+        **_attempt_fields(status=status, error=""),
+    )
+
+
+def backoff(retry: int) -> timedelta:
+    """How long to wait before retry number `retry` (0 for the first): a random time up to
+    10 s * 2**retry, at most an hour ("full jitter", so that the retries of many deliveries that
+    failed together spread out instead of hitting the receiver together again)."""
+    ceiling = min(BACKOFF_BASE * 2 ** min(retry, 20), BACKOFF_CAP)
+    # Jitter, not a secret.
+    return ceiling * random.random()  # noqa: S311
+
+
+def _record_failure(delivery: WebhookDelivery, lease: datetime, *, status: int | None, error: str) -> None:
+    now = timezone.now()
+    gave_up = now - delivery.created_at >= settings.WEBHOOK_RETRY_FOR
+    # Only while this worker still holds the row: past its lease, another worker owns it.
+    WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, claimed_until=lease).update(
+        status=Status.FAILED if gave_up else Status.PENDING,
+        next_attempt_at=None if gave_up else now + backoff(delivery.attempts),
+        **_attempt_fields(status=status, error=error),
+    )
+    if gave_up:
+        logger.warning("Webhook delivery %s failed for good: %s", delivery.event_id, error)
+
+
+def _disable(delivery: WebhookDelivery, lease: datetime) -> None:
+    """The receiver answered 410 Gone: it wants no more events. Stop the webhook, and fail this
+    delivery and every other pending one of it."""
+    now = timezone.now()
+    with transaction.atomic():
+        Webhook.objects.filter(pk=delivery.webhook_id).update(
+            is_active=False,
+            disabled_reason=f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
+        )
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=Status.FAILED,
+            next_attempt_at=None,
+            **_attempt_fields(status=410, error="The receiver answered 410 Gone: webhook disabled."),
+        )
+        WebhookDelivery.objects.filter(webhook_id=delivery.webhook_id, status=Status.PENDING).update(
+            status=Status.FAILED,
+            next_attempt_at=None,
+            claimed_until=None,
+            last_error="Not sent: the webhook was disabled (410 Gone).",
+        )
+    logger.warning("Webhook %s disabled: its receiver answered 410 Gone", delivery.webhook_id)
+
+
+def resend(delivery: WebhookDelivery) -> None:
+    """Send a delivery again, now, with the same event id (the manager's "re-send"). Its retries
+    still end WEBHOOK_RETRY_FOR after the event: an older one gets one more attempt."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        response_status=None,
+        last_error="",
+        delivered_at=None,
+    )
+    delivery.refresh_from_db()
+
+
+# Settings, from the bot's page ------------------------------------------------------------------
+
+
+def save_webhook(*, bot: Bot, url: str, events: list[str]) -> str | None:
+    """Set the bot's webhook: its URL and the events it receives. Returns the secret of a new
+    webhook (shown once), None for a changed one, which also starts sending again if a 410 had
+    stopped it. Raises outbound.OutboundError for a URL that cannot receive, ValueError for an
+    unknown event."""
+    if unknown := set(events) - set(Webhook.Event.values):
+        raise ValueError(f"Unknown events: {', '.join(sorted(unknown))}.")
+    outbound.check_url(url)
+    events = [name for name in Webhook.Event.values if name in set(events)]
+    with transaction.atomic():
+        # The bot's lock makes two first saves one create and one update, not a clash.
+        Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).values_list("pk").get()
+        updated = Webhook.objects.filter(bot=bot).update(
+            url=url, events=events, is_active=True, disabled_reason=""
+        )
+        if updated:
+            return None
+        secret = signatures.new_secret()
+        Webhook.objects.create(bot=bot, url=url, events=events, secret=secret)
+        return secret
+
+
+def rotate_secret(*, webhook: Webhook) -> str:
+    """Give the webhook a new secret and return it (shown once). Deliveries still pending are
+    signed with it."""
+    secret = signatures.new_secret()
+    Webhook.objects.filter(pk=webhook.pk).update(secret=secret)
+    webhook.secret = secret
+    return secret

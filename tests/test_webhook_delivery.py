@@ -1,0 +1,359 @@
+"""Sending the outbox (webhooks.deliver_due), with the receiver stood in for: signed requests, in
+order per contact, retried with backoff until they give up, 410 stopping the webhook, leases."""
+
+import datetime
+import json
+import threading
+
+import pytest
+from django.utils import timezone
+
+from distribution import outbound, routing, signatures, webhooks
+from distribution.management.commands import worker
+from distribution.models import Webhook, WebhookDelivery
+
+from .test_webhooks_outbox import hook
+
+Status, Event = WebhookDelivery.Status, Webhook.Event
+
+
+class Receiver:
+    """Stands in for outbound.post: records each request and answers what `answers` says (a
+    status, or an exception to raise), 200 once they run out."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.answers: list[int | Exception] = []
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
+        self.requests.append({"url": url, "body": body, "headers": headers, "timeout": timeout})
+        answer = self.answers.pop(0) if self.answers else 200
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @property
+    def events(self) -> list[tuple[int, str]]:
+        """(contact id, event) of each request, in order."""
+        return [
+            (json.loads(r["body"])["data"]["contact"]["id"], r["headers"]["Minicrm-Event"])
+            for r in self.requests
+        ]
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    receiver = Receiver()
+    monkeypatch.setattr(outbound, "post", receiver.post)
+    return receiver
+
+
+@pytest.fixture
+def hooked_bot(bot_with_operators):
+    """A bot with one operator (capacity 100) and a webhook for every event."""
+    bot, _ = bot_with_operators(weights=[10])
+    hook(bot)
+    return bot
+
+
+def make_due() -> None:
+    """As if the time of every pending retry had come."""
+    WebhookDelivery.objects.filter(status=Status.PENDING).update(next_attempt_at=timezone.now())
+
+
+def test_it_sends_a_signed_request_and_marks_it_delivered(receiver, hooked_bot, send, settings):
+    contact = send(hooked_bot)
+    delivery = WebhookDelivery.objects.get()
+
+    assert webhooks.deliver_due() == 1
+
+    (request,) = receiver.requests
+    webhook = Webhook.objects.get(bot=hooked_bot)
+    assert request["url"] == webhook.url
+    assert request["timeout"] == settings.WEBHOOK_TIMEOUT
+    assert json.loads(request["body"]) == delivery.payload
+    headers = request["headers"]
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "mini-CRM-webhooks"
+    assert headers["Minicrm-Event-Id"] == str(delivery.event_id)
+    assert headers["Minicrm-Event"] == Event.ASSIGNED
+    assert signatures.verify(webhook.secret, request["body"], headers["Minicrm-Signature"])
+    delivery.refresh_from_db()
+    assert delivery.status == Status.DELIVERED
+    assert (delivery.attempts, delivery.response_status, delivery.last_error) == (1, 200, "")
+    assert delivery.delivered_at is not None
+    assert delivery.next_attempt_at is None
+    assert delivery.claimed_until is None
+    assert contact.pk == json.loads(request["body"])["data"]["contact"]["id"]
+
+
+def test_it_sends_nothing_twice(receiver, hooked_bot, send):
+    send(hooked_bot)
+    webhooks.deliver_due()
+
+    assert webhooks.deliver_due() == 0
+    assert len(receiver.requests) == 1
+
+
+def test_it_sends_a_contacts_events_in_order_and_a_failing_one_holds_back_the_next(
+    receiver, hooked_bot, send
+):
+    contact = send(hooked_bot)
+    routing.close_contact(contact=contact)
+    other = send(hooked_bot)
+    receiver.answers = [500]
+
+    webhooks.deliver_due()
+
+    # The first event of `contact` failed: its close waits behind it; the other contact goes on.
+    assert receiver.events == [(contact.pk, Event.ASSIGNED), (other.pk, Event.ASSIGNED)]
+    assert webhooks.deliver_due() == 0
+    make_due()
+    webhooks.deliver_due()
+    webhooks.deliver_due()
+    assert receiver.events[2:] == [(contact.pk, Event.ASSIGNED), (contact.pk, Event.CLOSED)]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
+def test_it_retries_with_a_growing_random_wait(receiver, hooked_bot, send, monkeypatch):
+    monkeypatch.setattr(webhooks.random, "random", lambda: 0.5)
+    send(hooked_bot)
+    receiver.answers = [500, 503, outbound.OutboundError("connection refused")]
+    waits = []
+
+    for _ in range(3):
+        webhooks.deliver_due()
+        delivery = WebhookDelivery.objects.get()
+        waits.append(delivery.next_attempt_at - delivery.last_attempt_at)
+        make_due()
+
+    assert [round(wait.total_seconds()) for wait in waits] == [5, 10, 20]
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 3
+    assert delivery.response_status is None
+    assert delivery.last_error == "connection refused"
+
+
+def test_the_wait_is_random_up_to_ten_seconds_doubling_to_an_hour():
+    ceilings = [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]
+
+    for retry, ceiling in enumerate(ceilings):
+        waits = [webhooks.backoff(retry).total_seconds() for _ in range(200)]
+        assert all(0 <= wait <= ceiling for wait in waits)
+        assert max(waits) > ceiling * 0.8
+        assert min(waits) < ceiling * 0.2
+    assert webhooks.backoff(10_000) <= datetime.timedelta(hours=1)
+
+
+def test_it_takes_a_redirect_for_a_failed_attempt(receiver, hooked_bot, send):
+    send(hooked_bot)
+    receiver.answers = [302]
+
+    webhooks.deliver_due()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_status) == (Status.PENDING, 302)
+    assert delivery.last_error == "The receiver answered 302."
+
+
+def test_it_gives_up_after_webhook_retry_for(receiver, hooked_bot, send, settings):
+    settings.WEBHOOK_RETRY_FOR = datetime.timedelta(hours=6)
+    send(hooked_bot)
+    send(hooked_bot)
+    old, young = WebhookDelivery.objects.order_by("pk")
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=now - datetime.timedelta(hours=6, seconds=1))
+    WebhookDelivery.objects.filter(pk=young.pk).update(
+        created_at=now - datetime.timedelta(hours=5, minutes=59)
+    )
+    receiver.answers = [500, 500]
+
+    webhooks.deliver_due()
+
+    old.refresh_from_db()
+    young.refresh_from_db()
+    assert (old.status, old.next_attempt_at, old.attempts) == (Status.FAILED, None, 1)
+    assert young.status == Status.PENDING
+    assert young.next_attempt_at is not None
+
+
+def test_a_failed_delivery_lets_the_contacts_next_one_go(receiver, hooked_bot, send, settings):
+    settings.WEBHOOK_RETRY_FOR = datetime.timedelta(seconds=0)
+    contact = send(hooked_bot)
+    routing.close_contact(contact=contact)
+    receiver.answers = [500]
+
+    webhooks.deliver_due()
+    webhooks.deliver_due()
+
+    assert receiver.events == [(contact.pk, Event.ASSIGNED), (contact.pk, Event.CLOSED)]
+    assert list(WebhookDelivery.objects.order_by("pk").values_list("status", flat=True)) == [
+        Status.FAILED,
+        Status.DELIVERED,
+    ]
+
+
+def test_a_410_stops_the_webhook_and_fails_its_pending_deliveries(
+    receiver, hooked_bot, send, bot_with_operators
+):
+    first = send(hooked_bot)
+    send(hooked_bot)
+    other_bot, _ = bot_with_operators(weights=[10])
+    hook(other_bot)
+    send(other_bot)
+    receiver.answers = [410]
+
+    webhooks.deliver_due()
+
+    webhook = Webhook.objects.get(bot=hooked_bot)
+    assert not webhook.is_active
+    assert "410" in webhook.disabled_reason
+    gone = WebhookDelivery.objects.get(contact=first)
+    assert (gone.status, gone.response_status, gone.attempts) == (Status.FAILED, 410, 1)
+    assert set(webhook.deliveries.values_list("status", flat=True)) == {Status.FAILED}
+    # The other bot's webhook is not concerned.
+    assert WebhookDelivery.objects.get(webhook__bot=other_bot).status == Status.DELIVERED
+    # Nothing more is written for it.
+    routing.close_contact(contact=first)
+    assert webhook.deliveries.count() == 2
+
+
+def test_it_sends_nothing_for_a_stopped_webhook(receiver, hooked_bot, send):
+    send(hooked_bot)
+    Webhook.objects.update(is_active=False)
+
+    assert webhooks.deliver_due() == 0
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get().status == Status.PENDING
+
+
+def test_it_leaves_a_delivery_another_worker_holds(receiver, hooked_bot, send):
+    send(hooked_bot)
+    WebhookDelivery.objects.update(claimed_until=timezone.now() + datetime.timedelta(seconds=30))
+
+    assert webhooks.deliver_due() == 0
+    assert receiver.requests == []
+
+
+def test_it_takes_over_a_delivery_whose_lease_ended(receiver, hooked_bot, send):
+    """A worker killed mid-send leaves its lease behind: once it ends, the delivery goes again."""
+    send(hooked_bot)
+    WebhookDelivery.objects.update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+
+    assert webhooks.deliver_due() == 1
+    assert WebhookDelivery.objects.get().status == Status.DELIVERED
+
+
+def test_only_one_of_two_workers_that_read_a_delivery_sends_it(receiver, hooked_bot, send, monkeypatch):
+    """Both read it as due; the one that claims it second finds it claimed and skips it."""
+    send(hooked_bot)
+    reads = []
+    real_claim = webhooks._claim
+
+    def claim_after_the_other(delivery):
+        # The second worker read it before the first one claimed, sent and recorded it.
+        if not reads:
+            reads.append(delivery)
+            assert webhooks.deliver_due() == 1
+        return real_claim(delivery)
+
+    monkeypatch.setattr(webhooks, "_claim", claim_after_the_other)
+
+    assert webhooks.deliver_due() == 0
+    assert len(receiver.requests) == 1
+
+
+def test_resend_sends_the_same_event_again(receiver, hooked_bot, send):
+    send(hooked_bot)
+    webhooks.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+
+    webhooks.resend(delivery)
+
+    assert (delivery.status, delivery.attempts, delivery.delivered_at) == (Status.PENDING, 0, None)
+    assert webhooks.deliver_due() == 1
+    first, second = receiver.requests
+    assert first["headers"]["Minicrm-Event-Id"] == second["headers"]["Minicrm-Event-Id"]
+    assert first["body"] == second["body"]
+
+
+def test_a_rotated_secret_signs_the_next_request(receiver, hooked_bot, send):
+    send(hooked_bot)
+    webhook = Webhook.objects.get(bot=hooked_bot)
+    old = webhook.secret
+    new = webhooks.rotate_secret(webhook=webhook)
+
+    webhooks.deliver_due()
+
+    (request,) = receiver.requests
+    assert signatures.verify(new, request["body"], request["headers"]["Minicrm-Signature"])
+    assert not signatures.verify(old, request["body"], request["headers"]["Minicrm-Signature"])
+
+
+def test_it_sends_at_least_once_to_a_receiver_that_fails_for_a_while(receiver, hooked_bot, send):
+    contacts = [send(hooked_bot) for _ in range(5)]
+    for contact in contacts[:3]:
+        routing.close_contact(contact=contact)
+    receiver.answers = [200, 500, 500, 503, 500, 200, 500, 502]
+
+    for _ in range(20):
+        webhooks.deliver_due()
+        make_due()
+
+    sent = [r["headers"]["Minicrm-Event-Id"] for r in receiver.requests]
+    delivered = WebhookDelivery.objects.filter(status=Status.DELIVERED)
+    assert delivered.count() == WebhookDelivery.objects.count() == 8
+    assert {str(event_id) for event_id in delivered.values_list("event_id", flat=True)} == set(sent)
+    for contact in contacts[:3]:
+        assert [e for e in dict.fromkeys(receiver.events) if e[0] == contact.pk] == [
+            (contact.pk, Event.ASSIGNED),
+            (contact.pk, Event.CLOSED),
+        ]
+
+
+# The worker's delivery loop ------------------------------------------------------------------
+
+
+class RecordedStop(threading.Event):
+    """A stop event whose waits return at once, recording how long the loop asked to wait."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        return self.is_set()
+
+
+def test_the_delivery_loop_goes_on_at_once_while_there_is_work(db, monkeypatch):
+    stop, found = RecordedStop(), [1, 2, 0, 3]
+
+    def deliver_due():
+        if len(found) == 1:
+            stop.set()
+        return found.pop(0)
+
+    monkeypatch.setattr(webhooks, "deliver_due", deliver_due)
+
+    worker.deliver_webhooks(every=7, stop=stop)
+
+    # It waited once: after the look that found nothing.
+    assert found == []
+    assert stop.waits == [7]
+
+
+def test_the_delivery_loop_survives_a_failing_tick(db, monkeypatch):
+    stop, ticks = threading.Event(), []
+
+    def deliver_due():
+        ticks.append(1)
+        if len(ticks) == 2:
+            stop.set()
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(webhooks, "deliver_due", deliver_due)
+
+    worker.deliver_webhooks(every=0.01, stop=stop)
+
+    assert len(ticks) == 2
