@@ -1,34 +1,203 @@
-"""POST to a webhook's receiver."""
+"""Requests to URLs that managers type in: webhooks. Whoever can set a webhook's URL could
+otherwise make the service call its own network (a database's HTTP port, the cloud's metadata at
+169.254.169.254) and read the answers in the deliveries' log: server-side request forgery.
 
+So a URL must be https and its host must resolve only to public addresses, checked at each
+delivery (a name can point elsewhere tomorrow), and the connection goes to the very address that
+was checked, with the hostname kept for the Host header, SNI and the certificate's check, so that
+a second lookup (DNS rebinding) cannot swap it. Redirects are not followed: a 3xx is only a status.
+settings.WEBHOOK_ALLOW_PRIVATE lifts the https and public-address rules, for development and tests.
+"""
+
+import contextlib
 import http.client
-import urllib.error
-import urllib.request
+import ipaddress
+import re
+import socket
+import ssl
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# getaddrinfo takes no timeout: lookups run here so that a request can stop waiting for one.
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+# IPv6 forms that carry an IPv4 address, which is where such a packet really goes.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
 
 class OutboundError(Exception):
-    """The request could not be made, or was refused before it was made."""
+    """The request was refused before it left, or got no HTTP answer; the message says why."""
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def is_public(address: Address) -> bool:
+    """Whether the address is on the public internet: not loopback, private, link-local (the cloud's
+    metadata), shared (CGNAT), multicast, reserved or unspecified, nor one of those inside IPv6."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and (address in _NAT64 or address in _IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public(embedded)
+    # is_global counts multicast as global; nothing a webhook can use.
+    return address.is_global and not address.is_multicast
+
+
+def _allow_private() -> bool:
+    return settings.WEBHOOK_ALLOW_PRIVATE
+
+
+def _target(url: str) -> _Target:
+    # urlsplit would quietly drop some of them, and http.client refuse others mid-request.
+    if re.search(r"[\x00-\x20\x7f]", url):
+        raise OutboundError("The URL must not contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise OutboundError(f"Not a valid URL: {error}.") from error
+    schemes = {"https", "http"} if _allow_private() else {"https"}
+    if parts.scheme not in schemes:
+        raise OutboundError("The URL must start with https://.")
+    host = parts.hostname
+    if not host:
+        raise OutboundError("The URL has no host.")
+    if parts.username is not None or parts.password is not None:
+        raise OutboundError("The URL must not carry a user name or password.")
+    # An address typed with accents or Cyrillic leaves as UTF-8, percent-encoded; what is already
+    # encoded and the delimiters stay as they are.
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="!$%&'()*+,/:;=?@[]~")
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return _Target(parts.scheme, host, port, path)
+
+
+def _literal(host: str) -> Address | None:
+    """The address written as the URL's host, if it is one."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
         return None
 
 
 def check_url(url: str) -> None:
-    if not url.startswith("https://") and not (settings.WEBHOOK_ALLOW_PRIVATE and url.startswith("http://")):
-        raise OutboundError("The URL must start with https://.")
+    """Refuse a URL that can never be delivered to, without a DNS lookup (for the form that saves
+    it): its scheme, its shape, an address written in it, a name that means this machine. Each
+    delivery checks again, fully."""
+    target = _target(url)
+    if _allow_private():
+        return
+    host = target.host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        raise OutboundError("The URL's host is this machine; it must be a public address.")
+    address = _literal(host)
+    if address is not None and not is_public(address):
+        raise OutboundError(f"{address} is not a public address.")
+
+
+def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
+    """The addresses to connect to, each checked: all of them must be public, or none is used."""
+    try:
+        infos = _resolver.submit(
+            socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        ).result(timeout=timeout)
+    except TimeoutError as error:
+        raise OutboundError(f"No answer from DNS for {target.host} in time.") from error
+    except (OSError, UnicodeError) as error:
+        # UnicodeError: a name that IDNA cannot encode (an empty or overlong label).
+        raise OutboundError(f"Could not resolve {target.host}: {error}.") from error
+    if not infos:
+        raise OutboundError(f"{target.host} has no address.")
+    if not _allow_private():
+        for *_, sockaddr in infos:
+            address = ipaddress.ip_address(sockaddr[0])
+            if not is_public(address):
+                if address == _literal(target.host):
+                    raise OutboundError(f"{address} is not a public address.")
+                raise OutboundError(f"{target.host} resolves to {address}, which is not a public address.")
+    return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
+
+
+class _PinnedConnection(http.client.HTTPSConnection):
+    """An HTTP(S) connection to addresses already checked, never to a fresh lookup of the host."""
+
+    def __init__(self, target: _Target, addresses: list[tuple], *, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self.tls = target.scheme == "https"
+        # Host carries the port only when it is not the scheme's own.
+        self.default_port = 443 if self.tls else 80
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        error = OSError(f"No address to connect to for {self.host}.")
+        for family, sockaddr in self.addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.timeout)
+                sock.connect(sockaddr)
+            except OSError as failed:
+                sock.close()
+                error = failed
+                continue
+            self.sock = sock
+            if self.tls:
+                # The certificate is checked against the hostname, as if we had looked it up here.
+                self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+            return
+        raise error
+
+    def cut(self) -> None:
+        """Stop whatever the connection is blocked on (called from the deadline's timer)."""
+        sock = self.sock
+        if sock is not None:
+            # socket.socket's own shutdown: an SSLSocket's would tear down its TLS state under the
+            # reading thread. The socket may be closed already.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
-    check_url(url)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
+    """POST `body` to `url` and return the HTTP status, within `timeout` seconds in all (lookup,
+    connection, TLS, the answer's head). Raises OutboundError when the URL is refused or no answer
+    comes. The answer's body is not read: the status is all a delivery records."""
+    deadline = time.monotonic() + timeout
+    target = _target(url)
+    addresses = _resolve(target, timeout=timeout)
+    remaining = deadline - time.monotonic()
+    connection = _PinnedConnection(target, addresses, timeout=max(remaining, 0.001))
+    # The socket's timeout bounds each wait; the timer bounds them all, against a server that
+    # sends a byte now and then.
+    timer = threading.Timer(max(remaining, 0), connection.cut)
+    timer.start()
+    late = OutboundError(f"No answer within {timeout:g} s.")
     try:
-        with opener.open(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+        connection.request("POST", target.path, body=body, headers=headers)
+        status = connection.getresponse().status
     except (OSError, http.client.HTTPException) as error:
-        raise OutboundError(str(error)) from error
+        if time.monotonic() >= deadline or isinstance(error, TimeoutError):
+            raise late from error
+        raise OutboundError(str(error) or type(error).__name__) from error
+    else:
+        # Cut off in the middle of the headers, http.client takes the end of the stream for their
+        # end: only the clock tells such a head from a whole one.
+        if time.monotonic() >= deadline:
+            raise late
+        return status
+    finally:
+        timer.cancel()
+        connection.close()

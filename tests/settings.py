@@ -8,7 +8,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # The rate limit is off unless a test turns it on.
 os.environ.setdefault("INTAKE_RATE_LIMIT", "0")
-# Webhook receivers in the tests listen on 127.0.0.1.
+# Webhooks go to receivers on 127.0.0.1, over http; the SSRF tests turn the rule back on.
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
 
 from minicrm.settings import *  # noqa: F403
