@@ -130,12 +130,14 @@ class Closer:
     """Closes contacts while the load runs, as their chats end: mostly the bot over the API (an
     open contact, now and then a waiting one, and one in eight a contact it already closed: a
     retry), and one in ten a manager through the service, as the dashboard does (that path locks
-    no bot: both must race)."""
+    no bot: both must race). Now and then a manager hands an operator's contacts over, so that
+    contacts are assigned a second time."""
 
     def __init__(self, server: harness.Server, tokens: dict[int, str]):
         self.server, self.tokens = server, tokens
         self.answers: Counter = Counter()  # (HTTP status, the answered contact's status)
         self.by_manager = 0
+        self.hand_overs = 0
         self.connection_errors = 0
         self.closed: list[int] = []
         self.lock = threading.Lock()
@@ -153,6 +155,9 @@ class Closer:
                     pk = rng.choice(self.closed)
                     bot_id = Contact.objects.values_list("bot_id", flat=True).get(pk=pk)
                     self.close_over_the_api(pk, bot_id)
+                    continue
+                if roll > 0.98:
+                    self.hand_over(rng)
                     continue
                 status = Contact.Status.WAITING if roll < 0.25 else Contact.Status.OPEN
                 candidates = list(Contact.objects.filter(status=status).values_list("pk", "bot_id")[:50])
@@ -172,6 +177,27 @@ class Closer:
                     self.close_over_the_api(pk, bot_id)
         finally:
             connection.close()
+
+    def hand_over(self, rng: random.Random) -> None:
+        """Hand an operator's open contacts back to the queue, then switch the operator on again."""
+        from django.db import OperationalError
+
+        from distribution import routing
+        from distribution.models import Operator
+
+        operator = rng.choice(list(Operator.objects.all()))
+        try:
+            routing.hand_over_contacts(operator=operator)
+        except OperationalError:  # SQLite busy beyond its timeout
+            return
+        with self.lock:
+            self.hand_overs += 1
+        for _attempt in range(5):
+            try:
+                routing.set_operator_active(operator=operator, is_active=True)
+                return
+            except OperationalError:
+                time.sleep(0.2)
 
     def close_over_the_api(self, pk: int, bot_id: int) -> None:
         headers = {"Authorization": f"Bearer {self.tokens[bot_id]}", "Content-Type": "application/json"}
@@ -442,7 +468,7 @@ def check(results: list, duration: float, killed: list, connection_errors: int) 
     return {
         "requests": len(results),
         **{f"status {status}": n for status, n in sorted(statuses.items())},
-        "workers killed": len(killed),
+        "gunicorn workers killed": len(killed),
         "connection errors retried": connection_errors,
         "throughput (requests/s)": round(len(results) / duration, 1),
         "INVARIANT 5xx answers": sum(n for status, n in statuses.items() if status >= 500),
@@ -487,6 +513,7 @@ def check_closes(closer: Closer) -> dict[str, int]:
     return {
         "closes over the API": sum(closer.answers.values()),
         "closes by a manager (service)": closer.by_manager,
+        "hand-overs by a manager (service)": closer.hand_overs,
         "contacts closed": sum(1 for status in statuses.values() if status == Contact.Status.CLOSED),
         "close connection errors retried": closer.connection_errors,
         "INVARIANT close answers other than 200 closed": answered - closer.answers[(200, "closed")],
