@@ -239,6 +239,7 @@ class Receiver:
         self.arrivals: list[tuple[int, str]] = []  # (contact id, event id), in order of first arrival
         self.refused: Counter = Counter()  # why -> requests
         self.in_flight = 0
+        self.first_at = self.last_at = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -272,6 +273,7 @@ class Receiver:
             if refusal is None:
                 event = json.loads(body)
                 with self.lock:
+                    self.first_at, self.last_at = self.first_at or time.monotonic(), time.monotonic()
                     if not self.received[event["id"]]:
                         self.arrivals.append((event["data"]["contact"]["id"], event["id"]))
                     self.received[event["id"]] += 1
@@ -590,6 +592,9 @@ def check_webhooks(receiver: Receiver, worker: Worker, waited: float) -> dict[st
         "contact.assigned delivered": sum(delivered[key] for key in assigned),
         "delivery workers killed": worker.kills,
         "seconds waited for the last deliveries": waited,
+        "events received per second (first to last)": round(
+            sum(receiver.received.values()) / max(receiver.last_at - receiver.first_at, 0.001), 1
+        ),
         "events received twice or more (after a kill)": duplicates,
         "INVARIANT assignments without exactly one delivered contact.assigned": sum(
             1 for key in assigned if delivered[key] != expected[key]
