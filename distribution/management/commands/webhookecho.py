@@ -36,6 +36,8 @@ def describe(event: dict) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "mini-CRM-webhookecho"
+    # One request at a time: a client that stops sending mid-body must not hold the port for ever.
+    timeout = 10
 
     def do_POST(self) -> None:
         command = self.server.command
@@ -64,7 +66,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status: int) -> None:
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        # A 204 has no body and must not say it has one (RFC 9110, 8.6).
+        if status != 204:
+            self.send_header("Content-Length", "0")
         self.end_headers()
 
     def log_message(self, format: str, *args) -> None:
