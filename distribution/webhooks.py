@@ -177,6 +177,12 @@ def _attempt(delivery: WebhookDelivery, lease: datetime) -> None:
     except outbound.OutboundError as error:
         _record_failure(delivery, lease, status=None, error=str(error))
         return
+    except Exception:
+        # A fault of ours, not the receiver's: recorded as a failed attempt all the same, so that
+        # the delivery gives up in time instead of holding its contact's later events for ever.
+        logger.exception("Webhook delivery %s could not be sent", delivery.event_id)
+        _record_failure(delivery, lease, status=None, error="Not sent: an internal error (logged).")
+        return
     if 200 <= status < 300:
         _record_success(delivery, status=status)
     elif status == 410:

@@ -119,3 +119,10 @@ def test_it_trusts_x_forwarded_proto_when_a_proxy_sets_it():
     seen = https_as_seen_by_django(TRUST_X_FORWARDED_PROTO="true")
 
     assert seen == {"secure": True, "redirect": None}
+
+
+def test_it_refuses_a_webhook_timeout_below_a_second():
+    result = settings_of(DEBUG="true", WEBHOOK_TIMEOUT="0")
+
+    assert result.returncode != 0
+    assert "WEBHOOK_TIMEOUT" in result.stderr

@@ -357,3 +357,14 @@ def test_the_delivery_loop_survives_a_failing_tick(db, monkeypatch):
     worker.deliver_webhooks(every=0.01, stop=stop)
 
     assert len(ticks) == 2
+
+
+def test_a_fault_of_ours_counts_as_a_failed_attempt(receiver, hooked_bot, send):
+    send(hooked_bot)
+    receiver.answers = [UnicodeEncodeError("latin-1", "ё", 0, 1, "a header that cannot be encoded")]
+
+    assert webhooks.deliver_due() == 1
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == (Status.PENDING, 1, None)
+    assert delivery.last_error == "Not sent: an internal error (logged)."
