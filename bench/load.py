@@ -5,21 +5,33 @@ from the database.
 
 It starts gunicorn on 127.0.0.1 over a database it creates (SQLite, or a PostgreSQL cluster it
 starts), builds a scene of bots sharing small operators, and fires intake requests (new and
-returning leads, exact retries of earlier requests, a few conflicting ones) while a thread closes
-open contacts through the routing service. Optionally it SIGKILLs a gunicorn worker in the middle,
-and then runs the fault drills: SQLite held locked beyond the busy timeout (503, never 500), and
-PostgreSQL stopped and started again (503, then recovery by itself). It exits 1 if any invariant
-is broken. Nothing it starts outlives it; --max-seconds bounds the load phase.
+returning leads, exact retries of earlier requests, a few conflicting ones) while the bots close
+contacts over the API (POST /api/contacts/<id>/close, some twice) and a manager closes a few.
+Each bot has a webhook to a receiver that runs in this process and verifies every signature;
+`manage.py worker` delivers the events meanwhile. With --kill-worker it SIGKILLs a gunicorn worker
+and the delivery worker (then starts it again) in the middle. At the end it waits until no delivery
+is pending, checks every invariant from the database and the receiver, and runs the fault drills:
+SQLite held locked beyond the busy timeout (503, never 500), and PostgreSQL stopped and started
+again (503, then recovery by itself). It exits 1 if any invariant is broken. Nothing it starts
+outlives it; --max-seconds bounds the load phase and every wait is bounded.
 """
 
 import argparse
+import contextlib
+import hashlib
+import hmac
+import json
+import os
 import random
+import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,10 +41,11 @@ import harness
 BOTS, OPERATORS = 6, 8
 
 
-def build_scene(rng: random.Random) -> list[tuple[int, str]]:
-    """Bots sharing small operators; returns (bot id, token) pairs."""
-    from distribution import routing
-    from distribution.models import Operator
+def build_scene(rng: random.Random, receiver: "Receiver") -> list[tuple[int, str]]:
+    """Bots sharing small operators, each with a webhook to the receiver for every event; returns
+    (bot id, token) pairs."""
+    from distribution import routing, webhooks
+    from distribution.models import Operator, Webhook
     from distribution.tokens import create_bot
 
     operators = [
@@ -44,6 +57,9 @@ def build_scene(rng: random.Random) -> list[tuple[int, str]]:
         bot, token = create_bot(name=f"Bot {n}")
         for operator in rng.sample(operators, 3):
             routing.set_weight(bot=bot, operator=operator, weight=rng.choice([10, 20, 30]))
+        receiver.secrets[bot.pk] = webhooks.save_webhook(
+            bot=bot, url=receiver.url(bot.pk), events=list(Webhook.Event.values)
+        )
         bots.append((bot.pk, token))
     return bots
 
@@ -110,40 +126,271 @@ class Load:
         return time.monotonic() - started
 
 
-def close_while_loading(stop: threading.Event, closed: list[int], rng: random.Random) -> None:
-    """Close open contacts through the service, as operators answer them, while the load runs."""
-    from django.db import OperationalError, connection
+class Closer:
+    """Closes contacts while the load runs, as their chats end: mostly the bot over the API (an
+    open contact, now and then a waiting one, and one in eight a contact it already closed: a
+    retry), and one in ten a manager through the service, as the dashboard does (that path locks
+    no bot: both must race). Now and then a manager hands an operator's contacts over, so that
+    contacts are assigned a second time."""
 
-    from distribution import routing
-    from distribution.models import Contact
+    def __init__(self, server: harness.Server, tokens: dict[int, str]):
+        self.server, self.tokens = server, tokens
+        self.answers: Counter = Counter()  # (HTTP status, the answered contact's status)
+        self.by_manager = 0
+        self.hand_overs = 0
+        self.connection_errors = 0
+        self.closed: list[int] = []
+        self.lock = threading.Lock()
 
-    try:
-        while not stop.is_set():
-            ids = list(Contact.objects.filter(status=Contact.Status.OPEN).values_list("pk", flat=True)[:50])
-            if ids:
-                try:
-                    routing.close_contact(contact=Contact(pk=rng.choice(ids)))
-                    closed.append(1)
-                except OperationalError:
-                    pass
-            stop.wait(0.01)
-    finally:
-        connection.close()
+    def run(self, stop: threading.Event, rng: random.Random) -> None:
+        from django.db import OperationalError, connection
+
+        from distribution import routing
+        from distribution.models import Contact
+
+        try:
+            while not stop.is_set():
+                roll = rng.random()
+                if self.closed and roll < 0.125:
+                    pk = rng.choice(self.closed)
+                    bot_id = Contact.objects.values_list("bot_id", flat=True).get(pk=pk)
+                    self.close_over_the_api(pk, bot_id)
+                    continue
+                if roll > 0.98:
+                    self.hand_over(rng)
+                    continue
+                status = Contact.Status.WAITING if roll < 0.25 else Contact.Status.OPEN
+                candidates = list(Contact.objects.filter(status=status).values_list("pk", "bot_id")[:50])
+                if not candidates:
+                    stop.wait(0.01)
+                    continue
+                pk, bot_id = rng.choice(candidates)
+                if roll > 0.9:
+                    try:
+                        routing.close_contact(contact=Contact(pk=pk))
+                    except OperationalError:  # SQLite busy beyond its timeout: a manager clicks again
+                        continue
+                    with self.lock:
+                        self.by_manager += 1
+                        self.closed.append(pk)
+                else:
+                    self.close_over_the_api(pk, bot_id)
+        finally:
+            connection.close()
+
+    def hand_over(self, rng: random.Random) -> None:
+        """Hand an operator's open contacts back to the queue, then switch the operator on again."""
+        from django.db import OperationalError
+
+        from distribution import routing
+        from distribution.models import Operator
+
+        operator = rng.choice(list(Operator.objects.all()))
+        try:
+            routing.hand_over_contacts(operator=operator)
+        except OperationalError:  # SQLite busy beyond its timeout
+            return
+        with self.lock:
+            self.hand_overs += 1
+        for _attempt in range(5):
+            try:
+                routing.set_operator_active(operator=operator, is_active=True)
+                return
+            except OperationalError:
+                time.sleep(0.2)
+
+    def close_over_the_api(self, pk: int, bot_id: int) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens[bot_id]}", "Content-Type": "application/json"}
+        body = json.dumps({"reason": "the chat ended"}).encode()
+        for _attempt in range(5):
+            try:
+                status, _headers, data = self.server.request(
+                    "POST", f"/api/contacts/{pk}/close", body, headers
+                )
+                break
+            except OSError:  # a killed gunicorn worker drops its connections: closing is idempotent
+                with self.lock:
+                    self.connection_errors += 1
+                time.sleep(0.2)
+        else:
+            status, data = 0, b"{}"
+        try:
+            answered = json.loads(data).get("status")
+        except ValueError:
+            answered = None
+        with self.lock:
+            self.answers[(status, answered)] += 1
+            if status == 200:
+                self.closed.append(pk)
 
 
-def kill_a_worker(server: harness.Server, load: Load, at: int, killed: list[int]) -> None:
+class Receiver:
+    """The bots' webhook endpoint, http://127.0.0.1:<port>/<bot id>, in a thread of this process.
+    It verifies each request as the README tells receivers to (written again here, so that the
+    sender is held to the contract rather than to its own code), answers 204, or 400 with the
+    refusal counted, and records every event id it accepted. `delay` keeps each request in flight
+    a moment, so that a worker killed mid-way is likely to be killed in the middle of one."""
+
+    def __init__(self, delay: float):
+        self.secrets: dict[int, str] = {}
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.received: Counter = Counter()  # event id -> requests accepted
+        self.arrivals: list[tuple[int, str]] = []  # (contact id, event id), in order of first arrival
+        self.refused: Counter = Counter()  # why -> requests
+        self.in_flight = 0
+        self.first_at = self.last_at = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.handle(self)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, bot_id: int) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/{bot_id}"
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+            refusal = self.refusal(request.path, request.headers, body)
+            if refusal is None:
+                event = json.loads(body)
+                with self.lock:
+                    self.first_at, self.last_at = self.first_at or time.monotonic(), time.monotonic()
+                    if not self.received[event["id"]]:
+                        self.arrivals.append((event["data"]["contact"]["id"], event["id"]))
+                    self.received[event["id"]] += 1
+                time.sleep(self.delay)
+            else:
+                with self.lock:
+                    self.refused[refusal] += 1
+            request.send_response(204 if refusal is None else 400)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+        except OSError:  # the worker was killed while it waited for the answer
+            pass
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def refusal(self, path: str, headers, body: bytes) -> str | None:
+        secret = self.secrets.get(int(path.strip("/"))) if path.strip("/").isdigit() else None
+        if secret is None:
+            return "unknown webhook URL"
+        if not valid_signature(secret, body, headers.get("Minicrm-Signature", "")):
+            return "invalid signature"
+        try:
+            event = json.loads(body)
+            contact = event["data"]["contact"]
+        except (ValueError, KeyError, TypeError):
+            return "body not an event"
+        if (event["id"], event["type"]) != (headers.get("Minicrm-Event-Id"), headers.get("Minicrm-Event")):
+            return "headers differ from the body"
+        if contact["bot"]["id"] != int(path.strip("/")):
+            return "another bot's contact"
+        if set(contact["lead"]) != {"id", "created"}:
+            return "stored lead data in the body"
+        return None
+
+
+def valid_signature(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    """Minicrm-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as Stripe's."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    timestamp, signature = fields.get("t", ""), fields.get("v1", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+class Worker:
+    """manage.py worker, which delivers the webhooks (and schedules the idle sweep)."""
+
+    def __init__(self, db: harness.Database):
+        self.db = db
+        self.process: subprocess.Popen | None = None
+        self.kills = 0
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, harness.ROOT / "manage.py", "worker", "--no-startup-delay"],
+            env=harness.server_env(self.db),
+            cwd=harness.ROOT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+
+
+def kill_workers(
+    server: harness.Server, worker: Worker, receiver: Receiver, load: Load, at: int, killed: list[int]
+) -> None:
+    """Half-way: SIGKILL a gunicorn worker, and the delivery worker while a request of it is in
+    flight if one comes within seconds; then start the delivery worker again, as its supervisor
+    would."""
     harness.wait_until(lambda: load.done >= at, timeout=600, what="half the load")
     pid = random.choice(server.worker_pids())
-    import os
-    import signal
-
     os.kill(pid, signal.SIGKILL)
     killed.append(pid)
+    with contextlib.suppress(TimeoutError):
+        harness.wait_until(lambda: receiver.in_flight > 0, timeout=10, interval=0.005, what="a delivery")
+    worker.kill()
+    time.sleep(0.5)
+    worker.start()
 
 
-def check(
-    results: list, duration: float, closes: int, killed: list, connection_errors: int
-) -> dict[str, int]:
+def wait_for_deliveries(timeout: float) -> float:
+    """Wait until no delivery is pending; returns the seconds waited (the timeout if some still are)."""
+    from distribution.models import WebhookDelivery
+
+    started = time.monotonic()
+    with contextlib.suppress(TimeoutError):
+        harness.wait_until(
+            lambda: not WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists(),
+            timeout=timeout,
+            interval=0.5,
+            what="the webhook deliveries",
+        )
+    return round(time.monotonic() - started, 1)
+
+
+def check(results: list, duration: float, killed: list, connection_errors: int) -> dict[str, int]:
     """Every invariant, from the database. Returns the counts; each must be 0 except the totals."""
     from django.db.models import Count, Q
 
@@ -223,8 +470,7 @@ def check(
     return {
         "requests": len(results),
         **{f"status {status}": n for status, n in sorted(statuses.items())},
-        "closes during the load": closes,
-        "workers killed": len(killed),
+        "gunicorn workers killed": len(killed),
         "connection errors retried": connection_errors,
         "throughput (requests/s)": round(len(results) / duration, 1),
         "INVARIANT 5xx answers": sum(n for status, n in statuses.items() if status >= 500),
@@ -249,6 +495,126 @@ def check(
         "INVARIANT contacts in no state": Contact.objects.exclude(
             Q(status__in=["open", "waiting", "closed"])
         ).count(),
+    }
+
+
+def check_closes(closer: Closer) -> dict[str, int]:
+    """Every close answered 200 with the contact closed, and every closed contact closed once."""
+    from django.db.models import Count
+
+    from distribution.models import Contact, ContactEvent
+
+    closes_of = dict(
+        ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED)
+        .values("contact")
+        .annotate(n=Count("pk"))
+        .values_list("contact", "n")
+    )
+    statuses = dict(Contact.objects.values_list("pk", "status"))
+    answered = sum(n for (status, _body), n in closer.answers.items() if status)
+    return {
+        "closes over the API": sum(closer.answers.values()),
+        "closes by a manager (service)": closer.by_manager,
+        "hand-overs by a manager (service)": closer.hand_overs,
+        "contacts closed": sum(1 for status in statuses.values() if status == Contact.Status.CLOSED),
+        "close connection errors retried": closer.connection_errors,
+        "INVARIANT close answers other than 200 closed": answered - closer.answers[(200, "closed")],
+        "INVARIANT closes never answered": sum(
+            n for (status, _body), n in closer.answers.items() if not status
+        ),
+        "INVARIANT closed contacts without exactly one closed event": sum(
+            1 for pk, status in statuses.items() if status == Contact.Status.CLOSED and closes_of.get(pk) != 1
+        ),
+        "INVARIANT contacts not closed with a closed event": sum(
+            1 for pk, status in statuses.items() if status != Contact.Status.CLOSED and pk in closes_of
+        ),
+    }
+
+
+def expected_deliveries() -> Counter:
+    """(contact id, webhook event) -> how many the history calls for (WEBHOOKS.md, Events): every
+    bot subscribes to every event from the start."""
+    from distribution.models import ContactEvent, Webhook
+
+    Kind = ContactEvent.Kind
+    history = list(ContactEvent.objects.values_list("contact_id", "kind", "reason"))
+    assigned_on_arrival = {
+        contact
+        for contact, kind, reason in history
+        if kind == Kind.ASSIGNED and reason == ContactEvent.Reason.INTAKE
+    }
+    expected = Counter()
+    for contact, kind, _reason in history:
+        if (kind == Kind.CREATED and contact not in assigned_on_arrival) or kind == Kind.HANDED_BACK:
+            expected[(contact, Webhook.Event.WAITING)] += 1
+        elif kind == Kind.ASSIGNED:
+            expected[(contact, Webhook.Event.ASSIGNED)] += 1
+        elif kind == Kind.CLOSED:
+            expected[(contact, Webhook.Event.CLOSED)] += 1
+    return expected
+
+
+def check_webhooks(receiver: Receiver, worker: Worker, waited: float) -> dict[str, int]:
+    """Every change produced its delivery, delivered once; the receiver saw every delivered event
+    (twice only after a killed worker), signed, in order per contact, and nothing else."""
+    from distribution.models import Webhook, WebhookDelivery
+
+    Status, ASSIGNED = WebhookDelivery.Status, Webhook.Event.ASSIGNED
+    deliveries = list(
+        WebhookDelivery.objects.order_by("pk").values_list(
+            "contact_id", "event", "event_id", "status", "attempts"
+        )
+    )
+    expected = expected_deliveries()
+    delivered = Counter(
+        (contact, event) for contact, event, _id, status, _n in deliveries if status == Status.DELIVERED
+    )
+    keys = set(expected) | set(delivered)
+    assigned = [key for key in keys if key[1] == ASSIGNED]
+    delivered_ids = {
+        str(event_id) for _c, _e, event_id, status, _n in deliveries if status == Status.DELIVERED
+    }
+    order_in_db = defaultdict(list)
+    for contact, _event, event_id, status, _n in deliveries:
+        if status == Status.DELIVERED:
+            order_in_db[contact].append(str(event_id))
+    order_received = defaultdict(list)
+    for contact, event_id in receiver.arrivals:
+        order_received[contact].append(event_id)
+    duplicates = sum(1 for n in receiver.received.values() if n > 1)
+    return {
+        "webhook deliveries": len(deliveries),
+        "webhook attempts": sum(n for *_rest, n in deliveries),
+        "contacts ever assigned": len(
+            {contact for contact, _event in assigned if expected[(contact, ASSIGNED)]}
+        ),
+        "assignments (assigned events)": sum(expected[key] for key in assigned),
+        "contact.assigned delivered": sum(delivered[key] for key in assigned),
+        "delivery workers killed": worker.kills,
+        "seconds waited for the last deliveries": waited,
+        "events received per second (first to last)": round(
+            sum(receiver.received.values()) / max(receiver.last_at - receiver.first_at, 0.001), 1
+        ),
+        "events received twice or more (after a kill)": duplicates,
+        "INVARIANT assignments without exactly one delivered contact.assigned": sum(
+            1 for key in assigned if delivered[key] != expected[key]
+        ),
+        "INVARIANT waits and closes without exactly one delivered event": sum(
+            1 for key in keys if key[1] != ASSIGNED and delivered[key] != expected[key]
+        ),
+        "INVARIANT deliveries pending after the wait": sum(
+            1 for *_r, status, _n in deliveries if status == Status.PENDING
+        ),
+        "INVARIANT deliveries failed": sum(1 for *_r, status, _n in deliveries if status == Status.FAILED),
+        "INVARIANT delivered events the receiver never saw": len(delivered_ids - set(receiver.received)),
+        "INVARIANT events received that no delivery holds": len(
+            set(receiver.received) - {str(event_id) for _c, _e, event_id, _s, _n in deliveries}
+        ),
+        "INVARIANT events received twice without a killed worker": 0 if worker.kills else duplicates,
+        "INVARIANT requests the receiver refused (signature, body)": sum(receiver.refused.values()),
+        "INVARIANT contacts whose events arrived out of order": sum(
+            1 for contact, ids in order_in_db.items() if order_received[contact] != ids
+        ),
     }
 
 
@@ -308,49 +674,70 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one gunicorn worker half-way")
+    parser.add_argument(
+        "--kill-worker",
+        action="store_true",
+        help="SIGKILL one gunicorn worker and the delivery worker half-way (the latter then restarted)",
+    )
     parser.add_argument("--no-drills", action="store_true", help="skip the lock / database-down drills")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound on the load phase")
+    parser.add_argument(
+        "--delivery-seconds", type=float, default=180, help="bound on the wait for the last deliveries"
+    )
+    parser.add_argument(
+        "--receiver-delay", type=float, default=0.02, help="seconds the receiver holds each request"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    # The receiver is on 127.0.0.1: this process (which saves the webhooks) and the worker must allow it.
+    os.environ["WEBHOOK_ALLOW_PRIVATE"] = "true"
 
-    with harness.database(args.db) as db:
+    with harness.database(args.db) as db, Receiver(args.receiver_delay) as receiver:
         harness.use_database(db)
-        bots = build_scene(rng)
+        bots = build_scene(rng, receiver)
         requests = plan(rng, bots, args.requests)
-        with harness.Server(db, workers=args.workers) as server:
+        with harness.Server(db, workers=args.workers) as server, Worker(db) as worker:
             load = Load(server, requests, args.concurrency, args.max_seconds)
-            stop, closed, killed = threading.Event(), [], []
-            closer = threading.Thread(
-                target=close_while_loading, args=(stop, closed, random.Random(args.seed))
-            )
-            closer.start()
+            stop, killed = threading.Event(), []
+            closer = Closer(server, dict(bots))
+            closers = [
+                threading.Thread(target=closer.run, args=(stop, random.Random(args.seed + n)))
+                for n in range(2)
+            ]
+            for thread in closers:
+                thread.start()
             killer = None
             if args.kill_worker:
                 killer = threading.Thread(
-                    target=kill_a_worker, args=(server, load, args.requests // 2, killed)
+                    target=kill_workers, args=(server, worker, receiver, load, args.requests // 2, killed)
                 )
                 killer.start()
             try:
                 duration = load.run()
             finally:
                 stop.set()
-                closer.join(timeout=30)
+                for thread in closers:
+                    thread.join(timeout=30)
                 if killer:
-                    killer.join(timeout=30)
-        report = check(load.results, duration, len(closed), killed, load.connection_errors)
+                    killer.join(timeout=60)
+            waited = wait_for_deliveries(args.delivery_seconds)
+        report = check(load.results, duration, killed, load.connection_errors)
+        report |= check_closes(closer)
+        report |= check_webhooks(receiver, worker, waited)
         if not args.no_drills:
             token = bots[0][1]
             report |= sqlite_lock_drill(db, token) if args.db == "sqlite" else postgres_down_drill(db, token)
 
     print(
         f"\nmini-CRM load: {args.requests} requests, concurrency {args.concurrency}, {args.workers} gunicorn "
-        f"workers, {args.db}{', one worker SIGKILLed' if args.kill_worker else ''}"
+        f"workers, {args.db}{', a gunicorn worker and the delivery worker SIGKILLed' if args.kill_worker else ''}"
     )
     width = max(len(name) for name in report)
     for name, value in report.items():
         print(f"  {name.removeprefix('INVARIANT '):<{width}}  {value}")
+    for why, count in receiver.refused.items():
+        print(f"  receiver refused: {why}: {count}")
     broken = {name: value for name, value in report.items() if name.startswith("INVARIANT") and value}
     print("\nEvery invariant holds." if not broken else f"\nBROKEN: {broken}")
     return 1 if broken else 0

@@ -24,9 +24,10 @@ The same call (webhooks.record_events) writes the webhooks' outbox rows, for the
 
 import contextlib
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -346,18 +347,17 @@ def _assign(contact: Contact, operator: Operator | None) -> None:
         contact.status, contact.operator, contact.assigned_at = Contact.Status.WAITING, None, None
     else:
         contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
-        _count_assignment(contact.bot_id, operator.pk, contact.created_at, +1)
+        _count_assignment(contact.bot_id, operator.pk, timezone.localdate(contact.created_at), +1)
 
 
 # The report's daily figures --------------------------------------------------------------------
 
 
-def _count_assignment(bot_id: int, operator_id: int, created_at, change: int) -> None:
+def _count_assignment(bot_id: int, operator_id: int, day: date, change: int) -> None:
     """Add `change` to the day's count of (bot, operator). Only an assignment (+1) creates a row,
     and it holds the bot's lock, so no two transactions create the same row at once; a hand-over
-    (-1) finds the row its assignment made, and never inserts (which would take a lock on the
-    bot while it holds the operator's)."""
-    day = timezone.localdate(created_at)
+    (minus its contacts) finds the row their assignments made, and never inserts (which would
+    take a lock on the bot while it holds the operator's)."""
     counted = DailyAssignments.objects.filter(bot_id=bot_id, operator_id=operator_id, day=day)
     if not counted.update(contacts=F("contacts") + change) and change > 0:
         DailyAssignments.objects.create(bot_id=bot_id, operator_id=operator_id, day=day, contacts=change)
@@ -682,8 +682,12 @@ def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None
             .filter(operator=operator, status=Contact.Status.OPEN)
             .only("pk", "bot_id", "created_at")
         )
-        for contact in handed:
-            _count_assignment(contact.bot_id, operator.pk, contact.created_at, -1)
+        # One UPDATE per row of figures: PostgreSQL checks the foreign keys of a row updated twice
+        # in one transaction again at commit, which would lock the bot while this transaction
+        # holds the operator, and deadlock with a drain that holds the bot and waits for it.
+        per_day = Counter((contact.bot_id, timezone.localdate(contact.created_at)) for contact in handed)
+        for (bot_id, day), count in per_day.items():
+            _count_assignment(bot_id, operator.pk, day, -count)
         Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
             status=Contact.Status.WAITING, operator=None, assigned_at=None
         )
