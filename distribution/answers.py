@@ -33,4 +33,5 @@ def contact_json(contact: Contact, *, identity: "LeadIdentity | None", lead_crea
         "operator": {"id": operator.pk, "name": operator.name} if operator else None,
         "created_at": contact.created_at.isoformat(),
         "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
+        "closed_at": contact.closed_at.isoformat() if contact.closed_at else None,
     }

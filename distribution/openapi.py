@@ -147,6 +147,7 @@ def _schemas() -> dict:
                 "operator",
                 "created_at",
                 "assigned_at",
+                "closed_at",
             ],
             "additionalProperties": False,
             "properties": {
@@ -159,6 +160,7 @@ def _schemas() -> dict:
                 "operator": {"oneOf": [_named("Who has it."), {"type": "null"}]},
                 "created_at": timestamp,
                 "assigned_at": {"type": ["string", "null"], "format": "date-time"},
+                "closed_at": {"type": ["string", "null"], "format": "date-time"},
             },
             "example": {
                 "id": 702,
@@ -170,6 +172,7 @@ def _schemas() -> dict:
                 "operator": {"id": 13, "name": "Chen Wei"},
                 "created_at": "2026-11-25T22:07:21.987337+00:00",
                 "assigned_at": "2026-11-25T22:07:21.989489+00:00",
+                "closed_at": None,
             },
         },
         "Error": {

@@ -63,6 +63,7 @@ def test_it_reads_a_contact_by_id(api, contact, operator):
     assert body["operator"] == {"id": operator.pk, "name": "Olga"}
     assert body["message"] == "Hi"
     assert body["assigned_at"] == contact.assigned_at.isoformat()
+    assert body["closed_at"] is None
 
 
 def test_it_reads_a_contact_by_external_id(api, contact):
@@ -188,6 +189,7 @@ def test_it_closes_draining_the_queue_and_recording_the_bot(api, bot_and_token, 
     assert (event.reason, event.note, event.bot, event.actor) == ("bot", "The chat ended", bot, None)
     contact.refresh_from_db()
     assert contact.resolution == "The chat ended"
+    assert body["closed_at"] == contact.closed_at.isoformat()
 
 
 def test_it_closes_by_external_id_without_a_body(api, contact):

@@ -255,7 +255,8 @@ _API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
 _API_ERRORS = {
     400: "Bad request.",
     403: "Forbidden.",
-    404: "No such endpoint: POST /api/contacts is the intake.",
+    404: "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
+    "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs).",
     500: "Internal error: the request failed on our side and was logged.",
 }
 
