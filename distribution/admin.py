@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from . import routing, selectors, tokens
+from . import routing, selectors, tokens, webhooks
 from .forms import OperatorNameMixin
 from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
 from .models import (
@@ -326,6 +326,14 @@ class WebhookAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    # Through the service, which waits for a change writing a delivery for the webhook to commit.
+    def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
+        webhooks.remove_webhook(webhook=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            webhooks.remove_webhook(webhook=webhook)
 
 
 @admin.register(WebhookDelivery)

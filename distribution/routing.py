@@ -19,7 +19,9 @@ that lock: so a waiting contact is always seen by the drain that follows the cap
 
 Every change of a contact (arrival, assignment, hand-over, close) writes its ContactEvent inside the
 transaction of the change: the history never tells of a change that was rolled back, nor misses one.
-The same call (webhooks.record_events) writes the webhooks' outbox rows, for the same reason.
+The same call (webhooks.record_events) writes the webhooks' outbox rows, for the same reason; it
+locks the webhooks it writes for last, after every other lock, and what locks a webhook locks no
+bot, operator or contact after it.
 """
 
 import contextlib

@@ -19,13 +19,17 @@ the assignment that preceded it.
 import json
 import logging
 import random
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import connections, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from . import outbound, signatures
@@ -74,6 +78,21 @@ def record_events(events: list[ContactEvent]) -> None:
         webhook, name = webhooks.get(event.contact.bot_id), _event_of(event, assigned)
         if webhook is not None and name in webhook.events:
             wanted.append((webhook, event, name))
+    if not wanted:
+        return
+    # Lock the webhooks before writing rows that point to them, and read them again under the lock:
+    # a webhook removed meanwhile would otherwise fail this change at commit, when the deferred
+    # foreign key is checked. The callers hold their bot, operator and contact locks already, and
+    # nothing that locks a webhook goes on to lock those, so no cycle can form.
+    locked = Webhook.objects.select_for_update(no_key=True).filter(
+        pk__in={webhook.pk for webhook, _, _ in wanted}, is_active=True
+    )
+    webhooks = {webhook.bot_id: webhook for webhook in locked.order_by("pk")}
+    wanted = [
+        (webhooks[webhook.bot_id], event, name)
+        for webhook, event, name in wanted
+        if webhook.bot_id in webhooks and name in webhooks[webhook.bot_id].events
+    ]
     if not wanted:
         return
     # Read again, as the change left them: the callers' objects may be partial (a hand-over loads
@@ -136,21 +155,58 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def deliver_due(*, limit: int = 50) -> int:
+def deliver_due(*, limit: int = 50, stop: threading.Event | None = None) -> int:
     """Send up to `limit` due deliveries, one request each, and record how each went. Returns how
-    many were attempted (those another worker took first are not counted)."""
-    due = list(
-        WebhookDelivery.objects.filter(_claimable(timezone.now()), webhook__is_active=True)
-        .select_related("webhook")
-        .order_by("next_attempt_at", "pk")[:limit]
+    many were attempted (those another worker took first are not counted).
+
+    Different webhooks are sent to at once, up to WEBHOOK_CONCURRENCY, so that a slow receiver
+    holds up only its own bot; one webhook's deliveries go one after the other, which keeps each
+    contact's events in order. Once `stop` is set no more is taken: the requests in flight finish
+    and are recorded."""
+    # Each webhook's oldest due delivery first, then each one's second...: a webhook with a long
+    # backlog does not fill the batch and leave the others nothing.
+    turn = Window(
+        RowNumber(), partition_by=F("webhook_id"), order_by=[F("next_attempt_at").asc(), F("pk").asc()]
     )
-    attempted = 0
+    due = (
+        WebhookDelivery.objects.filter(_claimable(timezone.now()), webhook__is_active=True)
+        .annotate(turn=turn)
+        .select_related("webhook")
+        .order_by("turn", "next_attempt_at", "pk")[:limit]
+    )
+    by_webhook: dict[int, list[WebhookDelivery]] = {}
     for delivery in due:
+        by_webhook.setdefault(delivery.webhook_id, []).append(delivery)
+    batches = list(by_webhook.values())
+    threads = min(settings.WEBHOOK_CONCURRENCY, len(batches))
+    if threads <= 1:
+        return sum(_deliver_in_order(batch, stop) for batch in batches)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhooks") as pool:
+        return sum(pool.map(partial(_deliver_in_its_thread, stop=stop), batches))
+
+
+def _deliver_in_order(deliveries: list[WebhookDelivery], stop: threading.Event | None) -> int:
+    """Send one webhook's deliveries one after the other, until one gets no answer: its receiver is
+    down or too slow, and the others wait for the next round rather than each for the timeout."""
+    attempted = 0
+    for delivery in deliveries:
+        if stop is not None and stop.is_set():
+            break
         lease = _claim(delivery)
-        if lease is not None:
-            _attempt(delivery, lease)
-            attempted += 1
+        if lease is None:
+            continue
+        attempted += 1
+        if not _attempt(delivery, lease):
+            break
     return attempted
+
+
+def _deliver_in_its_thread(deliveries: list[WebhookDelivery], stop: threading.Event | None) -> int:
+    try:
+        return _deliver_in_order(deliveries, stop)
+    finally:
+        # Django's connections belong to the thread that opened them: none is left open behind.
+        connections.close_all()
 
 
 def _claim(delivery: WebhookDelivery) -> datetime | None:
@@ -162,7 +218,8 @@ def _claim(delivery: WebhookDelivery) -> datetime | None:
     return lease if taken else None
 
 
-def _attempt(delivery: WebhookDelivery, lease: datetime) -> None:
+def _attempt(delivery: WebhookDelivery, lease: datetime) -> bool:
+    """Send the delivery and record how it went. Returns whether the receiver answered."""
     webhook = delivery.webhook
     body = json.dumps(delivery.payload, ensure_ascii=False).encode()
     headers = {
@@ -176,19 +233,20 @@ def _attempt(delivery: WebhookDelivery, lease: datetime) -> None:
         status = outbound.post(webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
     except outbound.OutboundError as error:
         _record_failure(delivery, lease, status=None, error=str(error))
-        return
+        return False
     except Exception:
         # A fault of ours, not the receiver's: recorded as a failed attempt all the same, so that
         # the delivery gives up in time instead of holding its contact's later events for ever.
         logger.exception("Webhook delivery %s could not be sent", delivery.event_id)
         _record_failure(delivery, lease, status=None, error="Not sent: an internal error (logged).")
-        return
+        return True
     if 200 <= status < 300:
         _record_success(delivery, status=status)
     elif status == 410:
         _disable(delivery, lease)
     else:
         _record_failure(delivery, lease, status=status, error=f"The receiver answered {status}.")
+    return True
 
 
 def _attempt_fields(*, status: int | None, error: str) -> dict:
@@ -239,14 +297,23 @@ def _disable(delivery: WebhookDelivery, lease: datetime) -> None:
     delivery and every other pending one of it."""
     now = timezone.now()
     with transaction.atomic():
-        Webhook.objects.filter(pk=delivery.webhook_id).update(
-            is_active=False,
-            disabled_reason=f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
-        )
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        # The webhook first, then its deliveries: the order of record_events and remove_webhook.
+        Webhook.objects.select_for_update(no_key=True).filter(pk=delivery.webhook_id).values_list(
+            "pk"
+        ).first()
+        # Only while this worker still holds the row: past its lease, another worker owns it.
+        held = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=Status.PENDING, claimed_until=lease
+        ).update(
             status=Status.FAILED,
             next_attempt_at=None,
             **_attempt_fields(status=410, error="The receiver answered 410 Gone: webhook disabled."),
+        )
+        if not held:
+            return
+        Webhook.objects.filter(pk=delivery.webhook_id).update(
+            is_active=False,
+            disabled_reason=f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
         )
         WebhookDelivery.objects.filter(webhook_id=delivery.webhook_id, status=Status.PENDING).update(
             status=Status.FAILED,
@@ -320,4 +387,8 @@ def set_webhook_active(*, webhook: Webhook, is_active: bool) -> None:
 
 def remove_webhook(*, webhook: Webhook) -> None:
     """Stop telling the bot anything: the webhook goes, with its deliveries, sent or not."""
-    webhook.delete()
+    with transaction.atomic():
+        # A change that is writing a delivery for it holds this lock (record_events): wait for it
+        # to commit, so that its deliveries are seen and deleted with the webhook.
+        if Webhook.objects.select_for_update().filter(pk=webhook.pk).exists():
+            webhook.delete()

@@ -235,6 +235,10 @@ WEBHOOK_POLL_EVERY = envint("WEBHOOK_POLL_EVERY", 1)
 WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
 if WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT: a number of seconds, at least 1.")
+# How many webhooks the worker sends to at once (one request in flight for each).
+WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 4)
+if WEBHOOK_CONCURRENCY <= 0:
+    raise ImproperlyConfigured("WEBHOOK_CONCURRENCY: a number of webhooks, at least 1.")
 WEBHOOK_RETRY_FOR = envduration("WEBHOOK_RETRY_FOR") or timedelta(days=1)
 WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE")
 

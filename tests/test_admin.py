@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from distribution import routing
-from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
+from distribution import routing, webhooks
+from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator, Webhook
 from distribution.tokens import find_bot
 
 
@@ -341,6 +341,33 @@ def test_webhooks_are_read_only_and_never_show_their_secret(admin_client, queued
     admin_client.post(f"/admin/distribution/webhook/{webhook.pk}/change/", {"url": "https://evil.example/"})
     webhook.refresh_from_db()
     assert webhook.url == "https://hooks.example.com/minicrm"
+
+
+@pytest.mark.parametrize("how", ["page", "action"])
+def test_deleting_a_webhook_in_the_admin_goes_through_the_service(admin_client, queued, monkeypatch, how):
+    """remove_webhook waits for a change that is writing a delivery for it (webhooks.record_events).
+    One with deliveries cannot be deleted here: they are read-only."""
+    bot, _operator, _contacts = queued
+    webhooks.save_webhook(bot=bot, url="https://hooks.example.com/minicrm", events=["contact.closed"])
+    webhook = Webhook.objects.get()
+    removed = []
+    remove_webhook = webhooks.remove_webhook
+
+    def noting_it(*, webhook):
+        removed.append(webhook.pk)
+        remove_webhook(webhook=webhook)
+
+    monkeypatch.setattr(webhooks, "remove_webhook", noting_it)
+    if how == "page":
+        admin_client.post(f"/admin/distribution/webhook/{webhook.pk}/delete/", {"post": "yes"})
+    else:
+        admin_client.post(
+            "/admin/distribution/webhook/",
+            {"action": "delete_selected", "_selected_action": [webhook.pk], "post": "yes"},
+        )
+
+    assert removed == [webhook.pk]
+    assert not Webhook.objects.exists()
 
 
 @pytest.mark.parametrize("query", ["", "?q=not-a-uuid", "?q=12", "?status__exact=failed", "?q=%00"])

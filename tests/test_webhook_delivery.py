@@ -3,9 +3,13 @@ order per contact, retried with backoff until they give up, 410 stopping the web
 
 import datetime
 import json
+import socket
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from distribution import outbound, routing, signatures, webhooks
@@ -39,6 +43,13 @@ class Receiver:
             (json.loads(r["body"])["data"]["contact"]["id"], r["headers"]["Minicrm-Event"])
             for r in self.requests
         ]
+
+
+@pytest.fixture(autouse=True)
+def one_webhook_at_a_time(settings):
+    """Most tests here run in one transaction, which the connections of deliver_due's threads
+    cannot see; those of several webhooks at once are marked transaction=True and set it back."""
+    settings.WEBHOOK_CONCURRENCY = 1
 
 
 @pytest.fixture
@@ -311,6 +322,138 @@ def test_it_sends_at_least_once_to_a_receiver_that_fails_for_a_while(receiver, h
         ]
 
 
+def test_a_410_after_the_lease_ended_leaves_the_webhook_to_the_worker_that_holds_it(
+    hooked_bot, send, monkeypatch
+):
+    send(hooked_bot)
+    other_lease = timezone.now() + datetime.timedelta(minutes=1)
+
+    def gone_after_another_worker_took_it_over(url, body, headers, *, timeout):
+        WebhookDelivery.objects.update(claimed_until=other_lease)
+        return 410
+
+    monkeypatch.setattr(outbound, "post", gone_after_another_worker_took_it_over)
+
+    assert webhooks.deliver_due() == 1
+
+    assert Webhook.objects.get(bot=hooked_bot).is_active
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == (Status.PENDING, 0, other_lease)
+
+
+def test_a_webhook_with_many_due_deliveries_does_not_fill_the_batch(
+    receiver, hooked_bot, send, bot_with_operators
+):
+    for _ in range(3):
+        send(hooked_bot)
+    other_bot, _ = bot_with_operators(weights=[10])
+    hook(other_bot)
+    later = send(other_bot)
+
+    assert webhooks.deliver_due(limit=2) == 2
+
+    assert WebhookDelivery.objects.get(contact=later).status == Status.DELIVERED
+
+
+def test_a_receiver_that_does_not_answer_holds_back_only_its_own_webhook(receiver, hooked_bot, send):
+    for _ in range(3):
+        send(hooked_bot)
+    receiver.answers = [outbound.OutboundError("No answer within 5 s.")]
+
+    assert webhooks.deliver_due() == 1
+
+    assert len(receiver.requests) == 1
+    # The others wait for the next round, not each for the timeout.
+    assert sorted(WebhookDelivery.objects.values_list("attempts", flat=True)) == [0, 0, 1]
+    assert webhooks.deliver_due() == 2
+
+
+def test_it_takes_nothing_more_once_told_to_stop(receiver, hooked_bot, send, monkeypatch):
+    first, *_ = [send(hooked_bot) for _ in range(3)]
+    stop = threading.Event()
+
+    def answer_while_stop_comes(url, body, headers, *, timeout):
+        stop.set()
+        return receiver.post(url, body, headers, timeout=timeout)
+
+    monkeypatch.setattr(outbound, "post", answer_while_stop_comes)
+
+    assert webhooks.deliver_due(stop=stop) == 1
+
+    # The request in flight was answered and recorded; nothing else was taken.
+    assert WebhookDelivery.objects.get(contact=first).status == Status.DELIVERED
+    rest = WebhookDelivery.objects.exclude(contact=first)
+    assert {(d.status, d.attempts, d.claimed_until) for d in rest} == {(Status.PENDING, 0, None)}
+
+
+@pytest.fixture
+def silent_receiver():
+    """A URL whose server accepts connections (the kernel's backlog does) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+
+
+@pytest.fixture
+def quick_receiver():
+    """A URL whose server answers 204 at once."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_that_never_answers_does_not_hold_up_another_bots_webhook(
+    bot_with_operators, send, settings, silent_receiver, quick_receiver, monkeypatch
+):
+    settings.WEBHOOK_CONCURRENCY, settings.WEBHOOK_TIMEOUT = 4, 1
+    slow_bot, _ = bot_with_operators(weights=[10])
+    quick_bot, _ = bot_with_operators(weights=[10])
+    hook(slow_bot, url=silent_receiver)
+    hook(quick_bot, url=quick_receiver)
+    for _ in range(4):
+        send(slow_bot)
+        send(quick_bot)
+    threads_connections = []
+    deliver_in_order = webhooks._deliver_in_order
+
+    def noting_the_connection(deliveries, stop):
+        threads_connections.append(connections["default"])
+        return deliver_in_order(deliveries, stop)
+
+    monkeypatch.setattr(webhooks, "_deliver_in_order", noting_the_connection)
+
+    started = time.monotonic()
+    assert webhooks.deliver_due() == 5
+    took = time.monotonic() - started
+
+    assert set(WebhookDelivery.objects.filter(webhook__bot=quick_bot).values_list("status", flat=True)) == {
+        Status.DELIVERED
+    }
+    slow = WebhookDelivery.objects.filter(webhook__bot=slow_bot)
+    assert sorted(slow.values_list("attempts", flat=True)) == [0, 0, 0, 1]
+    assert slow.get(attempts=1).last_error == "No answer within 1 s."
+    # One timeout for the round, not one for each of the silent receiver's events.
+    assert took < 2 * settings.WEBHOOK_TIMEOUT
+    # Each thread closed the connection it had opened.
+    assert len(threads_connections) == 2
+    assert all(each is not connections["default"] and each.connection is None for each in threads_connections)
+
+
 # The worker's delivery loop ------------------------------------------------------------------
 
 
@@ -328,8 +471,10 @@ class RecordedStop(threading.Event):
 
 def test_the_delivery_loop_goes_on_at_once_while_there_is_work(db, monkeypatch):
     stop, found = RecordedStop(), [1, 2, 0, 3]
+    loop_stop = stop
 
-    def deliver_due():
+    def deliver_due(*, stop):
+        assert stop is loop_stop
         if len(found) == 1:
             stop.set()
         return found.pop(0)
@@ -346,7 +491,7 @@ def test_the_delivery_loop_goes_on_at_once_while_there_is_work(db, monkeypatch):
 def test_the_delivery_loop_survives_a_failing_tick(db, monkeypatch):
     stop, ticks = threading.Event(), []
 
-    def deliver_due():
+    def deliver_due(*, stop):
         ticks.append(1)
         if len(ticks) == 2:
             stop.set()

@@ -5,9 +5,11 @@ answers it at that moment."""
 import contextlib
 import datetime
 import json
+import threading
+import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from distribution import routing, webhooks
@@ -250,9 +252,95 @@ def test_an_intake_with_a_webhook_makes_a_bounded_number_of_queries(
     for _ in range(3):
         send(bot)
 
-    # The intake's own (see tests/test_intake.py), the webhook, the contact read again, the row.
-    with django_assert_max_num_queries(17):
+    # The intake's own (see tests/test_intake.py), the webhook, its lock, the contact read again,
+    # the row.
+    with django_assert_max_num_queries(18):
         send(bot)
+
+
+# A webhook removed while a change is writing its delivery -----------------------------------------
+
+only_on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite runs one writing transaction at a time"
+)
+
+
+def wait_for_a_lock_wait(thread: threading.Thread) -> None:
+    """Until another connection waits for a row lock, or `thread` has ended."""
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while thread.is_alive() and time.monotonic() < deadline:
+            # pg_stat_activity is read once per transaction unless its snapshot is dropped.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+
+
+def in_a_thread(target) -> threading.Thread:
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_removed_while_a_close_writes_its_delivery_goes_after_the_close(
+    bot_with_operators, send, monkeypatch
+):
+    bot, _ = bot_with_operators(weights=[10])
+    webhook = hook(bot)
+    contact = send(bot)
+    removal = []
+
+    def record_then_remove(events):
+        webhooks.record_events(events)
+        # The manager removes the webhook while the close has written its delivery, uncommitted.
+        removal.append(in_a_thread(lambda: webhooks.remove_webhook(webhook=webhook)))
+        wait_for_a_lock_wait(removal[0])
+
+    monkeypatch.setattr(routing, "record_events", record_then_remove)
+    routing.close_contact(contact=contact)
+    removal[0].join(10)
+
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.CLOSED
+    assert not Webhook.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_close_that_meets_a_removal_in_progress_tells_nothing(bot_with_operators, send):
+    bot, _ = bot_with_operators(weights=[10])
+    webhook = hook(bot)
+    contact = send(bot)
+    removing, closing = threading.Event(), []
+
+    def remove_and_commit_once_the_close_waits():
+        with transaction.atomic():
+            webhooks.remove_webhook(webhook=webhook)
+            removing.set()
+            wait_for_a_lock_wait(closing[0])
+
+    closing.append(threading.current_thread())
+    removal = in_a_thread(remove_and_commit_once_the_close_waits)
+    assert removing.wait(10)
+    routing.close_contact(contact=contact)
+    removal.join(10)
+
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.CLOSED
+    assert contact.events.filter(kind=ContactEvent.Kind.CLOSED).exists()
+    assert not WebhookDelivery.objects.exists()
 
 
 # Setting a webhook ------------------------------------------------------------------------------

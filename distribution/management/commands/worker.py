@@ -53,7 +53,7 @@ def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
     while not stop.is_set():
         close_old_connections()
         try:
-            busy = webhooks.deliver_due() > 0
+            busy = webhooks.deliver_due(stop=stop) > 0
         except Exception:
             # The database may be down for a while: the next tick tries again.
             logger.exception("Could not deliver webhooks")
