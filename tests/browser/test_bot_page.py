@@ -1,6 +1,8 @@
 """The bot's page as a manager sees it after changing its operators in place, adding a bot and
 rotating its token."""
 
+import re
+
 from playwright.sync_api import expect
 
 from distribution import routing
@@ -54,3 +56,33 @@ def test_it_keeps_the_warning_and_the_stat_cards_true_after_each_change_in_place
     ).click()
     expect(manager_page.get_by_text(SWITCHED_OFF)).to_be_visible()
     expect(stats).to_contain_text("1 waiting")
+
+
+def test_it_shows_a_new_bots_token_where_the_eye_is_and_focuses_it(manager_page, live_server):
+    for number in range(40):
+        create_bot(name=f"Bot {number}")
+    manager_page.set_viewport_size({"width": 1280, "height": 800})
+    manager_page.goto(f"{live_server.url}/bots/")
+
+    manager_page.get_by_label("Name").fill("WhatsApp Support")
+    manager_page.get_by_role("button", name="Add bot").click()
+
+    token = manager_page.get_by_role("textbox", name="Token")
+    expect(token).to_be_focused()
+    expect(token).to_be_in_viewport(ratio=1)
+    assert token.evaluate("input => input.scrollWidth <= input.clientWidth")
+
+
+def test_it_shows_the_whole_rotated_token(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    manager_page.set_viewport_size({"width": 1280, "height": 800})
+    manager_page.goto(f"{live_server.url}/bots/{bot.pk}/")
+
+    manager_page.once("dialog", lambda dialog: dialog.accept())
+    manager_page.get_by_role("button", name="Rotate token").click()
+
+    token = manager_page.get_by_role("textbox", name="Token")
+    expect(token).to_have_value(re.compile(r"^[A-Za-z0-9_-]{43}$"))
+    expect(token).to_be_focused()
+    assert token.evaluate("input => input.scrollWidth <= input.clientWidth")
+    assert token.evaluate("input => input.getBoundingClientRect().right <= innerWidth")
