@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minicrm.durations import format_duration
@@ -203,9 +204,15 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
 
 
 def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
-    return respond(
-        request, LINKS, _detail_context(bot, **extra), redirect_to=bot.get_absolute_url(), status=status
-    )
+    # Counted after the change: the fragment's warning reads operators_on, and the stat cards,
+    # swapped in beside it, show the queue the change may have drained.
+    bot = selectors.bots_with_stats().get(pk=bot.pk)
+    context = _detail_context(bot, **extra)
+    response = respond(request, LINKS, context, redirect_to=bot.get_absolute_url(), status=status)
+    if request.htmx:
+        stats = render_to_string("bots/detail.html#stats", {**context, "oob": True}, request=request)
+        response.content += stats.encode()
+    return response
 
 
 @permission_required("distribution.add_botoperator")

@@ -39,6 +39,11 @@ document.addEventListener("click", async (event) => {
   }
 });
 
+// A message (a toast) goes at once when dismissed; it also fades by itself (minicrm.css).
+document.addEventListener("click", (event) => {
+  event.target.closest("button[data-dismiss]")?.closest(".message").remove();
+});
+
 // A refusal the server aimed at the messages area (a 403 with HX-Retarget: a missing permission)
 // is shown there; htmx leaves other 4xx answers, such as a stale CSRF token's page, unswapped.
 document.addEventListener("htmx:beforeSwap", (event) => {
