@@ -290,6 +290,15 @@ def _record_failure(delivery: WebhookDelivery, lease: datetime, *, status: int |
     )
     if gave_up:
         logger.warning("Webhook delivery %s failed for good: %s", delivery.event_id, error)
+    else:
+        # The bot's page shows it too; the log is where whoever runs the receiver looks first.
+        logger.info(
+            "Webhook delivery %s (%s of contact %s) failed, retried later: %s",
+            delivery.event_id,
+            delivery.event,
+            delivery.contact_id,
+            error,
+        )
 
 
 def _disable(delivery: WebhookDelivery, lease: datetime) -> None:
@@ -327,13 +336,9 @@ def _disable(delivery: WebhookDelivery, lease: datetime) -> None:
 def resend(delivery: WebhookDelivery) -> None:
     """Send a delivery again, now, with the same event id (the manager's "re-send"). Its retries
     still end WEBHOOK_RETRY_FOR after the event: an older one gets one more attempt."""
+    # The last answer stays on show until the new attempt replaces it.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=Status.PENDING,
-        attempts=0,
-        next_attempt_at=timezone.now(),
-        response_status=None,
-        last_error="",
-        delivered_at=None,
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
     )
     delivery.refresh_from_db()
 

@@ -3,6 +3,7 @@ order per contact, retried with backoff until they give up, 410 stopping the web
 
 import datetime
 import json
+import logging
 import socket
 import threading
 import time
@@ -124,6 +125,18 @@ def test_it_sends_a_contacts_events_in_order_and_a_failing_one_holds_back_the_ne
     webhooks.deliver_due()
     assert receiver.events[2:] == [(contact.pk, Event.ASSIGNED), (contact.pk, Event.CLOSED)]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
+def test_it_logs_a_failed_attempt(receiver, hooked_bot, send, caplog):
+    contact = send(hooked_bot)
+    receiver.answers = [503]
+
+    with caplog.at_level(logging.INFO, logger="distribution.webhooks"):
+        webhooks.deliver_due()
+
+    (delivery,) = WebhookDelivery.objects.all()
+    assert f"{delivery.event_id} (contact.assigned of contact {contact.pk}) failed" in caplog.text
+    assert "The receiver answered 503." in caplog.text
 
 
 def test_it_retries_with_a_growing_random_wait(receiver, hooked_bot, send, monkeypatch):
@@ -282,6 +295,8 @@ def test_resend_sends_the_same_event_again(receiver, hooked_bot, send):
     webhooks.resend(delivery)
 
     assert (delivery.status, delivery.attempts, delivery.delivered_at) == (Status.PENDING, 0, None)
+    # The last answer stays on the bot's page until the new attempt's replaces it.
+    assert delivery.response_status == 200
     assert webhooks.deliver_due() == 1
     first, second = receiver.requests
     assert first["headers"]["Minicrm-Event-Id"] == second["headers"]["Minicrm-Event-Id"]
