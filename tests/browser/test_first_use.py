@@ -74,3 +74,35 @@ def test_the_contacts_list_shows_a_messages_first_line(manager_page, live_server
     expect(cell).to_have_attribute("title", message)
     expect(manager_page.locator(f"#contact-{long.pk} td.first-line")).to_have_text("x" * 79 + "…")
     assert manager_page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_operator_page_switches_sets_capacity_and_closes_after_asking(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    olga = Operator.objects.create(name="Olga", max_open_contacts=1)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    busy, waiting = (
+        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"tg-{n}")).contact
+        for n in range(2)
+    )
+    page = manager_page
+    page.goto(f"{live_server.url}/operators/{olga.pk}/")
+    asked = []
+
+    page.get_by_role("button", name="Switch Olga off").click()
+    expect(page.get_by_role("button", name="Switch Olga on")).to_be_visible()
+    page.get_by_role("button", name="Switch Olga on").click()
+    expect(page.get_by_role("button", name="Switch Olga off")).to_be_visible()
+    page.get_by_label("Capacity").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#contact-{waiting.pk}")).to_be_visible()  # the raise took the waiting one
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+    expect(page.locator(f"#contact-{busy.pk}")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+
+    expect(page.locator(f"#contact-{busy.pk}")).to_have_count(0)
+    expect(page.locator("#operator-work .stat").first).to_contain_text("1 / 2")
+    assert asked == [f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."]
+    busy.refresh_from_db()
+    assert busy.status == "closed"
