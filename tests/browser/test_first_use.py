@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from distribution import routing
-from distribution.models import BotOperator, Operator
+from distribution.models import BotOperator, Lead, Operator
 from distribution.tokens import create_bot
 
 
@@ -106,3 +106,34 @@ def test_the_operator_page_switches_sets_capacity_and_closes_after_asking(manage
     assert asked == [f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."]
     busy.refresh_from_db()
     assert busy.status == "closed"
+
+
+def test_a_merge_checks_the_other_lead_then_asks_naming_both(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    anna = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-1", name="Anna")
+    ).contact.lead
+    boris = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-2", name="Boris")
+    ).contact.lead
+    dialogs = []
+    manager_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    manager_page.goto(f"{live_server.url}/leads/{anna.pk}/")
+    merge = manager_page.locator("#merge")
+
+    merge.get_by_label("The other lead").evaluate("input => input.removeAttribute('required')")
+    merge.get_by_role("button", name="Merge…").click()
+    expect(merge.locator(".error")).to_contain_text("This field is required.")
+    merge.get_by_label("The other lead").fill("nobody")
+    merge.get_by_role("button", name="Merge…").click()
+    expect(merge.locator(".error")).to_contain_text("No lead has this number or identifier.")
+    merge.get_by_label("The other lead").fill("tg-2")
+    merge.get_by_role("button", name="Merge…").click()
+
+    expect(merge.get_by_role("heading")).to_have_text(f"Merge #{boris.pk} Boris into #{anna.pk} Anna?")
+    expect(merge).to_contain_text(f"#{boris.pk} Boris (tg-2) will be deleted")
+    assert Lead.objects.filter(pk=boris.pk).exists()
+    merge.get_by_role("button", name=f"Merge and delete #{boris.pk}").click()
+    expect(manager_page.locator("#messages")).to_contain_text(f"Lead #{boris.pk} merged into this one")
+    assert not Lead.objects.filter(pk=boris.pk).exists()
+    assert dialogs == []
