@@ -102,7 +102,7 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Hand over {operator.name}'s contacts",
+            title=f"Hand over the contacts of {operator.name}",
             question=f"Switch {operator.name} off and hand their {handed} open contact(s) back to the queue?",
             button="Hand over",
             cancel=reverse("operators"),

@@ -137,7 +137,7 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, rol
     page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("button", name="Hand over 1").click()
-    expect(page.get_by_role("heading", name=f"Hand over {operator.name}'s contacts")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Hand over the contacts of {operator.name}")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
     page.get_by_role("button", name=f"Switch {operator.name} off").click()
     expect(page.locator("#messages")).to_contain_text(f"{operator.name} switched off")

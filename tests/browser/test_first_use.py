@@ -137,3 +137,33 @@ def test_a_merge_checks_the_other_lead_then_asks_naming_both(manager_page, live_
     expect(manager_page.locator("#messages")).to_contain_text(f"Lead #{boris.pk} merged into this one")
     assert not Lead.objects.filter(pk=boris.pk).exists()
     assert dialogs == []
+
+
+def test_pages_speak_in_human_labels(manager_page, live_server):
+    bot, _ = create_bot(name="Instagram Returns")
+    olga = Operator.objects.create(name="Charles", max_open_contacts=1)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    identity = routing.LeadIdentity(
+        external_id="ig-1", email="anna@example.com", phone="+79991234567", name="Anna"
+    )
+    lead = routing.register_contact(bot=bot, identity=identity).contact.lead
+    routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="ig-2"))  # waits
+    pages = [
+        "/",
+        f"/leads/{lead.pk}/",
+        "/leads/?q=anna",
+        f"/operators/{olga.pk}/",
+        f"/bots/{bot.pk}/",
+        "/contacts/",
+        "/report/",
+    ]
+    texts = {}
+    for path in pages:
+        manager_page.goto(f"{live_server.url}{path}")
+        texts[path] = manager_page.locator("main").inner_text()
+
+    seen = "\n".join(texts.values())
+    for raw in ("EXTERNAL_ID", "external_id", "EMAIL", "E-MAIL", "s's", "0 minutes"):
+        assert raw not in seen, [path for path, text in texts.items() if raw in text]
+    assert "less than a minute" in texts["/"]
+    assert "All contacts of Charles" in texts[f"/operators/{olga.pk}/"]
