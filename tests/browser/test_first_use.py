@@ -1,5 +1,7 @@
 """What a manager trying the dashboard for the first time tripped over, seen in a real browser."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -167,3 +169,19 @@ def test_pages_speak_in_human_labels(manager_page, live_server):
         assert raw not in seen, [path for path, text in texts.items() if raw in text]
     assert "less than a minute" in texts["/"]
     assert "All contacts of Charles" in texts[f"/operators/{olga.pk}/"]
+
+
+def test_the_report_shows_one_chosen_bot(manager_page, live_server):
+    bots = [create_bot(name=f"Bot {number}")[0] for number in range(5)]
+    olga = Operator.objects.create(name="Olga", max_open_contacts=100)
+    for bot in bots:
+        routing.set_weight(bot=bot, operator=olga, weight=10)
+        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"tg-{bot.pk}"))
+    manager_page.goto(f"{live_server.url}/report/")
+    expect(manager_page.locator("#report h2 a")).to_have_count(5)
+
+    manager_page.get_by_label("Bot").select_option(label="Bot 3")
+
+    expect(manager_page).to_have_url(re.compile(rf"bot={bots[3].pk}"))
+    expect(manager_page.locator("#report h2 a")).to_have_text(["Bot 3"])
+    expect(manager_page.locator("#report")).to_contain_text("1 assigned contacts")
