@@ -260,6 +260,24 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+class ReportForm(PeriodForm):
+    """The report's period and, optionally, one bot. The bots are given (the report reads them
+    anyway), so that the select costs no query of its own."""
+
+    bot = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+
+    field_order = ["bot", "period", "start", "end"]
+
+    def __init__(self, data=None, *, bots: list[Bot], **kwargs):
+        super().__init__(data, **kwargs)
+        self.bots = {bot.pk: bot for bot in bots}
+        self.fields["bot"].choices = [("", "All bots"), *((bot.pk, bot.name) for bot in bots)]
+
+    def clean_bot(self) -> Bot | None:
+        pk = self.cleaned_data["bot"]
+        return None if pk is None else self.bots[pk]
+
+
 class ContactFilterForm(PeriodForm):
     status = forms.ChoiceField(choices=[("", "Any status"), *Contact.Status.choices], required=False)
     bot = forms.ModelChoiceField(queryset=Bot.objects.all(), required=False, empty_label="Any bot")

@@ -193,35 +193,41 @@ class Report:
     def days(self) -> int:
         return (self.end - self.start).days
 
-    @property
-    def top_percent(self) -> float:
-        """The largest operator share: the scale of the overall bars."""
-        return max((total.percent for total in self.operators), default=0) or 100
 
-
-def distribution_report(*, start: datetime, end: datetime) -> Report:
-    """For contacts created in [start, end), two local midnights (see period_bounds): per bot,
-    each operator's weight share beside its actual share of the bot's assigned contacts, and
-    each operator's total across bots."""
+def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | None = None) -> Report:
+    """For contacts created in [start, end), two local midnights (see period_bounds): per bot
+    (`bots`, or all of them), each operator's weight share beside its actual share of the bot's
+    assigned contacts, and each operator's total across those bots."""
+    if bots is None:
+        bots = list(Bot.objects.all())
+    bot_ids = [bot.pk for bot in bots]
     # Assigned contacts come from the daily figures routing keeps (a row per bot, operator and
     # day), waiting ones from the queue's index: neither reads the period's closed contacts.
     assigned = (
-        DailyAssignments.objects.filter(day__gte=timezone.localdate(start), day__lt=timezone.localdate(end))
+        DailyAssignments.objects.filter(
+            day__gte=timezone.localdate(start), day__lt=timezone.localdate(end), bot_id__in=bot_ids
+        )
         .values("bot_id", "operator_id")
         .annotate(n=Sum("contacts"))
         .order_by()
     )
     waiting = (
-        Contact.objects.filter(status=Contact.Status.WAITING, created_at__gte=start, created_at__lt=end)
+        Contact.objects.filter(
+            status=Contact.Status.WAITING, created_at__gte=start, created_at__lt=end, bot_id__in=bot_ids
+        )
         .values("bot_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     got = {(row["bot_id"], row["operator_id"]): row["n"] for row in assigned if row["n"]}
     got |= {(row["bot_id"], None): row["n"] for row in waiting}
-    reports = {bot.pk: BotReport(bot=bot) for bot in Bot.objects.all()}
+    reports = {bot.pk: BotReport(bot=bot) for bot in bots}
     links: dict[int, list[BotOperator]] = {}
-    for link in BotOperator.objects.select_related("operator").order_by("operator__name", "operator_id"):
+    for link in (
+        BotOperator.objects.filter(bot_id__in=bot_ids)
+        .select_related("operator")
+        .order_by("operator__name", "operator_id")
+    ):
         links.setdefault(link.bot_id, []).append(link)
     operators = {operator.pk: operator for operator in Operator.objects.all()}
     for bot_id, report in reports.items():

@@ -114,3 +114,38 @@ def test_a_close_never_redirects_off_site(manager_client, contacts):
     )
 
     assert response.url == "/contacts/"
+
+
+def test_closing_without_javascript_asks_first_and_closes_nothing(manager_client, contacts):
+    busy = contacts["busy"]
+
+    response = manager_client.get(f"/contacts/{busy.pk}/close", {"next": "/contacts/?status=open"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened." in html
+    assert f'action="/contacts/{busy.pk}/close?next=' in html
+    assert 'href="/contacts/?status=open">Cancel' in html
+    busy.refresh_from_db()
+    assert busy.status == Contact.Status.OPEN
+
+
+def test_the_confirmation_page_closes_and_goes_back(manager_client, contacts):
+    busy = contacts["busy"]
+
+    response = manager_client.post(f"/contacts/{busy.pk}/close?next=/contacts/%3Fstatus%3Dopen")
+
+    assert response.url == "/contacts/?status=open"
+    busy.refresh_from_db()
+    assert busy.status == Contact.Status.CLOSED
+
+
+def test_the_close_button_asks_before_closing(manager_client, contacts):
+    busy = contacts["busy"]
+
+    html = manager_client.get("/contacts/").content.decode()
+
+    assert (
+        f'hx-confirm="Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."' in html
+    )
+    assert f'<form method="get" action="/contacts/{busy.pk}/close"' in html

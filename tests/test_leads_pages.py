@@ -61,7 +61,7 @@ def test_a_lead_page_shows_its_contacts_across_bots(manager_client, anna):
 def test_it_merges_another_lead_into_this_one(manager_client, anna):
     other = Lead.objects.get(external_id="tg-1")
 
-    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": other.pk})
+    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": other.pk, "confirmed": "yes"})
 
     assert response.status_code == 302
     assert response.url == f"/leads/{anna.pk}/"
@@ -72,7 +72,9 @@ def test_it_merges_another_lead_into_this_one(manager_client, anna):
 def test_an_htmx_merge_reloads_the_page(manager_client, anna):
     other = Lead.objects.get(external_id="tg-1")
 
-    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": other.pk}, **htmx("merge"))
+    response = manager_client.post(
+        f"/leads/{anna.pk}/merge", {"other": other.pk, "confirmed": "yes"}, **htmx("merge")
+    )
 
     assert response["HX-Redirect"] == f"/leads/{anna.pk}/"
 
@@ -106,7 +108,7 @@ def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):
 def test_it_finds_the_other_lead_by_number_or_identifier(manager_client, anna, typed):
     other = Lead.objects.get(external_id="tg-1")
 
-    manager_client.post(f"/leads/{anna.pk}/merge", {"other": typed.format(pk=other.pk)})
+    manager_client.post(f"/leads/{anna.pk}/merge", {"other": typed.format(pk=other.pk), "confirmed": "yes"})
 
     assert not Lead.objects.filter(pk=other.pk).exists()
 
@@ -115,7 +117,7 @@ def test_it_merges_by_phone_in_any_format(manager_client, anna, bot_with_operato
     bot, _ = bot_with_operators(weights=[10])
     target = send(bot, lead=LeadIdentity(external_id="tg-9")).lead
 
-    manager_client.post(f"/leads/{target.pk}/merge", {"other": "8 (999) 123-45-67"})
+    manager_client.post(f"/leads/{target.pk}/merge", {"other": "8 (999) 123-45-67", "confirmed": "yes"})
 
     target.refresh_from_db()
     assert target.phone == "+79991234567"
@@ -129,4 +131,22 @@ def test_it_offers_namesakes_for_a_one_click_merge(manager_client, anna, bot_wit
     html = manager_client.get(f"/leads/{anna.pk}/").content.decode()
 
     assert f'<input type="hidden" name="other" value="{twin.pk}">' in html
-    assert f"Merge #{twin.pk} Anna Ivanova into #{anna.pk}? #{twin.pk} will be deleted." in html
+    assert f'aria-label="Merge #{twin.pk} into this lead"' in html
+
+
+@pytest.mark.parametrize("with_htmx", [False, True], ids=["plain", "htmx"])
+def test_a_merge_names_both_leads_and_asks_before_deleting(manager_client, anna, with_htmx):
+    other = Lead.objects.get(external_id="tg-1")
+    headers = htmx("merge") if with_htmx else {}
+
+    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": "tg-1"}, **headers)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"Merge #{other.pk} {other} into #{anna.pk} Anna Ivanova?" in html
+    assert (
+        f"#{other.pk} {other} (tg-1) will be deleted: its 1 contact moves to #{anna.pk} Anna Ivanova" in html
+    )
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert html.lstrip().startswith('<section id="merge"') == with_htmx
+    assert Lead.objects.filter(pk=other.pk).exists()

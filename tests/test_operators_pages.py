@@ -158,3 +158,55 @@ def test_an_operator_page_shows_its_bots_weights_and_contacts(manager_client, bo
 def test_a_missing_operator_is_404(manager_client):
     assert manager_client.get("/operators/999999/").status_code == 404
     assert manager_client.post("/operators/999999/switch", {"is_active": "on"}).status_code == 404
+
+
+def test_the_operator_page_switches_and_sets_capacity_in_place(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[1])
+    send(bot)
+    page = f"/operators/{operator.pk}/"
+    assert f'aria-label="Switch {operator.name} off"' in manager_client.get(page).content.decode()
+
+    switched = manager_client.post(
+        f"/operators/{operator.pk}/switch", {"is_active": "off", "next": page}, **htmx("operator-work")
+    )
+    capacity = manager_client.post(
+        f"/operators/{operator.pk}/capacity", {"max_open_contacts": "0"}, **htmx("operator-work")
+    )
+
+    html = switched.content.decode()
+    assert html.lstrip().startswith('<div id="operator-work">')
+    assert f"Switch {operator.name} on" in html
+    assert f"{operator.name} switched off." in html
+    assert capacity.status_code == 422
+    assert capacity.content.decode().lstrip().startswith('<div id="operator-work">')
+    assert "greater than or equal to 1" in capacity.content.decode()
+
+
+def test_the_operator_page_without_javascript_comes_back_to_itself(manager_client, make_operator):
+    operator = make_operator(name="Olga")
+    page = f"/operators/{operator.pk}/"
+
+    response = manager_client.post(
+        f"/operators/{operator.pk}/capacity", {"max_open_contacts": "5", "next": page}
+    )
+
+    assert response.url == page
+    operator.refresh_from_db()
+    assert operator.max_open_contacts == 5
+
+
+def test_the_operator_page_closes_an_open_contact_in_place(manager_client, bot_with_operators, send):
+    bot, (operator,) = bot_with_operators(weights=[10], capacities=[1])
+    busy, waiting = send(bot), send(bot)
+    html = manager_client.get(f"/operators/{operator.pk}/").content.decode()
+    assert f'aria-label="Close contact {busy.pk}"' in html
+
+    response = manager_client.post(f"/contacts/{busy.pk}/close", **htmx("operator-work"))
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="operator-work">')
+    assert f'<tr id="contact-{waiting.pk}">' in html
+    assert f'<tr id="contact-{busy.pk}">' not in html
+    assert f"Contact #{busy.pk} closed." in html
+    busy.refresh_from_db()
+    assert busy.status == Contact.Status.CLOSED

@@ -28,7 +28,7 @@ def test_it_shows_counts_load_and_queue(manager_client, busy):
     assert "1</span> open" in html
     assert "1</span> waiting" in html
     assert "1</span> closed today" in html
-    assert f'value="1" aria-label="{alice.name}' in html.replace("\n", "")
+    assert f'value="1" aria-label="Load of {alice.name}"' in html.replace("\n", "")
     assert f'{bob.name}</a> <span class="badge">off</span>' in html
     assert f"#{still_waiting.pk}" in html
     assert f"#{assigned.pk}<" not in html

@@ -76,6 +76,7 @@ PAGES = [
     ("/contacts/{contact}/", 7),
     ("/contacts/?status=waiting&bot={bot}&period=30d", 9),
     ("/report/?period=30d", 10),  # 9 + the closes by reason
+    ("/report/?period=30d&bot={bot}", 10),
 ]
 
 

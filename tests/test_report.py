@@ -1,6 +1,7 @@
 """The distribution report: weight share beside actual share, per bot and per operator."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -116,12 +117,46 @@ def test_typing_dates_means_from_to(manager_client, month):
     assert "12 assigned contacts" in html
 
 
-def test_the_overall_bars_are_scaled_to_the_largest_share(manager_client, month):
+def test_every_bar_is_a_share_of_100_percent(manager_client, month):
     html = manager_client.get("/report/", {"period": "7d"}).content.decode()
 
-    # heavy has 6 of 11 (54.5 %): its bar is full, light's (5 of 11) nearly.
-    assert '<progress max="54.5" value="54.5"' in html
-    assert '<progress max="54.5" value="45.5"' in html
+    # heavy has 6 of 11 (54.5 %): its bar is half full, on the same scale as the per-bot bars.
+    assert '<progress max="100" value="54.5"' in html
+    assert '<progress max="100" value="45.5"' in html
+    bars = re.findall(r"<progress[^>]*>", html)
+    assert len(bars) == 2 + 3 * 2  # two operators overall; three operator rows in the bots, two bars each
+    assert all('max="100"' in bar for bar in bars)
+
+
+def test_it_reports_on_one_chosen_bot(manager_client, month):
+    sales, support, *_ = month
+
+    response = manager_client.get("/report/", {"period": "30d", "bot": support.pk}, **htmx("report"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "(30 days): 2 assigned contacts" in html
+    assert f'href="{support.get_absolute_url()}"' in html
+    assert f'href="{sales.get_absolute_url()}"' not in html
+    assert "Operators across bots" not in html
+
+
+def test_the_report_form_offers_every_bot(manager_client, month):
+    sales, support, *_ = month
+
+    html = manager_client.get("/report/", {"bot": sales.pk}).content.decode()
+
+    assert '<option value="">All bots</option>' in html
+    assert f'<option value="{sales.pk}" selected>Sales</option>' in html
+    assert f'<option value="{support.pk}">Support</option>' in html
+
+
+@pytest.mark.parametrize("bot", ["999999", "abc", "1" * 30])
+def test_an_unknown_bot_is_a_form_error(manager_client, month, bot):
+    response = manager_client.get("/report/", {"bot": bot})
+
+    assert response.status_code == 422
+    assert "Select a valid choice." in response.content.decode()
 
 
 def test_the_daily_figures_follow_every_assignment(bot_with_operators, send):

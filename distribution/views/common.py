@@ -37,8 +37,9 @@ def with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def next_url(request: HttpRequest, default: str) -> str:
-    """The page a plain form came from (its `next` field), if it is one of ours."""
-    url = request.POST.get("next", "")
+    """The page a plain form came from (its `next` field), if it is one of ours. A confirmation
+    page carries it in its URL."""
+    url = request.POST.get("next") or request.GET.get("next", "")
     allowed = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )

@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_POST, require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import routing, selectors
 from ..forms import ContactFilterForm
 from ..models import Contact
 from ..permissions import permission_required
-from .common import next_url, render_page, respond
+from . import operators
+from .common import confirm, next_url, render_page, respond
 
 PAGE_SIZE = 50
 
@@ -53,13 +55,23 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("distribution.close_any_contact")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=f"Close contact #{contact.pk}",
+            question=f"Close contact #{contact.pk} of {contact.lead}? A closed contact cannot be reopened.",
+            button="Close contact",
+            cancel=next_url(request, reverse("contacts")),
+        )
     assigned = routing.close_contact(contact=contact, by=request.user)
     messages.success(request, f"Contact #{contact.pk} closed.")
     for other in assigned:
         messages.info(request, f"Contact #{other.pk} from the queue went to {other.operator.name}.")
+    if request.htmx and request.htmx.target == operators.WORK_TARGET:
+        return operators.work(request, contact.operator_id)
     context = {
         "contact": contacts_with_people().get(pk=pk),
         "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -94,6 +94,12 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
         )
     other = form.cleaned_data["other"]
     moved = other.contacts.count()
+    if request.POST.get("confirmed") != "yes":
+        # The other lead is deleted: name it and ask, now that it is known to exist.
+        context = {"lead": lead, "merging": other, "merging_contacts": moved, "namesakes": []}
+        if request.htmx:
+            return render(request, "leads/detail.html#merge", context)
+        return render(request, "leads/merge.html", context)
     routing.merge_leads(target=lead, source=other)
     messages.success(request, f"Lead #{other.pk} merged into this one: {moved} contact(s) moved.")
     url = lead.get_absolute_url()

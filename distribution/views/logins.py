@@ -49,7 +49,7 @@ def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Reset {operator.name}'s password",
+            title=f"Reset the password of {operator.name}",
             question=f"Give {operator.user.get_username()} a new password? The current one stops working.",
             button="Reset password",
             cancel=operator.get_absolute_url(),
@@ -73,7 +73,7 @@ def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Detach {operator.name}'s login",
+            title=f"Detach the login of {operator.name}",
             question=f"Deactivate {operator.user.get_username()} and unlink it from {operator.name}?",
             button="Detach login",
             cancel=operator.get_absolute_url(),
@@ -82,7 +82,9 @@ def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
         user = logins.detach_login(operator=operator)
     except logins.LoginRefused as refused:
         return _refused(request, operator, str(refused))
-    messages.success(request, f"{user.get_username()} is deactivated and no longer {operator.name}'s login.")
+    messages.success(
+        request, f"{user.get_username()} is deactivated and no longer the login of {operator.name}."
+    )
     return _page(request, operator)
 
 

@@ -9,9 +9,10 @@ from .. import routing, selectors
 from ..forms import CapacityForm, LoginForm, OperatorForm
 from ..models import Contact, Operator
 from ..permissions import permission_required
-from .common import confirm, render_page, respond, tell_assigned
+from .common import confirm, next_url, render_page, respond, tell_assigned
 
 ROW = "operators/list.html#operator-row"
+WORK_TARGET = "operator-work"
 
 
 @permission_required("distribution.view_operator", post="distribution.add_operator")
@@ -31,13 +32,29 @@ def operator_list(request: HttpRequest) -> HttpResponse:
 
 
 def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
+    """The row of the operators list, or the operator page's controls and open contacts: whichever
+    the action came from."""
+    status = 422 if context.get("capacity_form") else 200
+    if request.htmx and request.htmx.target == WORK_TARGET:
+        return work(request, pk, status=status, **context)
     operator = selectors.operators_with_load().get(pk=pk)
     return respond(
         request,
         ROW,
         {"operator": operator, **context},
-        redirect_to="operators",
-        status=422 if context.get("capacity_form") else 200,
+        redirect_to=next_url(request, "operators"),
+        status=status,
+    )
+
+
+def work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
+    """The operator page's part that its actions (and a contact's close) change."""
+    return respond(
+        request,
+        "operators/detail.html#operator-work",
+        {**detail_context(pk), **context},
+        redirect_to=reverse("operator", args=[pk]),
+        status=status,
     )
 
 
@@ -85,7 +102,7 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Hand over {operator.name}'s contacts",
+            title=f"Hand over the contacts of {operator.name}",
             question=f"Switch {operator.name} off and hand their {handed} open contact(s) back to the queue?",
             button="Hand over",
             cancel=reverse("operators"),

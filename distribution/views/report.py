@@ -2,7 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from .. import selectors
-from ..forms import PeriodForm
+from ..forms import ReportForm
+from ..models import Bot
 from ..permissions import permission_required
 from .common import render_page
 
@@ -10,12 +11,15 @@ from .common import render_page
 @permission_required("distribution.view_report")
 @require_safe
 def report(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
+    bots = list(Bot.objects.all())
+    form = ReportForm(request.GET, bots=bots)
     context = {"form": form}
     if form.is_valid():
         data = form.cleaned_data
         start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])
-        context["report"] = selectors.distribution_report(start=start, end=end)
+        chosen = [data["bot"]] if data["bot"] else bots
+        context["report"] = selectors.distribution_report(start=start, end=end, bots=chosen)
+        context["one_bot"] = data["bot"]
         context["closes"] = selectors.closes_by_reason(start=start, end=end)
     status = 200 if form.is_valid() else 422
     return render_page(request, "report/page.html", context, partials=("report",), status=status)

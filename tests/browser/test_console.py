@@ -131,6 +131,7 @@ def test_every_page_and_action_leaves_the_console_clean(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#contact-results .error")).to_be_visible()
     page.goto(f"{url}/contacts/")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"Close contact {busy.pk}").click()
     expect(page.locator(f"#contact-{waiting.pk}")).to_contain_text("Open")
     page.goto(f"{url}/contacts/{busy.pk}/")

@@ -79,6 +79,7 @@ def test_closing_a_contact_assigns_a_waiting_one(manager_page, live_server):
     waiting_row = manager_page.locator(f"#contact-{waiting.pk}")
     expect(waiting_row).to_contain_text("Waiting")
 
+    manager_page.once("dialog", lambda dialog: dialog.accept())
     manager_page.get_by_role("button", name=f"Close contact {busy.pk}").click()
 
     expect(manager_page.locator(f"#contact-{busy.pk}")).to_contain_text("Closed")
@@ -136,13 +137,15 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, rol
     page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("button", name="Hand over 1").click()
-    expect(page.get_by_role("heading", name=f"Hand over {operator.name}'s contacts")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Hand over the contacts of {operator.name}")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
     page.get_by_role("button", name=f"Switch {operator.name} off").click()
     expect(page.locator("#messages")).to_contain_text(f"{operator.name} switched off")
     page.get_by_role("button", name=f"Switch {operator.name} on").click()
     page.goto(f"{live_server.url}/contacts/")
     page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+    expect(page.get_by_role("heading", name=f"Close contact #{busy.pk}")).to_be_visible()
+    page.get_by_role("button", name="Close contact").click()
 
     expect(page.locator("#messages")).to_contain_text(
         f"Contact #{waiting.pk} from the queue went to {operator.name}"

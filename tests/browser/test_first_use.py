@@ -1,10 +1,12 @@
 """What a manager trying the dashboard for the first time tripped over, seen in a real browser."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from distribution import routing
-from distribution.models import BotOperator, Operator
+from distribution.models import BotOperator, Lead, Operator
 from distribution.tokens import create_bot
 
 
@@ -74,3 +76,112 @@ def test_the_contacts_list_shows_a_messages_first_line(manager_page, live_server
     expect(cell).to_have_attribute("title", message)
     expect(manager_page.locator(f"#contact-{long.pk} td.first-line")).to_have_text("x" * 79 + "…")
     assert manager_page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_operator_page_switches_sets_capacity_and_closes_after_asking(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    olga = Operator.objects.create(name="Olga", max_open_contacts=1)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    busy, waiting = (
+        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"tg-{n}")).contact
+        for n in range(2)
+    )
+    page = manager_page
+    page.goto(f"{live_server.url}/operators/{olga.pk}/")
+    asked = []
+
+    page.get_by_role("button", name="Switch Olga off").click()
+    expect(page.get_by_role("button", name="Switch Olga on")).to_be_visible()
+    page.get_by_role("button", name="Switch Olga on").click()
+    expect(page.get_by_role("button", name="Switch Olga off")).to_be_visible()
+    page.get_by_label("Capacity").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#contact-{waiting.pk}")).to_be_visible()  # the raise took the waiting one
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+    expect(page.locator(f"#contact-{busy.pk}")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Close contact {busy.pk}").click()
+
+    expect(page.locator(f"#contact-{busy.pk}")).to_have_count(0)
+    expect(page.locator("#operator-work .stat").first).to_contain_text("1 / 2")
+    assert asked == [f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."]
+    busy.refresh_from_db()
+    assert busy.status == "closed"
+
+
+def test_a_merge_checks_the_other_lead_then_asks_naming_both(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    anna = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-1", name="Anna")
+    ).contact.lead
+    boris = routing.register_contact(
+        bot=bot, identity=routing.LeadIdentity(external_id="tg-2", name="Boris")
+    ).contact.lead
+    dialogs = []
+    manager_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    manager_page.goto(f"{live_server.url}/leads/{anna.pk}/")
+    merge = manager_page.locator("#merge")
+
+    merge.get_by_label("The other lead").evaluate("input => input.removeAttribute('required')")
+    merge.get_by_role("button", name="Merge…").click()
+    expect(merge.locator(".error")).to_contain_text("This field is required.")
+    merge.get_by_label("The other lead").fill("nobody")
+    merge.get_by_role("button", name="Merge…").click()
+    expect(merge.locator(".error")).to_contain_text("No lead has this number or identifier.")
+    merge.get_by_label("The other lead").fill("tg-2")
+    merge.get_by_role("button", name="Merge…").click()
+
+    expect(merge.get_by_role("heading")).to_have_text(f"Merge #{boris.pk} Boris into #{anna.pk} Anna?")
+    expect(merge).to_contain_text(f"#{boris.pk} Boris (tg-2) will be deleted")
+    assert Lead.objects.filter(pk=boris.pk).exists()
+    merge.get_by_role("button", name=f"Merge and delete #{boris.pk}").click()
+    expect(manager_page.locator("#messages")).to_contain_text(f"Lead #{boris.pk} merged into this one")
+    assert not Lead.objects.filter(pk=boris.pk).exists()
+    assert dialogs == []
+
+
+def test_pages_speak_in_human_labels(manager_page, live_server):
+    bot, _ = create_bot(name="Instagram Returns")
+    olga = Operator.objects.create(name="Charles", max_open_contacts=1)
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    identity = routing.LeadIdentity(
+        external_id="ig-1", email="anna@example.com", phone="+79991234567", name="Anna"
+    )
+    lead = routing.register_contact(bot=bot, identity=identity).contact.lead
+    routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="ig-2"))  # waits
+    pages = [
+        "/",
+        f"/leads/{lead.pk}/",
+        "/leads/?q=anna",
+        f"/operators/{olga.pk}/",
+        f"/bots/{bot.pk}/",
+        "/contacts/",
+        "/report/",
+    ]
+    texts = {}
+    for path in pages:
+        manager_page.goto(f"{live_server.url}{path}")
+        texts[path] = manager_page.locator("main").inner_text()
+
+    seen = "\n".join(texts.values())
+    for raw in ("EXTERNAL_ID", "external_id", "EMAIL", "E-MAIL", "s's", "0 minutes"):
+        assert raw not in seen, [path for path, text in texts.items() if raw in text]
+    assert "less than a minute" in texts["/"]
+    assert "All contacts of Charles" in texts[f"/operators/{olga.pk}/"]
+
+
+def test_the_report_shows_one_chosen_bot(manager_page, live_server):
+    bots = [create_bot(name=f"Bot {number}")[0] for number in range(5)]
+    olga = Operator.objects.create(name="Olga", max_open_contacts=100)
+    for bot in bots:
+        routing.set_weight(bot=bot, operator=olga, weight=10)
+        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"tg-{bot.pk}"))
+    manager_page.goto(f"{live_server.url}/report/")
+    expect(manager_page.locator("#report h2 a")).to_have_count(5)
+
+    manager_page.get_by_label("Bot").select_option(label="Bot 3")
+
+    expect(manager_page).to_have_url(re.compile(rf"bot={bots[3].pk}"))
+    expect(manager_page.locator("#report h2 a")).to_have_text(["Bot 3"])
+    expect(manager_page.locator("#report")).to_contain_text("1 assigned contacts")

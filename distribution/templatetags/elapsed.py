@@ -1,0 +1,18 @@
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.filter
+def elapsed(since: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
+    """Django's timesince, except that under a minute reads "less than a minute", not "0 minutes"."""
+    if since is None:
+        return ""
+    now = now or timezone.now()
+    if now - since < datetime.timedelta(minutes=1):
+        return "less than a minute"
+    return timesince(since, now)
