@@ -91,12 +91,13 @@ CONFIRMED = {
     "link-remove",
     "operator-login-reset",
     "operator-login-detach",
+    "contact-close",
 }
 
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 12
+    assert len(actions) == 11
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 
@@ -112,6 +113,7 @@ def test_destructive_actions_ask_first_without_javascript(manager_client, scene)
     assert Bot.objects.get().token_hash == scene["bot"].token_hash
     assert scene["bot"].links.count() == 1
     assert Webhook.objects.get().secret == scene["delivery"].webhook.secret
+    assert Contact.objects.get(pk=scene["contact"].pk).status == Contact.Status.OPEN
 
 
 def test_after_logging_in_an_action_leads_back_to_its_page(client, scene):
