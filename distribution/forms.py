@@ -299,5 +299,12 @@ class LoginForm(forms.Form):
     )
 
 
+class PageOperatorForm(forms.Form):
+    """The operator whose page a contact was closed from: the page answers with that operator's
+    part, whoever holds the contact now."""
+
+    operator = forms.ModelChoiceField(queryset=Operator.objects.all())
+
+
 class CloseForm(forms.Form):
     note = forms.CharField(label="Resolution", max_length=RESOLUTION_LENGTH, required=False)
