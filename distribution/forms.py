@@ -166,6 +166,10 @@ class MergeForm(forms.Form):
         # ASCII digits only: str.isdigit() also holds for "²" and "٣", which int() refuses or reads.
         if re.fullmatch(r"#?[0-9]{1,19}", typed):
             other = Lead.objects.filter(pk=int(typed.lstrip("#"))).first()
+        # The confirmation named the lead by its number: if that lead has gone meanwhile, an
+        # identifier that happens to read the same must not pick a lead the manager never saw.
+        if other is None and self.data.get("confirmed") == "yes":
+            raise forms.ValidationError("The lead named for this merge no longer exists: nothing was merged.")
         for field in ("external_id", "email", "phone"):
             if other is None:
                 with contextlib.suppress(routing.InvalidIdentifier):  # not this kind of identifier
@@ -297,6 +301,13 @@ class LoginForm(forms.Form):
         validators=[get_user_model().username_validator],
         help_text="Letters, digits and @ . + - _ only.",
     )
+
+
+class PageOperatorForm(forms.Form):
+    """The operator whose page a contact was closed from: the page answers with that operator's
+    part, whoever holds the contact now."""
+
+    operator = forms.ModelChoiceField(queryset=Operator.objects.all())
 
 
 class CloseForm(forms.Form):

@@ -102,8 +102,8 @@ def refuse(request: HttpRequest, perm: str) -> HttpResponse:
     if not request.htmx:
         raise PermissionDenied(reason)
     notice = Message(constants.ERROR, f"Not allowed. {reason}")
-    html = render_to_string("base.html#messages", {"messages": [notice]})
-    return reswap(retarget(HttpResponse(html, status=403), "#messages"), "outerHTML")
+    html = render_to_string("base.html#message-list", {"messages": [notice]})
+    return reswap(retarget(HttpResponse(html, status=403), "#messages"), "innerHTML")
 
 
 def describe(perm: str) -> str:

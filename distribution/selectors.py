@@ -293,14 +293,13 @@ def with_history(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     return contacts.prefetch_related(Prefetch("events", queryset=_events()))
 
 
-def closes_by_reason(*, start: datetime, end: datetime) -> list[tuple[str, int]]:
-    """How many contacts were closed in [start, end), per reason (its label), most first."""
-    rows = (
-        ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED, at__gte=start, at__lt=end)
-        .values("reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason")
-    )
+def closes_by_reason(*, start: datetime, end: datetime, bot: Bot | None = None) -> list[tuple[str, int]]:
+    """How many contacts (of `bot`, if given) were closed in [start, end), per reason (its label),
+    most first."""
+    events = ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED, at__gte=start, at__lt=end)
+    if bot is not None:
+        events = events.filter(contact__bot=bot)
+    rows = events.values("reason").annotate(n=Count("pk")).order_by("-n", "reason")
     labels = dict(ContactEvent.Reason.choices)
     return [(labels.get(row["reason"], row["reason"] or "unknown"), row["n"]) for row in rows]
 

@@ -130,9 +130,9 @@ def test_an_htmx_action_gets_the_error_in_the_messages_area(manager_client, make
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert response["HX-Retarget"] == "#messages"
-    assert response["HX-Reswap"] == "outerHTML"
+    assert response["HX-Reswap"] == "innerHTML"
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="messages"')
+    assert html.lstrip().startswith('<p class="message error">')
     assert "The database is busy" in html
 
 

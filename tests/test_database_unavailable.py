@@ -53,7 +53,7 @@ def test_it_answers_503_when_saving_the_session_finds_the_database_locked(
     assert "may not have been saved" in html
     if is_htmx:
         assert response["HX-Retarget"] == "#messages"
-        assert html.lstrip().startswith('<div id="messages"')
+        assert html.lstrip().startswith('<p class="message error">')
     else:
         assert "<h1>Unavailable for a moment</h1>" in html
     operator.refresh_from_db()

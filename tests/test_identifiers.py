@@ -222,9 +222,10 @@ def test_the_merge_form_finds_the_other_lead_by_the_unicode_form(manager_client)
     target = Lead.objects.create(external_id="tg-1")
     other = Lead.objects.create(email=IDN)
 
-    response = manager_client.post(
-        f"/leads/{target.pk}/merge", {"other": "User@Пример.рф", "confirmed": "yes"}
-    )
+    response = manager_client.post(f"/leads/{target.pk}/merge", {"other": "User@Пример.рф"})
+    assert f'<input type="hidden" name="other" value="#{other.pk}">' in response.content.decode()
+
+    response = manager_client.post(f"/leads/{target.pk}/merge", {"other": f"#{other.pk}", "confirmed": "yes"})
 
     assert response.status_code == 302
     assert not Lead.objects.filter(pk=other.pk).exists()

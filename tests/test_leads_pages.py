@@ -2,6 +2,7 @@
 
 import pytest
 
+from distribution import routing
 from distribution.models import Contact, Lead
 from distribution.routing import LeadIdentity
 
@@ -108,8 +109,10 @@ def test_it_refuses_a_bad_merge_in_place(manager_client, anna, other, error):
 def test_it_finds_the_other_lead_by_number_or_identifier(manager_client, anna, typed):
     other = Lead.objects.get(external_id="tg-1")
 
-    manager_client.post(f"/leads/{anna.pk}/merge", {"other": typed.format(pk=other.pk), "confirmed": "yes"})
+    response = manager_client.post(f"/leads/{anna.pk}/merge", {"other": typed.format(pk=other.pk)})
 
+    assert f'<input type="hidden" name="other" value="#{other.pk}">' in response.content.decode()
+    manager_client.post(f"/leads/{anna.pk}/merge", {"other": f"#{other.pk}", "confirmed": "yes"})
     assert not Lead.objects.filter(pk=other.pk).exists()
 
 
@@ -117,8 +120,10 @@ def test_it_merges_by_phone_in_any_format(manager_client, anna, bot_with_operato
     bot, _ = bot_with_operators(weights=[10])
     target = send(bot, lead=LeadIdentity(external_id="tg-9")).lead
 
-    manager_client.post(f"/leads/{target.pk}/merge", {"other": "8 (999) 123-45-67", "confirmed": "yes"})
+    response = manager_client.post(f"/leads/{target.pk}/merge", {"other": "8 (999) 123-45-67"})
 
+    assert f'<input type="hidden" name="other" value="#{anna.pk}">' in response.content.decode()
+    manager_client.post(f"/leads/{target.pk}/merge", {"other": f"#{anna.pk}", "confirmed": "yes"})
     target.refresh_from_db()
     assert target.phone == "+79991234567"
     assert not Lead.objects.filter(pk=anna.pk).exists()
@@ -132,6 +137,25 @@ def test_it_offers_namesakes_for_a_one_click_merge(manager_client, anna, bot_wit
 
     assert f'<input type="hidden" name="other" value="{twin.pk}">' in html
     assert f'aria-label="Merge #{twin.pk} into this lead"' in html
+
+
+@pytest.mark.parametrize("named", ["#{pk}", "{pk}"])
+def test_a_confirmed_merge_takes_the_lead_it_named_or_none(manager_client, anna, named):
+    # The confirmation named lead #pk; meanwhile it was merged away, and another lead has that
+    # number as its external id.
+    named_lead = Lead.objects.get(external_id="tg-1")
+    routing.merge_leads(target=anna, source=named_lead)
+    lookalike = Lead.objects.create(name="Boris", external_id=str(named_lead.pk))
+
+    response = manager_client.post(
+        f"/leads/{anna.pk}/merge",
+        {"other": named.format(pk=named_lead.pk), "confirmed": "yes"},
+        **htmx("merge"),
+    )
+
+    assert response.status_code == 422
+    assert "no longer exists: nothing was merged" in response.content.decode()
+    assert Lead.objects.filter(pk=lookalike.pk).exists()
 
 
 @pytest.mark.parametrize("with_htmx", [False, True], ids=["plain", "htmx"])

@@ -201,7 +201,11 @@ def test_the_operator_page_closes_an_open_contact_in_place(manager_client, bot_w
     html = manager_client.get(f"/operators/{operator.pk}/").content.decode()
     assert f'aria-label="Close contact {busy.pk}"' in html
 
-    response = manager_client.post(f"/contacts/{busy.pk}/close", **htmx("operator-work"))
+    assert f'name="operator" value="{operator.pk}"' in html
+
+    response = manager_client.post(
+        f"/contacts/{busy.pk}/close", {"operator": operator.pk}, **htmx("operator-work")
+    )
 
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="operator-work">')
@@ -210,3 +214,60 @@ def test_the_operator_page_closes_an_open_contact_in_place(manager_client, bot_w
     assert f"Contact #{busy.pk} closed." in html
     busy.refresh_from_db()
     assert busy.status == Contact.Status.CLOSED
+
+
+def test_it_closes_a_contact_handed_back_meanwhile_on_the_page_it_came_from(
+    manager_client, bot_with_operators, send
+):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    contact = send(bot)
+    routing.hand_over_contacts(operator=operator)
+
+    response = manager_client.post(
+        f"/contacts/{contact.pk}/close", {"operator": operator.pk}, **htmx("operator-work")
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="operator-work">')
+    assert f'hx-post="/operators/{operator.pk}/switch"' in html
+    assert f"Contact #{contact.pk} closed." in html
+
+
+def test_it_closes_a_contact_handed_to_another_operator_on_the_first_ones_page(
+    manager_client, bot_with_operators, send
+):
+    bot, (first, second) = bot_with_operators(weights=[10, 10])
+    contact = send(bot)
+    page, other = (first, second) if contact.operator == first else (second, first)
+    routing.hand_over_contacts(operator=page)
+    contact.refresh_from_db()
+    assert contact.operator == other
+
+    response = manager_client.post(
+        f"/contacts/{contact.pk}/close", {"operator": page.pk}, **htmx("operator-work")
+    )
+
+    html = response.content.decode()
+    assert f'hx-post="/operators/{page.pk}/switch"' in html
+    assert f'hx-post="/operators/{other.pk}/switch"' not in html
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.CLOSED
+
+
+def test_it_sends_a_close_from_an_unknown_operator_page_to_that_page_in_full(
+    manager_client, bot_with_operators, send
+):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    page = f"/operators/{operator.pk}/"
+
+    for value in ("", "x", "99999999999999999999", str(operator.pk + 1)):
+        contact = send(bot)
+        response = manager_client.post(
+            f"/contacts/{contact.pk}/close", {"operator": value, "next": page}, **htmx("operator-work")
+        )
+
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == page
+        contact.refresh_from_db()
+        assert contact.status == Contact.Status.CLOSED

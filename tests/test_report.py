@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from distribution import routing, selectors
-from distribution.models import Contact
+from distribution.models import Contact, ContactEvent
 
 from .conftest import htmx
 
@@ -139,6 +139,21 @@ def test_it_reports_on_one_chosen_bot(manager_client, month):
     assert f'href="{support.get_absolute_url()}"' in html
     assert f'href="{sales.get_absolute_url()}"' not in html
     assert "Operators across bots" not in html
+
+
+def test_the_closes_by_reason_follow_the_chosen_bot(manager_client, month):
+    sales, support, *_ = month
+    routing.close_contact(contact=Contact.objects.filter(bot=sales).first())
+    for contact in Contact.objects.filter(bot=support):
+        routing.close_contact(contact=contact, reason=ContactEvent.Reason.BOT, bot=support)
+
+    html = manager_client.get(
+        "/report/", {"period": "30d", "bot": sales.pk}, **htmx("report")
+    ).content.decode()
+
+    closes = re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', html)
+    assert ("By a manager", "1") in closes
+    assert not [row for row in closes if row[0] == "By the bot"]
 
 
 def test_the_report_form_offers_every_bot(manager_client, month):

@@ -163,9 +163,9 @@ def test_htmx_gets_the_refusal_in_the_messages_area(client, scene):
 
     assert response.status_code == 403
     assert response["HX-Retarget"] == "#messages"
-    assert response["HX-Reswap"] == "outerHTML"
+    assert response["HX-Reswap"] == "innerHTML"
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="messages"')
+    assert body.lstrip().startswith('<p class="message error">')
     assert "Not allowed. This needs the permission “Can change operator”" in body
     assert Operator.objects.get().is_active
 

@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
-from ..forms import ContactFilterForm
+from ..forms import ContactFilterForm, PageOperatorForm
 from ..models import Contact
 from ..permissions import permission_required
 from . import operators
@@ -71,7 +72,12 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
     for other in assigned:
         messages.info(request, f"Contact #{other.pk} from the queue went to {other.operator.name}.")
     if request.htmx and request.htmx.target == operators.WORK_TARGET:
-        return operators.work(request, contact.operator_id)
+        # The contact may have been handed back or over in another tab: its operator now is not
+        # necessarily the page's.
+        page = PageOperatorForm(request.POST)
+        if page.is_valid():
+            return operators.work(request, page.cleaned_data["operator"].pk)
+        return HttpResponseClientRedirect(next_url(request, reverse("contacts")))
     context = {
         "contact": contacts_with_people().get(pk=pk),
         "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),

@@ -311,8 +311,8 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: its user, session and messages would need the database.
     if getattr(request, "htmx", False):
         notice = Message(constants.ERROR, UNAVAILABLE_MESSAGE)
-        html = render_to_string("base.html#messages", {"messages": [notice]})
-        response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "outerHTML")
+        html = render_to_string("base.html#message-list", {"messages": [notice]})
+        response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "innerHTML")
     else:
         response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE}), status=503)
     response["Retry-After"] = "1"

@@ -20,6 +20,6 @@ def report(request: HttpRequest) -> HttpResponse:
         chosen = [data["bot"]] if data["bot"] else bots
         context["report"] = selectors.distribution_report(start=start, end=end, bots=chosen)
         context["one_bot"] = data["bot"]
-        context["closes"] = selectors.closes_by_reason(start=start, end=end)
+        context["closes"] = selectors.closes_by_reason(start=start, end=end, bot=data["bot"])
     status = 200 if form.is_valid() else 422
     return render_page(request, "report/page.html", context, partials=("report",), status=status)

@@ -39,7 +39,8 @@ document.addEventListener("click", async (event) => {
   }
 });
 
-// A message (a toast) goes at once when dismissed; it also fades by itself (minicrm.css).
+// A message (a toast) goes at once when dismissed; all but errors and warnings also fade by
+// themselves (minicrm.css).
 document.addEventListener("click", (event) => {
   event.target.closest("button[data-dismiss]")?.closest(".message").remove();
 });
@@ -72,6 +73,16 @@ function showRequestError(element, text, isChange) {
   note.className = form ? "error request-error" : "message error request-error";
   note.setAttribute("role", "alert");
   note.textContent = text;
+  if (!form) {
+    // An error toast does not fade: it needs its own way out.
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "dismiss";
+    dismiss.dataset.dismiss = "";
+    dismiss.setAttribute("aria-label", "Dismiss");
+    dismiss.textContent = "×";
+    note.append(" ", dismiss);
+  }
   place.append(note);
   if (form && isChange) {
     form.reset();

@@ -153,3 +153,17 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, rol
     expect(page.locator(f"#contact-{waiting.pk}")).to_contain_text("Open")
     operator.refresh_from_db()
     assert operator.is_active
+
+
+def test_it_keeps_no_copy_of_a_pushed_page_in_the_browser_storage(manager_page, live_server):
+    # Pages are no-store and logging out must leave none behind: htmx's history cache would keep
+    # them in the tab's storage (sessionStorage since htmx 2.0.x, localStorage before).
+    scene()
+    manager_page.goto(f"{live_server.url}/contacts/")
+
+    manager_page.get_by_label("Status").select_option("open")
+
+    expect(manager_page).to_have_url(re.compile(r"status=open"))
+    expect(manager_page.locator("#contact-results")).to_be_visible()
+    for storage in ("sessionStorage", "localStorage"):
+        assert manager_page.evaluate(f"{storage}.getItem('htmx-history-cache')") is None
