@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -56,6 +56,25 @@ USER_AGENT = "mini-CRM-webhooks"
 # The outbox -----------------------------------------------------------------------------------
 
 
+def _key_shared(pks: set[int]) -> list[Webhook]:
+    """The active webhooks among `pks`, read again under a lock that keeps them from being deleted
+    until this transaction ends: a webhook removed meanwhile would otherwise fail the change at
+    commit, when the deferred foreign key of its delivery is checked. FOR KEY SHARE, not an update
+    lock: it conflicts only with a delete, so two changes writing deliveries never wait for each
+    other (a manager's close holds it until its commit, when its history row's foreign key waits
+    for an operator that an intake holds while it asks for the same webhook). SQLite runs one
+    writer at a time: a plain read."""
+    if connection.vendor != "postgresql":
+        return list(Webhook.objects.filter(pk__in=pks, is_active=True).order_by("pk"))
+    table = Webhook._meta.db_table
+    return list(
+        Webhook.objects.raw(
+            f"SELECT * FROM {table} WHERE id = ANY(%s) AND is_active ORDER BY id FOR KEY SHARE",  # noqa: S608
+            [sorted(pks)],
+        )
+    )
+
+
 def record_events(events: list[ContactEvent]) -> None:
     """Write these changes of contacts to their history and, for each one that its bot's active
     webhook subscribes to, a delivery whose body is the contact as it is now. Runs in the caller's
@@ -80,14 +99,7 @@ def record_events(events: list[ContactEvent]) -> None:
             wanted.append((webhook, event, name))
     if not wanted:
         return
-    # Lock the webhooks before writing rows that point to them, and read them again under the lock:
-    # a webhook removed meanwhile would otherwise fail this change at commit, when the deferred
-    # foreign key is checked. The callers hold their bot, operator and contact locks already, and
-    # nothing that locks a webhook goes on to lock those, so no cycle can form.
-    locked = Webhook.objects.select_for_update(no_key=True).filter(
-        pk__in={webhook.pk for webhook, _, _ in wanted}, is_active=True
-    )
-    webhooks = {webhook.bot_id: webhook for webhook in locked.order_by("pk")}
+    webhooks = {webhook.bot_id: webhook for webhook in _key_shared({webhook.pk for webhook, _, _ in wanted})}
     wanted = [
         (webhooks[webhook.bot_id], event, name)
         for webhook, event, name in wanted
