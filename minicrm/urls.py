@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
+from django.views.i18n import set_language
 
 from distribution.views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
 from distribution.views.apidocs import docs as api_docs
@@ -62,6 +63,7 @@ urlpatterns = [
     path("home", workspace.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
     # Raw data
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("INTAKE_RATE_LIMIT", "0")
 # Webhooks go to receivers on 127.0.0.1, over http; the SSRF tests turn the rule back on.
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE", "true")
+# The tests read the pages in English unless they ask for Russian.
+os.environ.setdefault("LANGUAGE_CODE", "en")
 
 from minicrm.settings import *  # noqa: F403
 from minicrm.settings import STORAGES
