@@ -21,6 +21,8 @@ PUBLIC = {
     "api-docs",
     "login",
     "logout",
+    # The icon, for pages that name none.
+    "favicon",
 }
 # The operators' workspace and the landing after login have their own guard (test_workspace.py).
 WORKSPACE = {
