@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path, register_converter
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from distribution.views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
@@ -24,6 +27,9 @@ urlpatterns = [
     path("api/openapi.json", openapi_json, name="api-openapi"),
     path("api/docs", api_docs, name="api-docs"),
     path("healthz", intake.healthz, name="healthz"),
+    # Browsers ask for it wherever a page names no icon (JSON, files): the icon the pages name. Lazy,
+    # as the static files' manifest is read on the first request, not at import.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg")), name="favicon"),
     # The managers' dashboard
     path("", overview.overview, name="overview"),
     path("operators/", operators.operator_list, name="operators"),

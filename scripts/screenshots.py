@@ -1,4 +1,5 @@
-"""Take the dashboard's screenshots for the README. Run through scripts/screenshots."""
+"""Take the dashboard's screenshots for the README, in each language (docs/screenshots/<language>/,
+Russian in the README). Run through scripts/screenshots."""
 
 import os
 import shutil
@@ -17,7 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser import chromium  # noqa: E402
 
-DOCS = ROOT / "docs"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The language is the one LocaleMiddleware reads first: the cookie the header's switch sets.
+LANGUAGES = ["ru", "en"]
 PASSWORD = "screenshots-only"
 # (file name, page, element to scroll to the top)
 PAGES = [
@@ -61,24 +64,28 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        DOCS.mkdir(exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
-            for username, landing, pages in (("manager", "/", PAGES), ("alice", "/me/", OPERATOR_PAGES)):
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
-                page = context.new_page()
-                page.goto(f"{base}/login/")
-                page.get_by_label("Username").fill(username)
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Log in").click()
-                page.wait_for_url(base + landing)
-                for name, path, anchor in pages:
-                    page.goto(base + path)
-                    if anchor:
-                        page.locator(anchor).evaluate("element => element.scrollIntoView()")
-                    page.screenshot(path=DOCS / f"{name}.png", full_page=False)
-                    print(f"docs/{name}.png")
-                context.close()
+            for language in LANGUAGES:
+                folder = SCREENSHOTS / language
+                folder.mkdir(parents=True, exist_ok=True)
+                for username, landing, pages in (("manager", "/", PAGES), ("alice", "/me/", OPERATOR_PAGES)):
+                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+                    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+                    page = context.new_page()
+                    page.goto(f"{base}/login/")
+                    # By name, not by label: the labels are in the page's language.
+                    page.locator("input[name=username]").fill(username)
+                    page.locator("input[name=password]").fill(PASSWORD)
+                    page.locator("input[name=password]").press("Enter")
+                    page.wait_for_url(base + landing)
+                    for name, path, anchor in pages:
+                        page.goto(base + path)
+                        if anchor:
+                            page.locator(anchor).evaluate("element => element.scrollIntoView()")
+                        page.screenshot(path=folder / f"{name}.png", full_page=False)
+                        print((folder / f"{name}.png").relative_to(ROOT))
+                    context.close()
             browser.close()
     finally:
         server.terminate()

@@ -21,6 +21,10 @@ PUBLIC = {
     "api-docs",
     "login",
     "logout",
+    # The icon, for pages that name none.
+    "favicon",
+    # The language switch works before logging in too.
+    "set_language",
 }
 # The operators' workspace and the landing after login have their own guard (test_workspace.py).
 WORKSPACE = {
