@@ -138,9 +138,7 @@ def test_the_hand_over_button_asks_for_confirmation(manager_client, bot_with_ope
 
     html = manager_client.get("/operators/").content.decode()
 
-    assert (
-        f'hx-confirm="Switch {operator.name} off and hand their 1 open contacts back to the queue?"' in html
-    )
+    assert f'hx-confirm="Switch {operator.name} off and hand their 1 open contact back to the queue?"' in html
 
 
 def test_an_operator_page_shows_its_bots_weights_and_contacts(manager_client, bot_with_operators, send):
