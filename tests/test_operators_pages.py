@@ -214,6 +214,23 @@ def test_the_operator_page_closes_an_open_contact_in_place(manager_client, bot_w
     assert busy.status == Contact.Status.CLOSED
 
 
+def test_it_refreshes_the_recent_closed_contacts_after_a_close_in_place(
+    manager_client, bot_with_operators, send
+):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    contact = send(bot)
+    assert "None yet." in manager_client.get(f"/operators/{operator.pk}/").content.decode()
+
+    response = manager_client.post(
+        f"/contacts/{contact.pk}/close", {"operator": operator.pk}, **htmx("operator-work")
+    )
+
+    html = response.content.decode()
+    recent = html[html.index('<section id="recent-contacts"') :]
+    assert recent.startswith('<section id="recent-contacts" class="card" hx-swap-oob="true">')
+    assert f"<tr><td>#{contact.pk}</td>" in recent.split("</section>")[0]
+
+
 def test_it_closes_a_contact_handed_back_meanwhile_on_the_page_it_came_from(
     manager_client, bot_with_operators, send
 ):
