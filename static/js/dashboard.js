@@ -47,6 +47,15 @@ document.addEventListener("click", async (event) => {
   }
 });
 
+// The language switch brings the browser back to the page as it is now: htmx may have pushed
+// another address (a filter, a page of results) since the server wrote the form's `next`.
+document.addEventListener("submit", (event) => {
+  const next = event.target.matches("form.language") && event.target.elements.next;
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
+  }
+});
+
 // A message (a toast) goes at once when dismissed; all but errors and warnings also fade by
 // themselves (minicrm.css).
 document.addEventListener("click", (event) => {

@@ -34,3 +34,17 @@ def test_it_switches_to_russian_and_back(manager_page, live_server):
     expect(page.get_by_role("heading", name="Operators")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("button", name="Switch Olga on")).to_be_visible()
+
+
+def test_it_keeps_the_address_htmx_pushed_when_switching(manager_page, live_server):
+    page = manager_page
+    page.goto(f"{live_server.url}/contacts/")
+    with page.expect_response(lambda response: "status=waiting" in response.url):
+        page.locator("#id_status").select_option("waiting")
+    page.wait_for_url(f"{live_server.url}/contacts/?*status=waiting*")
+
+    page.get_by_role("button", name="Русский").click()
+
+    expect(page.get_by_role("heading", name="Контакты")).to_be_visible()
+    assert "status=waiting" in page.url
+    expect(page.locator("#id_status")).to_have_value("waiting")
