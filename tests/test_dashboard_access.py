@@ -23,7 +23,7 @@ PUBLIC = {
     "logout",
     # The icon, for pages that name none.
     "favicon",
-    # The language switch works before logging in too.
+    # Choosing the language needs no login: the login page has the switch too.
     "set_language",
 }
 # The operators' workspace and the landing after login have their own guard (test_workspace.py).

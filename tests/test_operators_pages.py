@@ -138,9 +138,7 @@ def test_the_hand_over_button_asks_for_confirmation(manager_client, bot_with_ope
 
     html = manager_client.get("/operators/").content.decode()
 
-    assert (
-        f'hx-confirm="Switch {operator.name} off and hand their 1 open contacts back to the queue?"' in html
-    )
+    assert f'hx-confirm="Switch {operator.name} off and hand their 1 open contact back to the queue?"' in html
 
 
 def test_an_operator_page_shows_its_bots_weights_and_contacts(manager_client, bot_with_operators, send):
@@ -214,6 +212,23 @@ def test_the_operator_page_closes_an_open_contact_in_place(manager_client, bot_w
     assert f"Contact #{busy.pk} closed." in html
     busy.refresh_from_db()
     assert busy.status == Contact.Status.CLOSED
+
+
+def test_it_refreshes_the_recent_closed_contacts_after_a_close_in_place(
+    manager_client, bot_with_operators, send
+):
+    bot, (operator,) = bot_with_operators(weights=[10])
+    contact = send(bot)
+    assert "None yet." in manager_client.get(f"/operators/{operator.pk}/").content.decode()
+
+    response = manager_client.post(
+        f"/contacts/{contact.pk}/close", {"operator": operator.pk}, **htmx("operator-work")
+    )
+
+    html = response.content.decode()
+    recent = html[html.index('<section id="recent-contacts"') :]
+    assert recent.startswith('<section id="recent-contacts" class="card" hx-swap-oob="true">')
+    assert f"<tr><td>#{contact.pk}</td>" in recent.split("</section>")[0]
 
 
 def test_it_closes_a_contact_handed_back_meanwhile_on_the_page_it_came_from(

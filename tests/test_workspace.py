@@ -91,6 +91,45 @@ def test_it_closes_without_a_note_and_without_javascript(operator_client, scene,
     assert (contact.status, contact.resolution) == (Contact.Status.CLOSED, "")
 
 
+def test_it_asks_before_closing_with_javascript(operator_client, scene, send):
+    contact = send(scene[0])
+
+    html = operator_client.get("/me/").content.decode()
+
+    assert (
+        f'hx-confirm="Close contact #{contact.pk} of {contact.lead}? A closed contact cannot be reopened."'
+        in html
+    )
+
+
+def test_it_asks_before_closing_without_javascript_and_keeps_the_note(operator_client, scene, send):
+    contact = send(scene[0])
+
+    page = operator_client.get(f"/me/contacts/{contact.pk}/close", {"note": "Sent the invoice"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'<form method="post" action="/me/contacts/{contact.pk}/close?note=Sent+the+invoice">' in html
+    assert '<input type="hidden" name="note" value="Sent the invoice">' in html
+    assert '<a class="cancel" href="/me/">' in html
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.OPEN
+
+    response = operator_client.post(f"/me/contacts/{contact.pk}/close", {"note": "Sent the invoice"})
+
+    assert response.url == "/me/"
+    contact.refresh_from_db()
+    assert (contact.status, contact.resolution) == (Contact.Status.CLOSED, "Sent the invoice")
+
+
+def test_it_asks_only_about_the_operators_own_contacts(operator_client, scene, send):
+    bot, _operator, _user, other = scene
+    theirs = send(bot)
+    Contact.objects.filter(pk=theirs.pk).update(operator=other)
+
+    assert operator_client.get(f"/me/contacts/{theirs.pk}/close").status_code == 404
+
+
 def test_it_refuses_a_note_too_long(operator_client, scene, send):
     contact = send(scene[0])
 
@@ -291,7 +330,7 @@ def test_it_lets_a_superuser_with_an_operator_in(client, scene):
     assert client.get("/me/").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/me/available", "/me/away", "/me/contacts/{pk}/close"])
+@pytest.mark.parametrize("url", ["/me/available", "/me/away"])
 def test_it_rejects_get_on_actions(operator_client, scene, send, url):
     contact = send(scene[0])
 

@@ -21,3 +21,10 @@ def when(value: datetime.datetime | datetime.date | None, precision: str = "minu
     return format_html(
         '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, FORMATS[precision])
     )
+
+
+@register.simple_tag
+def site_time_zone() -> str:
+    """The zone every time on the pages is shown in, with its current offset: "Europe/Moscow (UTC+03:00)"."""
+    offset = timezone.localtime().strftime("%z")
+    return f"{timezone.get_current_timezone_name()} (UTC{offset[:3]}:{offset[3:]})"

@@ -47,10 +47,18 @@ def next_url(request: HttpRequest, default: str) -> str:
     return url if url.startswith("/") and allowed else default
 
 
-def confirm(request: HttpRequest, *, title: str, question: str, button: str, cancel: str) -> HttpResponse:
+def confirm(
+    request: HttpRequest, *, title: str, question: str, button: str, cancel: str, fields: dict | None = None
+) -> HttpResponse:
     """The confirmation page of a destructive action, for browsers without JavaScript (htmx asks
-    with hx-confirm instead): its form POSTs to the same URL."""
-    context = {"title": title, "question": question, "button": button, "cancel": cancel}
+    with hx-confirm instead): its form POSTs to the same URL, with the `fields` the action needs."""
+    context = {
+        "title": title,
+        "question": question,
+        "button": button,
+        "cancel": cancel,
+        "fields": fields or {},
+    }
     return render(request, "confirm.html", context)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -48,14 +49,22 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
 
 
 def work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
-    """The operator page's part that its actions (and a contact's close) change."""
-    return respond(
+    """The operator page's part that its actions (and a contact's close) change; for htmx, with the
+    recent closed contacts out of band, as a close adds one there."""
+    context = {**detail_context(pk), **context}
+    response = respond(
         request,
         "operators/detail.html#operator-work",
-        {**detail_context(pk), **context},
+        context,
         redirect_to=reverse("operator", args=[pk]),
         status=status,
     )
+    if request.htmx:
+        recent = render_to_string(
+            "operators/detail.html#recent-contacts", {**context, "oob": True}, request=request
+        )
+        response.content += recent.encode()
+    return response
 
 
 @permission_required("distribution.change_operator")

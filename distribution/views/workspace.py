@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
 from ..forms import CloseForm
 from ..models import Contact, ContactEvent, Operator
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
-from .common import render_page, respond, tell_assigned, with_messages
+from .common import confirm, render_page, respond, tell_assigned, with_messages
 
 # A permission every manager has and no operator: who lands on the overview after logging in.
 MANAGES_OPERATORS = "distribution.view_operator"
@@ -76,9 +78,20 @@ def workspace(request: HttpRequest, operator: Operator) -> HttpResponse:
 
 
 @operator_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact, pk=pk, operator=operator)
+    contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk, operator=operator)
+    if request.method == "GET":
+        # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
+        return confirm(
+            request,
+            title=_("Close contact #%(pk)s") % {"pk": contact.pk},
+            question=_("Close contact #%(pk)s of %(lead)s? A closed contact cannot be reopened.")
+            % {"pk": contact.pk, "lead": contact.lead},
+            button=_("Close contact"),
+            cancel=reverse("workspace"),
+            fields={"note": request.GET.get("note", "")},
+        )
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Contact #{contact.pk}: {form.errors['note'][0]}")

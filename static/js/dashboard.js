@@ -3,6 +3,14 @@
 // Content Security Policy needs no inline script.
 "use strict";
 
+// What the script says, in the page's language: base.html puts it in a JSON data block.
+const STRINGS = JSON.parse(document.getElementById("dashboard-strings")?.textContent || "{}");
+// Shares as the page's language writes numbers ("12,5" in Russian).
+const PERCENT = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
+
 // Shares among the operators who are switched on: their rows have an <output data-share>.
 function updateShares(table) {
   const inputs = [...table.querySelectorAll("input[data-weight]")].filter((input) =>
@@ -13,7 +21,7 @@ function updateShares(table) {
   inputs.forEach((input, index) => {
     const output = input.closest("tr").querySelector("output[data-share]");
     const percent = total ? (100 * weights[index]) / total : 0;
-    output.textContent = `${percent.toFixed(1)} %`;
+    output.textContent = `${PERCENT.format(percent)} %`;
   });
 }
 
@@ -33,9 +41,18 @@ document.addEventListener("click", async (event) => {
   field.select();
   try {
     await navigator.clipboard.writeText(field.value);
-    button.textContent = "Copied";
+    button.textContent = STRINGS.copied;
   } catch {
-    button.textContent = "Press Ctrl+C";
+    button.textContent = STRINGS.pressCtrlC;
+  }
+});
+
+// The language switch brings the browser back to the page as it is now: htmx may have pushed
+// another address (a filter, a page of results) since the server wrote the form's `next`.
+document.addEventListener("submit", (event) => {
+  const next = event.target.matches("form.language") && event.target.elements.next;
+  if (next) {
+    next.value = window.location.pathname + window.location.search;
   }
 });
 
@@ -60,9 +77,9 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 // aimed at the messages area itself (HX-Retarget: a refusal, the database unavailable) are left
 // as they are.
 const REQUEST_ERRORS = {
-  403: "Refused: this page may be out of date (reload it), or your login may not allow this.",
-  404: "Not found: it was removed or changed in another tab. Reload the page to see the current state.",
-  409: "This conflicts with a change made in the meantime. Reload the page to see the current state.",
+  403: STRINGS.refused,
+  404: STRINGS.notFound,
+  409: STRINGS.conflict,
 };
 
 function showRequestError(element, text, isChange) {
@@ -79,7 +96,7 @@ function showRequestError(element, text, isChange) {
     dismiss.type = "button";
     dismiss.className = "dismiss";
     dismiss.dataset.dismiss = "";
-    dismiss.setAttribute("aria-label", "Dismiss");
+    dismiss.setAttribute("aria-label", STRINGS.dismiss);
     dismiss.textContent = "×";
     note.append(" ", dismiss);
   }
@@ -102,17 +119,11 @@ document.addEventListener("htmx:responseError", (event) => {
   if (xhr.getResponseHeader("HX-Retarget")) {
     return;
   }
-  const text =
-    REQUEST_ERRORS[xhr.status] ||
-    `The server answered with an error (${xhr.status}). Reload the page to see the current state, then try again.`;
+  const text = REQUEST_ERRORS[xhr.status] || STRINGS.serverError.replace("{status}", xhr.status);
   showRequestError(elt, text, requestConfig.verb !== "get");
 });
 
 document.addEventListener("htmx:sendError", (event) => {
   const { elt, requestConfig } = event.detail;
-  showRequestError(
-    elt,
-    "The server could not be reached. Check the connection and try again.",
-    requestConfig.verb !== "get",
-  );
+  showRequestError(elt, STRINGS.unreachable, requestConfig.verb !== "get");
 });

@@ -69,8 +69,13 @@ def test_what_one_operator_does_shows_live_in_the_others_list(roles, log_in):
     with page_a.expect_response(lambda response: response.request.headers.get("hx-target") == "my-contacts"):
         pass
     expect(note).to_have_value("Order placed")
+    # Closing is final: each asks first.
+    asked = []
+    page_a.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page_a.get_by_role("button", name=f"Close #{a_contact.pk}").click()
     expect(list_a).to_contain_text("Hi from tg-waiting")
+    assert asked[0].startswith(f"Close contact #{a_contact.pk} of {a_contact.lead}?")
+    page_b.once("dialog", lambda dialog: dialog.accept())
     page_b.get_by_role("button", name=f"Close #{b_contact.pk}").click()
     expect(list_b).to_contain_text("No open contacts")
 

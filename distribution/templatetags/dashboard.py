@@ -1,0 +1,32 @@
+from django import template
+from django.utils.html import json_script
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+@register.simple_tag
+def dashboard_strings() -> str:
+    """What static/js/dashboard.js says, in the page's language: a JSON data block, which the
+    Content Security Policy lets through as it never runs (no djangojs catalogue to serve)."""
+    strings = {
+        "copied": gettext("Copied"),
+        "pressCtrlC": gettext("Press Ctrl+C"),
+        "dismiss": gettext("Dismiss"),
+        "refused": gettext(
+            "Refused: this page may be out of date (reload it), or your login may not allow this."
+        ),
+        "notFound": gettext(
+            "Not found: it was removed or changed in another tab. Reload the page to see the current state."
+        ),
+        "conflict": gettext(
+            "This conflicts with a change made in the meantime. Reload the page to see the current state."
+        ),
+        # {status} is replaced by the script with the HTTP status.
+        "serverError": gettext(
+            "The server answered with an error ({status}). "
+            "Reload the page to see the current state, then try again."
+        ),
+        "unreachable": gettext("The server could not be reached. Check the connection and try again."),
+    }
+    return json_script(strings, "dashboard-strings")
