@@ -3,9 +3,7 @@ admin lists do. COUNT(*) reads every matching row (64 ms for a million contacts 
 and nobody pages through ten thousand of them: beyond the cap the pager says "more than" and
 still offers the next page, which it knows from one row more than the page shows."""
 
-import math
-
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.utils.functional import cached_property
 
 
@@ -37,8 +35,16 @@ class CappedPaginator(Paginator):
         if not self.capped:
             return super().validate_number(number)
         # Beyond the cap the last page is not known: any page may be asked for, and one past the
-        # end is empty.
-        return self._validate_number(number, math.inf)
+        # end is empty; as far as the databases' 64-bit OFFSET reaches.
+        return self._validate_number(number, (2**63 - 2) // self.per_page)
+
+    def get_page(self, number) -> Page:
+        if not self.capped:
+            return super().get_page(number)
+        try:
+            return self.page(number)
+        except InvalidPage:  # not a page number: there is no last page to fall back to
+            return self.page(1)
 
     def page(self, number) -> Page:
         if not self.capped:

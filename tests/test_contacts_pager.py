@@ -66,6 +66,16 @@ def test_a_page_past_the_end_is_empty_and_leads_back(manager_client, small_pages
     assert 'href="?status=waiting&amp;page=8"' in response.content.decode()
 
 
+@pytest.mark.parametrize("number", ["0", "-3", "x", str(10**30)])
+def test_a_page_that_is_no_page_number_beyond_the_cap_is_the_first(
+    manager_client, small_pages, waiting, number
+):
+    response = manager_client.get("/contacts/", {"status": "waiting", "page": number})
+
+    assert shown(response) == newest_first(waiting)[:2]
+    assert "Page 1 (more than 5)" in response.content.decode()
+
+
 def test_it_counts_exactly_up_to_the_cap(manager_client, small_pages, bot_with_operators, send):
     bot, _ = bot_with_operators(weights=[])
     for _ in range(5):

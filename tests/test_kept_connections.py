@@ -1,6 +1,7 @@
-"""SQLite connections are kept between requests, as PostgreSQL's are: the PRAGMAs run once per
-connection, a connection that met a locked database serves the next request, and the worker keeps
-the WAL from growing."""
+"""Database connections are kept between requests, on SQLite as on PostgreSQL: SQLite's PRAGMAs run
+once per connection, a connection that met a locked database serves the next request, a
+PostgreSQL connection that died is replaced at the next request, and the worker keeps SQLite's WAL
+from growing."""
 
 import os
 import sqlite3
@@ -12,7 +13,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from distribution.management.commands import worker
@@ -93,7 +94,7 @@ def test_it_keeps_a_connection_that_met_a_locked_database(kept_connection, tmp_p
     opened = wrapper.connection
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    with pytest.raises(Exception, match="locked"), wrapper.cursor() as cursor:
+    with pytest.raises(OperationalError, match="locked"), wrapper.cursor() as cursor:
         cursor.execute("CREATE TABLE t (x)")
     holder.execute("ROLLBACK")
     holder.close()
@@ -102,6 +103,19 @@ def test_it_keeps_a_connection_that_met_a_locked_database(kept_connection, tmp_p
     with wrapper.cursor() as cursor:
         cursor.execute("CREATE TABLE t (x)")
     assert wrapper.connection is opened
+
+
+def test_it_replaces_a_kept_postgresql_connection_that_died(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's connections")
+    wrapper = connections.create_connection("default")
+    assert value(wrapper, "SELECT 1") == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [wrapper.connection.info.backend_pid])
+    next_request(wrapper)
+
+    assert value(wrapper, "SELECT 1") == 1
+    wrapper.close()
 
 
 def wal_bytes(path: Path) -> int:
