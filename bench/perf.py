@@ -6,9 +6,12 @@ as ratios to /healthz (what Django and gunicorn give on this machine), at 10,000
     .venv/bin/python bench/perf.py --dbs sqlite --sizes 10000 --duration 3   # a quick look
 
 wrk (Debian's package, installed if missing) drives the server on 127.0.0.1. For each database
-and size it prints, per endpoint: requests/s, p50 / p95 / p99 latency, the ratio to /healthz,
-the server's own time (Server-Timing) of one request at a time, and the SQL queries one request
-makes; then each gunicorn worker's peak memory, and the goals of issue 5 with their verdicts.
+and size it prints, per endpoint: requests/s, the ratio to /healthz, the gunicorn workers' CPU time
+per request answered (their utime + stime from /proc/<pid>/stat, read before and after the wrk
+run), the SQL statements one request makes, p50 / p95 / p99 latency and the server's own time
+(Server-Timing) of one request at a time; then each gunicorn worker's peak memory, the goals of
+issues 5 and 12 with their verdicts, and the README's table (the fewest workers, every database and
+size as a column).
 """
 
 import argparse
@@ -290,6 +293,27 @@ def round_trip_floor() -> dict[str, float]:
     return {"select_ms": timed(one), "transaction_of_ten_ms": timed(ten_in_a_transaction)}
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process so far, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    spent = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it has just exited
+        # Fields 14 and 15 of proc(5), counted from the state, which is field 3.
+        spent[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return spent
+
+
+def cpu_ms_per_request(before: dict[int, float], after: dict[int, float], requests: int) -> float:
+    """The workers' CPU time between two readings, per request answered; a worker that started
+    in between counts from zero, one that died in between is lost (wrk reports its errors)."""
+    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    return spent / max(requests, 1) * 1000
+
+
 def peak_memory_mib(pids: list[int]) -> list[float]:
     peaks = []
     for pid in pids:
@@ -304,6 +328,10 @@ def run_one_database(args) -> list[dict]:
     rows = []
     with harness.database(args.db) as db:
         harness.use_database(db)
+        from django.core.management import call_command
+
+        # The pages that query_counts renders here name their static files from the manifest.
+        call_command("collectstatic", "--noinput", verbosity=0)
         token, cookie = build_scene(rng)
         floor = round_trip_floor()
         print(f"FLOOR {json.dumps({'db': args.db, **floor})}", file=sys.stderr)
@@ -318,18 +346,22 @@ def run_one_database(args) -> list[dict]:
             for workers in args.workers:
                 with harness.Server(db, workers=workers) as server:
                     for name in ENDPOINTS:
+                        before = cpu_seconds(server.worker_pids())
                         result = wrk(server, name, token, cookie, pool, args.duration, args.connections)
+                        after = cpu_seconds(server.worker_pids())
                         result.update(
                             db=args.db,
                             size=size,
                             workers=workers,
                             endpoint=name,
+                            cpu_ms=cpu_ms_per_request(before, after, result["requests"]),
                             queries=queries[name],
                             server_ms=server_time(server, name, token, cookie),
                         )
                         rows.append(result)
                         print(
-                            f"[{args.db}] {size:,} {workers}w {name}: {result['rps']:.0f} rps",
+                            f"[{args.db}] {size:,} {workers}w {name}: {result['rps']:.0f} rps, "
+                            f"{result['cpu_ms']:.2f} ms CPU a request",
                             file=sys.stderr,
                         )
                     memory = peak_memory_mib(server.worker_pids())
@@ -339,17 +371,74 @@ def run_one_database(args) -> list[dict]:
     return rows
 
 
+INTAKES = ("intake-new", "intake-returning")
+PAGES = ("overview", "operators", "contacts", "report")
+# Issue 12's goals: the intake's CPU per request, its rate against /healthz, and its p50 at the
+# largest size against the smallest.
+INTAKE_CPU_MS = 2.0
+INTAKE_RATIO = 0.5
+P50_GROWTH = 1.1
+# Issue 5's: the dashboard's heaviest pages, in server time at the largest size.
+PAGE_SERVER_MS = 150
+
+
+def verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def goals(rows: list[dict], ceiling: dict) -> list[tuple[str, bool]]:
+    """Each goal, said with its figure, and whether it is met."""
+    said = []
+    for db, workers in sorted({(r["db"], r["workers"]) for r in rows}):
+        mine = [r for r in rows if (r["db"], r["workers"]) == (db, workers)]
+        sizes = sorted({r["size"] for r in mine})
+        for name in INTAKES:
+            of_it = [r for r in mine if r["endpoint"] == name]
+            worst = min(r["rps"] / ceiling[(db, r["size"], workers)] for r in of_it)
+            said.append(
+                (f"{db} {workers}w {name} ≥ {INTAKE_RATIO} × healthz: {worst:.2f}", worst >= INTAKE_RATIO)
+            )
+            cpu = max(r["cpu_ms"] for r in of_it)
+            said.append(
+                (
+                    f"{db} {workers}w {name} CPU ≤ {INTAKE_CPU_MS} ms a request: {cpu:.2f} ms",
+                    cpu <= INTAKE_CPU_MS,
+                )
+            )
+            if len(sizes) > 1:
+                small = next(r for r in of_it if r["size"] == sizes[0])
+                large = next(r for r in of_it if r["size"] == sizes[-1])
+                growth = large["p50"] / small["p50"]
+                said.append(
+                    (
+                        f"{db} {workers}w {name} p50 at {sizes[-1]:,} / at {sizes[0]:,} ≤ {P50_GROWTH}: {growth:.2f} "
+                        f"(server time {large['server_ms'] / small['server_ms']:.2f})",
+                        growth <= P50_GROWTH,
+                    )
+                )
+        for name in ("overview", "report"):
+            large = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[-1])
+            said.append(
+                (
+                    f"{db} {workers}w {name} server time at {sizes[-1]:,} < {PAGE_SERVER_MS} ms: {large['server_ms']:.1f} ms",
+                    large["server_ms"] < PAGE_SERVER_MS,
+                )
+            )
+    return said
+
+
 def report(rows: list[dict]) -> None:
     ceiling = {(r["db"], r["size"], r["workers"]): r["rps"] for r in rows if r["endpoint"] == "healthz"}
     print(
-        "\n| db | contacts | workers | endpoint | req/s | × healthz | p50 ms | p95 ms | p99 ms | server ms | queries | errors |"
+        "\n| db | contacts | workers | endpoint | req/s | × healthz | CPU ms/req | SQL/req | p50 ms | p95 ms | p99 ms | server ms | errors |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = r["rps"] / ceiling[(r["db"], r["size"], r["workers"])]
         print(
             f"| {r['db']} | {r['size']:,} | {r['workers']} | {r['endpoint']} | {r['rps']:.0f} | {ratio:.2f} | "
-            f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['server_ms']:.1f} | {r['queries']} | {r['errors']} |"
+            f"{r['cpu_ms']:.2f} | {r['queries']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
+            f"{r['server_ms']:.1f} | {r['errors']} |"
         )
     print("\nWorker peak memory (MiB, the largest worker):")
     for (db, size, workers), _ in sorted(ceiling.items()):
@@ -357,29 +446,76 @@ def report(rows: list[dict]) -> None:
             r["worker_peak_mib"] for r in rows if (r["db"], r["size"], r["workers"]) == (db, size, workers)
         )
         print(f"  {db} {size:,} contacts, {workers} workers: {peak}")
-    print("\nGoals:")
-    for db, workers in sorted({(r["db"], r["workers"]) for r in rows}):
-        mine = [r for r in rows if (r["db"], r["workers"]) == (db, workers)]
-        sizes = sorted({r["size"] for r in mine})
-        for name in ("intake-new", "intake-returning"):
-            worst = min(r["rps"] / ceiling[(db, r["size"], workers)] for r in mine if r["endpoint"] == name)
-            print(
-                f"  {db} {workers}w {name} ≥ 0.5 × healthz: {worst:.2f} {'ok' if worst >= 0.5 else 'MISSED'}"
+    said = goals(rows, ceiling)
+    print(f"\nGoals ({sum(met for _, met in said)} of {len(said)} met):")
+    for text, met in said:
+        print(f"  {text} {verdict(met)}")
+    workers = min(r["workers"] for r in rows)
+    print(f"\nFor the README ({workers} gunicorn workers):\n")
+    print(readme_table([r for r in rows if r["workers"] == workers], ceiling))
+
+
+DB_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def short_size(size: int) -> str:
+    return f"{size // 1_000_000}M" if size % 1_000_000 == 0 else f"{size // 1000}k"
+
+
+def readme_table(rows: list[dict], ceiling: dict) -> str:
+    """The README's table: a column for each database and size, a line for each figure."""
+    columns = sorted({(r["db"], r["size"]) for r in rows}, key=lambda c: (c[0] != "sqlite", c[0], c[1]))
+    cell = {(r["db"], r["size"], r["endpoint"]): r for r in rows}
+
+    def line(title: str, show) -> str:
+        return f"| {title} | " + " | ".join(show(lambda name, c=c: cell[(*c, name)]) for c in columns) + " |"
+
+    def rate(name):
+        return lambda get: f"{get(name)['rps']:,.0f} ({get(name)['rps'] / get('healthz')['rps']:.2f})"
+
+    def latency(name):
+        return lambda get: f"{get(name)['p50']:.0f} / {get(name)['p95']:.0f} / {get(name)['p99']:.0f}"
+
+    def span(values) -> str:
+        low, high = min(values), max(values)
+        return f"{low}" if low == high else f"{low}–{high}"
+
+    lines = [
+        "| | " + " | ".join(f"{DB_NAMES.get(db, db)} {short_size(size)}" for db, size in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+        line(
+            "`/healthz` req/s, CPU ms a request",
+            lambda get: f"{get('healthz')['rps']:,.0f}, {get('healthz')['cpu_ms']:.2f}",
+        ),
+        line("intake, new leads: req/s (× healthz)", rate("intake-new")),
+        line("intake, new leads: p50 / p95 / p99 ms", latency("intake-new")),
+        line("intake, returning leads: req/s (× healthz)", rate("intake-returning")),
+        line("intake, returning leads: p50 / p95 / p99 ms", latency("intake-returning")),
+        line(
+            "intake CPU ms a request: new / returning",
+            lambda get: f"{get('intake-new')['cpu_ms']:.2f} / {get('intake-returning')['cpu_ms']:.2f}",
+        ),
+        line(
+            "intake server time ms: new / returning",
+            lambda get: f"{get('intake-new')['server_ms']:.1f} / {get('intake-returning')['server_ms']:.1f}",
+        ),
+        line(
+            "SQL statements: intake new / returning / pages",
+            lambda get: (
+                f"{get('intake-new')['queries']} / {get('intake-returning')['queries']} / "
+                + span([get(name)["queries"] for name in PAGES])
+            ),
+        ),
+        *(
+            line(
+                f"{'report (30 days)' if name == 'report' else name}: req/s, server ms",
+                lambda get, name=name: f"{get(name)['rps']:,.0f}, {get(name)['server_ms']:.1f}",
             )
-            if len(sizes) > 1:
-                small = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[0])
-                large = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[-1])
-                growth = large["p50"] / small["p50"]
-                print(
-                    f"  {db} {workers}w {name} p50 at {sizes[-1]:,} / at {sizes[0]:,}: {growth:.2f} "
-                    f"{'ok' if growth <= 1.2 else 'MISSED'} (server time {large['server_ms'] / small['server_ms']:.2f})"
-                )
-        for name in ("overview", "report"):
-            large = next(r for r in mine if r["endpoint"] == name and r["size"] == sizes[-1])
-            print(
-                f"  {db} {workers}w {name} server time at {sizes[-1]:,}: {large['server_ms']:.1f} ms "
-                f"{'ok' if large['server_ms'] < 150 else 'MISSED'}"
-            )
+            for name in PAGES
+        ),
+        line("peak memory of a worker, MiB", lambda get: f"{get('healthz')['worker_peak_mib']:.0f}"),
+    ]
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -428,14 +564,10 @@ def main() -> int:
         f"\nmini-CRM performance: {os.cpu_count()} cores, wrk -t2 -c{args.connections} -d{args.duration}s per endpoint"
     )
     report(rows)
-    print("\nThe database's share, timed in one process: one SELECT 1 (as /healthz) against a transaction of")
-    print("ten statements (the least an assignment needs):")
+    print("\nThe database's own time, in one process: one SELECT 1 (what /healthz asks) and a transaction")
+    print("of ten statements (about what an assignment asks), to set beside the CPU a request above:")
     for floor in floors:
-        ratio = floor["select_ms"] / floor["transaction_of_ten_ms"]
-        print(
-            f"  {floor['db']}: {floor['select_ms']:.3f} ms against {floor['transaction_of_ten_ms']:.3f} ms: "
-            f"the intake cannot pass {ratio:.2f} × the healthz rate on round trips alone"
-        )
+        print(f"  {floor['db']}: {floor['select_ms']:.3f} ms and {floor['transaction_of_ten_ms']:.3f} ms")
     return 0
 
 

@@ -33,3 +33,24 @@ def is_unavailable(error: BaseException | None) -> bool:
     if code is not None:
         return code & 0xFF in _SQLITE_CODES
     return str(error).lower().startswith(_SQLITE_MESSAGES)
+
+
+def checkpoint_wal(connection, *, wait: float = 1.0) -> bool:
+    """On SQLite, copy the whole WAL into the database and truncate it to nothing. Returns whether
+    it did: a reader still on an older snapshot after `wait` seconds makes it give up (the next
+    time will do), and it does nothing on another database.
+
+    It holds the write lock while it waits, so the wait is short, not the busy timeout that
+    writers are given: an intake queued behind it waits `wait` seconds at most."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (busy_timeout,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            (busy, _log_frames, _checkpointed) = cursor.fetchone()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout}")
+    return busy == 0

@@ -108,10 +108,15 @@ TEMPLATES = [
 # SQLite is the embedded default. WAL lets readers run beside the one writer; IMMEDIATE makes
 # every transaction take the write lock when it begins, so two writers queue on the busy timeout
 # instead of failing on a lock upgrade, and that queue is what serialises assignments (rule 6).
+# The PRAGMAs run once per connection, and connections are kept between requests: a commit then
+# checkpoints the WAL into the database once it holds 1000 pages (wal_autocheckpoint), without
+# waiting for the last connection to close, and a WAL grown larger by a burst is cut back to 64 MiB
+# (journal_size_limit); the worker truncates it now and then (manage.py worker).
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+    "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=67108864;",
 }
 
 DATABASES = {
@@ -122,8 +127,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Persistent connections gain nothing on a local file and keep the WAL busy.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
     # Tests use a file too: the concurrency tests need several real connections to one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
@@ -237,6 +240,8 @@ AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
 WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
 # The worker (manage.py worker) enqueues the sweep this often, in seconds.
 SWEEP_EVERY = envint("SWEEP_EVERY", 60)
+# On SQLite the worker truncates the WAL this often, in seconds (0: never).
+WAL_CHECKPOINT_EVERY = envint("WAL_CHECKPOINT_EVERY", 60)
 # Webhooks: the worker looks for due deliveries every WEBHOOK_POLL_EVERY seconds, gives each
 # request WEBHOOK_TIMEOUT seconds, and retries a failing one for WEBHOOK_RETRY_FOR before it
 # gives up. Receivers must be https and public unless WEBHOOK_ALLOW_PRIVATE (development, tests).

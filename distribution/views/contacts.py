@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -9,11 +8,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import routing, selectors
 from ..forms import ContactFilterForm, PageOperatorForm
 from ..models import Contact
+from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from . import operators
 from .common import confirm, next_url, render_page, respond
 
 PAGE_SIZE = 50
+# The pager counts the matching contacts up to this many; beyond, it says "more than".
+COUNT_CAP = 10_000
 
 
 def contacts_with_people():
@@ -40,7 +42,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             contacts = contacts.filter(created_at__gte=start, created_at__lt=end)
     else:
         contacts = contacts.none()
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(contacts, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "back": request.get_full_path()}

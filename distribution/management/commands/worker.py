@@ -1,5 +1,6 @@
 """The worker: runs queued tasks (django-tasks-db's db_worker) and, beside them, enqueues the idle
-sweep every SWEEP_EVERY seconds and delivers the webhooks' due events (distribution/webhooks.py).
+sweep every SWEEP_EVERY seconds, delivers the webhooks' due events (distribution/webhooks.py) and,
+on SQLite, truncates the WAL every WAL_CHECKPOINT_EVERY seconds.
 
 Two workers may run at once (two containers, a deploy overlapping the old one): each schedules the
 sweep, and a sweep already waiting to run is not enqueued again; if both enqueue at the same
@@ -19,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from distribution import webhooks
 from distribution.tasks import sweep_idle_contacts
+from minicrm.database import checkpoint_wal
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,21 @@ def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
     connection.close()
 
 
+def checkpoint_wal_every(*, every: float, stop: threading.Event) -> None:
+    """Truncate SQLite's WAL every `every` seconds until `stop` is set. The web workers keep their
+    connections open, so the checkpoint that SQLite runs when the last connection closes rarely
+    comes; theirs after each 1000 pages cannot shrink the file (minicrm/settings.py)."""
+    while not stop.wait(every):
+        close_old_connections()
+        try:
+            if not checkpoint_wal(connection):
+                logger.info("The WAL was in use: it is truncated next time")
+        except Exception:
+            # The database may be locked or down for a while: the next tick tries again.
+            logger.exception("Could not checkpoint the WAL")
+    connection.close()
+
+
 class Command(db_worker.Command):
     help = "Run the background worker: queued tasks, and the idle sweep every SWEEP_EVERY seconds."
 
@@ -81,14 +98,27 @@ class Command(db_worker.Command):
             help="Seconds between two looks for due webhook deliveries; 0 delivers none "
             "(default: WEBHOOK_POLL_EVERY, %(default)s).",
         )
+        parser.add_argument(
+            "--wal-checkpoint-every",
+            type=db_worker.valid_interval,
+            default=settings.WAL_CHECKPOINT_EVERY,
+            help="Seconds between two truncations of SQLite's WAL; 0 runs none "
+            "(default: WAL_CHECKPOINT_EVERY, %(default)s).",
+        )
 
-    def handle(self, *args, sweep_every: float, webhook_poll_every: float, **options) -> None:
+    def handle(
+        self, *args, sweep_every: float, webhook_poll_every: float, wal_checkpoint_every: float, **options
+    ) -> None:
         # With --reload the process that watches the files runs no tasks: only its child schedules.
         runs_tasks = not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         stop = threading.Event()
         if sweep_every > 0 and runs_tasks:
             threading.Thread(
                 target=schedule_sweeps, kwargs={"every": sweep_every, "stop": stop}, daemon=True
+            ).start()
+        if wal_checkpoint_every > 0 and runs_tasks and connection.vendor == "sqlite":
+            threading.Thread(
+                target=checkpoint_wal_every, kwargs={"every": wal_checkpoint_every, "stop": stop}, daemon=True
             ).start()
         delivery = threading.Thread(
             target=deliver_webhooks, kwargs={"every": webhook_poll_every, "stop": stop}, daemon=True

