@@ -3,6 +3,7 @@ import datetime
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -14,5 +15,5 @@ def elapsed(since: datetime.datetime | None, now: datetime.datetime | None = Non
         return ""
     now = now or timezone.now()
     if now - since < datetime.timedelta(minutes=1):
-        return "less than a minute"
+        return _("less than a minute")
     return timesince(since, now)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 
 
 def render_page(
@@ -58,4 +59,9 @@ def tell_assigned(request: HttpRequest, assigned: list) -> None:
     """Say how many waiting contacts a change pulled out of the queue, if any."""
     if assigned:
         count = len(assigned)
-        messages.info(request, f"{count} waiting contact{'s' if count > 1 else ''} assigned from the queue.")
+        text = ngettext(
+            "%(count)s waiting contact assigned from the queue.",
+            "%(count)s waiting contacts assigned from the queue.",
+            count,
+        )
+        messages.info(request, text % {"count": count})
