@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -26,25 +27,38 @@ from .models import (
     Lead,
     Operator,
     Webhook,
+    operator_name_key,
 )
 from .tokens import slug_for
 
 
+def name_taken() -> str:
+    return _("Another operator already has this name: add a surname or an initial.")
+
+
 class OperatorNameMixin:
     """For a ModelForm of Operator: a name no other operator has, whatever its case or spacing,
-    since lists, the report and the bot pages tell operators apart by name only. Compared in
-    Python: SQLite's lower() and LIKE fold ASCII letters only, and the names are Cyrillic too;
-    a company has tens of operators, not thousands."""
+    since lists, the report and the bot pages tell operators apart by name only (the unique
+    Operator.name_key holds it when two saves race past this check: see save_operator)."""
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        folded = " ".join(name.split()).casefold()
-        others = Operator.objects.exclude(pk=self.instance.pk).values_list("name", flat=True)
-        if any(" ".join(other.split()).casefold() == folded for other in others):
-            raise forms.ValidationError(
-                _("Another operator already has this name: add a surname or an initial.")
-            )
+        if Operator.objects.exclude(pk=self.instance.pk).filter(name_key=operator_name_key(name)).exists():
+            raise forms.ValidationError(name_taken())
         return name
+
+
+def save_operator(form: forms.ModelForm) -> Operator | None:
+    """The form's operator saved; None, with the form's error, when another operator took the name
+    between the form's check and the save."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        if not Operator.objects.exclude(pk=form.instance.pk).filter(name_key=form.instance.name_key).exists():
+            raise
+        form.add_error("name", name_taken())
+        return None
 
 
 class OperatorForm(OperatorNameMixin, forms.ModelForm):

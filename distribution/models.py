@@ -15,8 +15,26 @@ MAX_WEIGHT = 1000
 RESOLUTION_LENGTH = 500
 
 
+def operator_name_key(name: str) -> str:
+    """What makes two operators' names the same: case (any alphabet) and spacing aside. Folded in
+    Python: SQLite's lower() folds ASCII letters only, and the names are Cyrillic too."""
+    return " ".join(name.split()).casefold()
+
+
+class OperatorQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create does not call save(), which keeps the key.
+        objs = list(objs)
+        for operator in objs:
+            operator.name_key = operator_name_key(operator.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Operator(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # Unique, so that two operators saved at once with the same name cannot both be stored (lists
+    # and reports tell operators apart by name only). Casefolding may lengthen a name ("ß": "ss").
+    name_key = models.CharField(max_length=600, unique=True, editable=False)
     is_active = models.BooleanField(_("switched on"), default=True)
     max_open_contacts = models.PositiveIntegerField(
         _("capacity"),
@@ -33,6 +51,8 @@ class Operator(models.Model):
         verbose_name=_("login"),
     )
 
+    objects = OperatorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("operator")
         verbose_name_plural = _("operators")
@@ -44,6 +64,13 @@ class Operator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = operator_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("operator", args=[self.pk])

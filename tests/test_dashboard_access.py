@@ -21,6 +21,8 @@ PUBLIC = {
     "api-docs",
     "login",
     "logout",
+    # Choosing the language needs no login (the login page has the switch too).
+    "set_language",
 }
 # The operators' workspace and the landing after login have their own guard (test_workspace.py).
 WORKSPACE = {

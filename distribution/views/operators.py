@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, LoginForm, OperatorForm
+from ..forms import CapacityForm, LoginForm, OperatorForm, save_operator
 from ..models import Contact, Operator
 from ..permissions import permission_required
 from .common import confirm, next_url, render_page, respond, tell_assigned
@@ -20,8 +20,8 @@ WORK_TARGET = "operator-work"
 @permission_required("distribution.view_operator", post="distribution.add_operator")
 def operator_list(request: HttpRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        operator = form.save()
+    operator = save_operator(form) if request.method == "POST" and form.is_valid() else None
+    if operator is not None:
         messages.success(request, _("Operator %(operator)s added.") % {"operator": operator.name})
         if not request.htmx:
             return redirect("operators")
