@@ -1,7 +1,9 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -83,7 +85,7 @@ def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
         return respond(
             request,
             "bots/detail.html#auto-close",
-            _detail_context(bot, auto_close_form=form),
+            partial(_detail_context, bot, auto_close_form=form),
             redirect_to=bot.get_absolute_url(),
             status=422,
         )
@@ -100,7 +102,10 @@ def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
             % {"bot": bot.name, "duration": format_duration(after)},
         )
     return respond(
-        request, "bots/detail.html#auto-close", _detail_context(bot), redirect_to=bot.get_absolute_url()
+        request,
+        "bots/detail.html#auto-close",
+        partial(_detail_context, bot),
+        redirect_to=bot.get_absolute_url(),
     )
 
 
@@ -138,7 +143,7 @@ def bot_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     secret = webhooks.save_webhook(bot=bot, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
     if secret is None:
         messages.success(request, _("Webhook of %(bot)s saved.") % {"bot": bot.name})
-        return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+        return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
     messages.success(
         request,
         _("Webhook of %(bot)s added. Copy its secret now: it is shown only once.") % {"bot": bot.name},
@@ -187,7 +192,7 @@ def bot_webhook_switch(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Webhook of %(bot)s switched on.") % {"bot": bot.name})
     else:
         messages.success(request, _("Webhook of %(bot)s switched off.") % {"bot": bot.name})
-    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+    return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
 
 
 @permission_required("distribution.change_bot")
@@ -205,7 +210,7 @@ def bot_webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
         )
     webhooks.remove_webhook(webhook=webhook)
     messages.success(request, _("%(bot)s has no webhook any more.") % {"bot": bot.name})
-    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+    return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
 
 
 @permission_required("distribution.change_bot")
@@ -226,18 +231,19 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
             _("%(event)s of contact #%(contact)s will be sent again once sending is switched on.") % names,
         )
     context = {"bot": bot, "webhook": delivery.webhook, "delivery": delivery}
-    return respond(request, "bots/detail.html#delivery", context, redirect_to=bot.get_absolute_url())
+    return respond(request, "bots/detail.html#delivery", lambda: context, redirect_to=bot.get_absolute_url())
 
 
 def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
+    if not request.htmx:
+        return redirect(bot.get_absolute_url())
     # Counted after the change: the fragment's warning reads operators_on, and the stat cards,
     # swapped in beside it, show the queue the change may have drained.
     bot = selectors.bots_with_stats().get(pk=bot.pk)
     context = _detail_context(bot, **extra)
-    response = respond(request, LINKS, context, redirect_to=bot.get_absolute_url(), status=status)
-    if request.htmx:
-        stats = render_to_string("bots/detail.html#stats", {**context, "oob": True}, request=request)
-        response.content += stats.encode()
+    response = respond(request, LINKS, lambda: context, redirect_to=bot.get_absolute_url(), status=status)
+    stats = render_to_string("bots/detail.html#stats", {**context, "oob": True}, request=request)
+    response.content += stats.encode()
     return response
 
 

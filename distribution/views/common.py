@@ -1,7 +1,7 @@
 """What every dashboard view shares: how a page or its fragment is answered (who may call it:
 distribution/permissions.py)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +23,18 @@ def render_page(
 
 
 def respond(
-    request: HttpRequest, fragment: str, context: dict, *, redirect_to: str, status: int = 200
+    request: HttpRequest,
+    fragment: str,
+    context: Callable[[], dict],
+    *,
+    redirect_to: str,
+    status: int = 200,
 ) -> HttpResponse:
     """After an action: htmx gets the fragment that changed (with the messages swapped in beside
-    it); a plain form POST is redirected back to the page, which shows the messages."""
+    it); a plain form POST is redirected back to the page, which shows the messages. `context`
+    is called for htmx only: the page a redirect lands on reads its own data."""
     if request.htmx:
-        return with_messages(request, render(request, fragment, context, status=status))
+        return with_messages(request, render(request, fragment, context(), status=status))
     return redirect(redirect_to)
 
 

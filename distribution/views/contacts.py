@@ -84,11 +84,13 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
         if page.is_valid():
             return operators.work(request, page.cleaned_data["operator"].pk)
         return HttpResponseClientRedirect(next_url(request, reverse("contacts")))
-    context = {
-        "contact": contacts_with_people().get(pk=pk),
-        "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
-        "back": request.htmx.current_url_abs_path if request.htmx else "",
-    }
     return respond(
-        request, "contacts/list.html#contact-closed", context, redirect_to=next_url(request, "contacts")
+        request,
+        "contacts/list.html#contact-closed",
+        lambda: {
+            "contact": contacts_with_people().get(pk=pk),
+            "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
+            "back": request.htmx.current_url_abs_path,
+        },
+        redirect_to=next_url(request, "contacts"),
     )

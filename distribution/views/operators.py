@@ -39,11 +39,10 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
     status = 422 if context.get("capacity_form") else 200
     if request.htmx and request.htmx.target == WORK_TARGET:
         return work(request, pk, status=status, **context)
-    operator = selectors.operators_with_load().get(pk=pk)
     return respond(
         request,
         ROW,
-        {"operator": operator, **context},
+        lambda: {"operator": selectors.operators_with_load().get(pk=pk), **context},
         redirect_to=next_url(request, "operators"),
         status=status,
     )
@@ -54,7 +53,7 @@ def work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> Http
     return respond(
         request,
         "operators/detail.html#operator-work",
-        {**detail_context(pk), **context},
+        lambda: {**detail_context(pk), **context},
         redirect_to=reverse("operator", args=[pk]),
         status=status,
     )
@@ -138,8 +137,12 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
         request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
     )
     # Other operators took contacts: the whole table changed, not only this row.
-    context = {"operators": selectors.operators_with_load(), "form": OperatorForm()}
-    return respond(request, "operators/list.html#operators-content", context, redirect_to="operators")
+    return respond(
+        request,
+        "operators/list.html#operators-content",
+        lambda: {"operators": selectors.operators_with_load(), "form": OperatorForm()},
+        redirect_to="operators",
+    )
 
 
 @permission_required("distribution.view_operator")

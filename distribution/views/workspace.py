@@ -8,7 +8,7 @@ take every thread from the dashboard and the bots' API; a poll is one short requ
 fixed number of queries (tests/test_query_counts.py)."""
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -88,7 +88,7 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
             _("Contact #%(contact)s: %(error)s") % {"contact": contact.pk, "error": form.errors["note"][0]},
         )
         return respond(
-            request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace", status=422
+            request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace", status=422
         )
     if contact.status == Contact.Status.CLOSED:
         messages.info(request, _("Contact #%(contact)s was already closed.") % {"contact": contact.pk})
@@ -114,7 +114,7 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
             )
         else:
             messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
-    return respond(request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace")
+    return respond(request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace")
 
 
 @operator_required
