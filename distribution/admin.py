@@ -299,7 +299,7 @@ class ContactEventInline(admin.TabularInline):
 class ContactAdmin(admin.ModelAdmin):
     """Read-only: a contact's status and operator change only through the routing rules."""
 
-    list_display = ["pk", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
+    list_display = ["id", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
     list_filter = ["status", "bot", "operator"]
     search_fields = [
         "external_id",
@@ -365,7 +365,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     """Read-only: the outbox is written with the changes it tells of, and by the worker."""
 
     list_display = [
-        "pk",
+        "id",
         "webhook",
         "contact",
         "event",
