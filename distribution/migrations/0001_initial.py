@@ -7,219 +7,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Bot",
+            name='Bot',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("slug", models.SlugField(allow_unicode=True, max_length=100, unique=True)),
-                ("token_prefix", models.CharField(db_index=True, editable=False, max_length=8)),
-                ("token_hash", models.CharField(editable=False, max_length=64)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(allow_unicode=True, max_length=100, unique=True)),
+                ('token_prefix', models.CharField(db_index=True, editable=False, max_length=8)),
+                ('token_hash', models.CharField(editable=False, max_length=64)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
             options={
-                "ordering": ["name", "id"],
+                'ordering': ['name', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Lead",
+            name='Lead',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(blank=True, max_length=200)),
-                ("external_id", models.CharField(blank=True, max_length=100, null=True, unique=True)),
-                ("email", models.EmailField(blank=True, max_length=254, null=True, unique=True)),
-                (
-                    "phone",
-                    models.CharField(
-                        blank=True, max_length=16, null=True, unique=True, verbose_name="phone (E.164)"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(blank=True, max_length=200)),
+                ('external_id', models.CharField(blank=True, max_length=100, null=True, unique=True)),
+                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True)),
+                ('phone', models.CharField(blank=True, max_length=16, null=True, unique=True, verbose_name='phone (E.164)')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Operator",
+            name='Operator',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("is_active", models.BooleanField(default=True, verbose_name="switched on")),
-                (
-                    "max_open_contacts",
-                    models.PositiveIntegerField(
-                        default=10,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(10000),
-                        ],
-                        verbose_name="capacity",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('is_active', models.BooleanField(default=True, verbose_name='switched on')),
+                ('max_open_contacts', models.PositiveIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10000)], verbose_name='capacity')),
             ],
             options={
-                "ordering": ["name", "id"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("max_open_contacts__gt", 0)), name="operator_capacity_positive"
-                    )
-                ],
+                'ordering': ['name', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('max_open_contacts__gt', 0)), name='operator_capacity_positive')],
             },
         ),
         migrations.CreateModel(
-            name="BotOperator",
+            name='BotOperator',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "weight",
-                    models.PositiveIntegerField(
-                        default=10,
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(1000),
-                        ],
-                    ),
-                ),
-                ("current_weight", models.IntegerField(default=0, editable=False)),
-                (
-                    "bot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links",
-                        to="distribution.bot",
-                    ),
-                ),
-                (
-                    "operator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="links",
-                        to="distribution.operator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weight', models.PositiveIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)])),
+                ('current_weight', models.IntegerField(default=0, editable=False)),
+                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='distribution.bot')),
+                ('operator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='distribution.operator')),
             ],
             options={
-                "ordering": ["bot", "operator"],
+                'ordering': ['bot', 'operator'],
             },
         ),
         migrations.AddField(
-            model_name="bot",
-            name="operators",
-            field=models.ManyToManyField(
-                related_name="bots", through="distribution.BotOperator", to="distribution.operator"
-            ),
+            model_name='bot',
+            name='operators',
+            field=models.ManyToManyField(related_name='bots', through='distribution.BotOperator', to='distribution.operator'),
         ),
         migrations.CreateModel(
-            name="Contact",
+            name='Contact',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("waiting", "Waiting"), ("open", "Open"), ("closed", "Closed")],
-                        default="waiting",
-                        max_length=10,
-                    ),
-                ),
-                ("message", models.TextField(blank=True)),
-                ("external_id", models.CharField(blank=True, max_length=100, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("assigned_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "bot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="contacts",
-                        to="distribution.bot",
-                    ),
-                ),
-                (
-                    "lead",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="contacts",
-                        to="distribution.lead",
-                    ),
-                ),
-                (
-                    "operator",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="contacts",
-                        to="distribution.operator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('open', 'Open'), ('closed', 'Closed')], default='waiting', max_length=10)),
+                ('message', models.TextField(blank=True)),
+                ('external_id', models.CharField(blank=True, max_length=100, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('assigned_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='distribution.bot')),
+                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='distribution.lead')),
+                ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='distribution.operator')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["operator", "status"], name="contact_operator_status"),
-                    models.Index(fields=["bot", "status", "created_at"], name="contact_bot_status_created"),
-                    models.Index(fields=["status", "created_at"], name="contact_status_created"),
-                    models.Index(fields=["bot", "created_at"], name="contact_bot_created"),
-                    models.Index(fields=["closed_at"], name="contact_closed"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("external_id__isnull", False)),
-                        fields=("bot", "external_id"),
-                        name="contact_external_id_unique_per_bot",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("operator__isnull", False), ("status", "open")),
-                            models.Q(("operator__isnull", True), ("status", "waiting")),
-                            ("status", "closed"),
-                            _connector="OR",
-                        ),
-                        name="contact_operator_matches_status",
-                    ),
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['operator', 'status'], name='contact_operator_status'), models.Index(fields=['bot', 'status', 'created_at'], name='contact_bot_status_created'), models.Index(fields=['status', 'created_at'], name='contact_status_created'), models.Index(fields=['bot', 'created_at'], name='contact_bot_created'), models.Index(fields=['closed_at'], name='contact_closed')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('bot', 'external_id'), name='contact_external_id_unique_per_bot'), models.CheckConstraint(condition=models.Q(models.Q(('operator__isnull', False), ('status', 'open')), models.Q(('operator__isnull', True), ('status', 'waiting')), ('status', 'closed'), _connector='OR'), name='contact_operator_matches_status')],
             },
         ),
         migrations.AddConstraint(
-            model_name="botoperator",
-            constraint=models.UniqueConstraint(fields=("bot", "operator"), name="bot_operator_unique"),
+            model_name='botoperator',
+            constraint=models.UniqueConstraint(fields=('bot', 'operator'), name='bot_operator_unique'),
         ),
         migrations.AddConstraint(
-            model_name="botoperator",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("weight__gt", 0), ("weight__lte", 1000)),
-                name="bot_operator_weight_in_range",
-            ),
+            model_name='botoperator',
+            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0), ('weight__lte', 1000)), name='bot_operator_weight_in_range'),
         ),
     ]

@@ -5,33 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0001_initial"),
+        ('distribution', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IntakeWindow",
+            name='IntakeWindow',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("started_at", models.DateTimeField()),
-                ("requests", models.PositiveIntegerField(default=0)),
-                (
-                    "bot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="distribution.bot"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('started_at', models.DateTimeField()),
+                ('requests', models.PositiveIntegerField(default=0)),
+                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='distribution.bot')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("bot", "started_at"), name="intake_window_unique")
-                ],
+                'constraints': [models.UniqueConstraint(fields=('bot', 'started_at'), name='intake_window_unique')],
             },
         ),
     ]

@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0002_intake_window"),
+        ('distribution', '0002_intake_window'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="contact",
-            index=models.Index(fields=["-created_at", "-id"], name="contact_newest"),
+            model_name='contact',
+            index=models.Index(fields=['-created_at', '-id'], name='contact_newest'),
         ),
     ]

@@ -20,53 +20,30 @@ def count_existing_contacts(apps, schema_editor):
         .order_by()
     )
     DailyAssignments.objects.bulk_create(
-        (
-            DailyAssignments(bot_id=r["bot_id"], operator_id=r["operator_id"], day=r["day"], contacts=r["n"])
-            for r in rows
-        ),
+        (DailyAssignments(bot_id=r["bot_id"], operator_id=r["operator_id"], day=r["day"], contacts=r["n"]) for r in rows),
         batch_size=5000,
     )
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0003_contact_newest"),
+        ('distribution', '0003_contact_newest'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DailyAssignments",
+            name='DailyAssignments',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("day", models.DateField()),
-                ("contacts", models.IntegerField(default=0)),
-                (
-                    "bot",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="distribution.bot"
-                    ),
-                ),
-                (
-                    "operator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="distribution.operator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('contacts', models.IntegerField(default=0)),
+                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='distribution.bot')),
+                ('operator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='distribution.operator')),
             ],
             options={
-                "indexes": [models.Index(fields=["day"], name="daily_assignments_day")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("bot", "operator", "day"), name="daily_assignments_unique"
-                    )
-                ],
+                'indexes': [models.Index(fields=['day'], name='daily_assignments_day')],
+                'constraints': [models.UniqueConstraint(fields=('bot', 'operator', 'day'), name='daily_assignments_unique')],
             },
         ),
         migrations.RunPython(count_existing_contacts, migrations.RunPython.noop),

@@ -6,63 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0004_daily_assignments"),
+        ('distribution', '0004_daily_assignments'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IdentifierSource",
+            name='IdentifierSource',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "field",
-                    models.CharField(
-                        choices=[("external_id", "external id"), ("email", "e-mail"), ("phone", "phone")],
-                        max_length=11,
-                    ),
-                ),
-                ("value", models.CharField(max_length=254)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "bot",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="distribution.bot",
-                    ),
-                ),
-                (
-                    "contact",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="distribution.contact",
-                    ),
-                ),
-                (
-                    "lead",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="identifier_sources",
-                        to="distribution.lead",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('field', models.CharField(choices=[('external_id', 'external id'), ('email', 'e-mail'), ('phone', 'phone')], max_length=11)),
+                ('value', models.CharField(max_length=254)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('bot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='distribution.bot')),
+                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='distribution.contact')),
+                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifier_sources', to='distribution.lead')),
             ],
             options={
-                "ordering": ["lead", "field"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("lead", "field"), name="identifier_source_unique")
-                ],
+                'ordering': ['lead', 'field'],
+                'constraints': [models.UniqueConstraint(fields=('lead', 'field'), name='identifier_source_unique')],
             },
         ),
     ]

@@ -14,29 +14,23 @@ RESOLUTION_OF_CLOSED_CONTACTS = (
     " WHERE status = 'closed'"
 )
 
-
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0008_roles"),
+        ('distribution', '0008_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="contact",
-            name="resolution",
+            model_name='contact',
+            name='resolution',
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name="operator",
-            name="user",
-            field=models.OneToOneField(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="operator",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='operator',
+            name='user',
+            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='operator', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunSQL(RESOLUTION_OF_CLOSED_CONTACTS, migrations.RunSQL.noop),
     ]

@@ -7,98 +7,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("distribution", "0009_operator_user"),
+        ('distribution', '0009_operator_user'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Webhook",
+            name='Webhook',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("url", models.URLField(max_length=2000, verbose_name="URL")),
-                ("secret", models.CharField(editable=False, max_length=100)),
-                ("events", models.JSONField(default=list)),
-                ("is_active", models.BooleanField(default=True, verbose_name="sending")),
-                ("disabled_reason", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                (
-                    "bot",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="webhook",
-                        to="distribution.bot",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('url', models.URLField(max_length=2000, verbose_name='URL')),
+                ('secret', models.CharField(editable=False, max_length=100)),
+                ('events', models.JSONField(default=list)),
+                ('is_active', models.BooleanField(default=True, verbose_name='sending')),
+                ('disabled_reason', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ('bot', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='webhook', to='distribution.bot')),
             ],
         ),
         migrations.CreateModel(
-            name="WebhookDelivery",
+            name='WebhookDelivery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "event",
-                    models.CharField(
-                        choices=[
-                            ("contact.assigned", "assigned to an operator"),
-                            ("contact.waiting", "waiting in the queue"),
-                            ("contact.closed", "closed"),
-                        ],
-                        max_length=30,
-                    ),
-                ),
-                ("event_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("payload", models.JSONField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed")],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
-                ("claimed_until", models.DateTimeField(blank=True, null=True)),
-                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
-                ("response_status", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("last_error", models.CharField(blank=True, max_length=500)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "contact",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="distribution.contact",
-                    ),
-                ),
-                (
-                    "webhook",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deliveries",
-                        to="distribution.webhook",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('event', models.CharField(choices=[('contact.assigned', 'assigned to an operator'), ('contact.waiting', 'waiting in the queue'), ('contact.closed', 'closed')], max_length=30)),
+                ('event_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('payload', models.JSONField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=10)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
+                ('claimed_until', models.DateTimeField(blank=True, null=True)),
+                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
+                ('response_status', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('last_error', models.CharField(blank=True, max_length=500)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='distribution.contact')),
+                ('webhook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='distribution.webhook')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
-                    models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_newest"),
-                    models.Index(fields=["contact", "id"], name="delivery_contact_order"),
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='delivery_due'), models.Index(fields=['webhook', '-created_at'], name='delivery_webhook_newest'), models.Index(fields=['contact', 'id'], name='delivery_contact_order')],
             },
         ),
     ]
