@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import routing, selectors, tokens, webhooks
 from .forms import OperatorNameMixin
@@ -39,15 +41,15 @@ class LinkInline(admin.TabularInline):
     model = BotOperator
     extra = 0
     readonly_fields = ["current_weight"]
-    verbose_name = "operator and weight"
-    verbose_name_plural = "operators and weights"
+    verbose_name = gettext_lazy("operator and weight")
+    verbose_name_plural = gettext_lazy("operators and weights")
 
 
 class OperatorLinkInline(LinkInline):
     fields = ["bot", "weight", "current_weight"]
     autocomplete_fields = ["bot"]
-    verbose_name = "bot and weight"
-    verbose_name_plural = "bots and weights"
+    verbose_name = gettext_lazy("bot and weight")
+    verbose_name_plural = gettext_lazy("bots and weights")
 
 
 class BotLinkInline(LinkInline):
@@ -88,7 +90,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.operators_with_load()
 
-    @admin.display(description="open contacts", ordering="open_contacts")
+    @admin.display(description=gettext_lazy("open contacts"), ordering="open_contacts")
     def open_contacts(self, operator: Operator) -> int:
         return operator.open_contacts
 
@@ -106,25 +108,35 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
             after_commit(routing.set_operator_active, operator=obj, is_active=wanted_active)
         return None
 
-    @admin.action(description="Switch selected operators on", permissions=["change"])
+    @admin.action(description=gettext_lazy("Switch selected operators on"), permissions=["change"])
     def switch_on(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.set_operator_active, operator=operator, is_active=True)
-        self.message_user(request, f"{queryset.count()} operator(s) switched on.", messages.SUCCESS)
+        count = queryset.count()
+        text = ngettext("%(count)s operator switched on.", "%(count)s operators switched on.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Switch selected operators off", permissions=["change"])
+    @admin.action(description=gettext_lazy("Switch selected operators off"), permissions=["change"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.set_operator_active, operator=operator, is_active=False)
-        self.message_user(request, f"{queryset.count()} operator(s) switched off.", messages.SUCCESS)
+        count = queryset.count()
+        text = ngettext("%(count)s operator switched off.", "%(count)s operators switched off.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Hand over open contacts (and switch off)", permissions=["hand_over"])
+    @admin.action(
+        description=gettext_lazy("Hand over open contacts (and switch off)"), permissions=["hand_over"]
+    )
     def hand_over(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
             after_commit(routing.hand_over_contacts, operator=operator, by=request.user)
-        self.message_user(
-            request, f"Open contacts of {queryset.count()} operator(s) handed back to the queue."
+        count = queryset.count()
+        text = ngettext(
+            "Open contacts of %(count)s operator handed back to the queue.",
+            "Open contacts of %(count)s operators handed back to the queue.",
+            count,
         )
+        self.message_user(request, text % {"count": count})
 
     def has_hand_over_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("distribution.hand_over")
@@ -140,7 +152,7 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     inlines = [BotLinkInline]
     actions = ["rotate_tokens"]
 
-    @admin.display(description="token")
+    @admin.display(description=gettext_lazy("token"))
     def token_hint(self, bot: Bot) -> str:
         return f"{bot.token_prefix}…" if bot.token_prefix else "—"
 
@@ -150,12 +162,16 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._show_tokens(request, [(obj, obj.new_token)], title=f"Bot {obj.name} added")
+        return self._show_tokens(
+            request, [(obj, obj.new_token)], title=_("Bot %(bot)s added") % {"bot": obj.name}
+        )
 
-    @admin.action(description="Rotate the tokens of selected bots", permissions=["rotate_token"])
+    @admin.action(
+        description=gettext_lazy("Rotate the tokens of selected bots"), permissions=["rotate_token"]
+    )
     def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[Bot]) -> TemplateResponse:
         issued = [(bot, tokens.rotate_token(bot=bot)) for bot in queryset]
-        return self._show_tokens(request, issued, title="New tokens issued")
+        return self._show_tokens(request, issued, title=_("New tokens issued"))
 
     def has_rotate_token_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("distribution.rotate_token")
@@ -180,9 +196,15 @@ class LeadAdminForm(forms.ModelForm):
 
     # Plain text on the way in: the normaliser validates, after NFKC, IDNA and parsing, what
     # Django's EmailField (full-width forms) and the 16 characters of E.164 would refuse as typed.
-    email = forms.CharField(label="E-mail", max_length=MAX_EMAIL_LENGTH, required=False, empty_value=None)
+    email = forms.CharField(
+        label=gettext_lazy("E-mail"), max_length=MAX_EMAIL_LENGTH, required=False, empty_value=None
+    )
     phone = forms.CharField(
-        max_length=32, required=False, empty_value=None, help_text="Any format; stored in E.164."
+        label=gettext_lazy("Phone"),
+        max_length=32,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy("Any format; stored in E.164."),
     )
 
     class Meta:
@@ -217,8 +239,8 @@ class IdentifierSourceInline(admin.TabularInline):
     fields = ["field", "value", "bot", "contact", "created_at"]
     readonly_fields = fields
     raw_id_fields = ["bot", "contact"]
-    verbose_name = "identifier source"
-    verbose_name_plural = "where the identifiers came from"
+    verbose_name = gettext_lazy("identifier source")
+    verbose_name_plural = gettext_lazy("where the identifiers came from")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("bot", "contact")
@@ -260,8 +282,8 @@ class ContactEventInline(admin.TabularInline):
     ordering = ["at", "pk"]
     extra = 0
     can_delete = False
-    verbose_name = "event"
-    verbose_name_plural = "history"
+    verbose_name = gettext_lazy("event")
+    verbose_name_plural = gettext_lazy("history")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("operator", "actor", "bot")
@@ -277,7 +299,7 @@ class ContactEventInline(admin.TabularInline):
 class ContactAdmin(admin.ModelAdmin):
     """Read-only: a contact's status and operator change only through the routing rules."""
 
-    list_display = ["pk", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
+    list_display = ["id", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
     list_filter = ["status", "bot", "operator"]
     search_fields = [
         "external_id",
@@ -301,11 +323,13 @@ class ContactAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Close selected contacts", permissions=["close_any_contact"])
+    @admin.action(description=gettext_lazy("Close selected contacts"), permissions=["close_any_contact"])
     def close(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         for contact in queryset:
             after_commit(routing.close_contact, contact=contact, by=request.user)
-        self.message_user(request, f"{queryset.count()} contact(s) closed.", messages.SUCCESS)
+        count = queryset.count()
+        text = ngettext("%(count)s contact closed.", "%(count)s contacts closed.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
     def has_close_any_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("distribution.close_any_contact")
@@ -341,7 +365,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     """Read-only: the outbox is written with the changes it tells of, and by the worker."""
 
     list_display = [
-        "pk",
+        "id",
         "webhook",
         "contact",
         "event",

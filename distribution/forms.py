@@ -8,7 +8,11 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minicrm.durations import format_duration, parse_duration
 
@@ -23,25 +27,38 @@ from .models import (
     Lead,
     Operator,
     Webhook,
+    operator_name_key,
 )
 from .tokens import slug_for
 
 
+def name_taken() -> str:
+    return _("Another operator already has this name: add a surname or an initial.")
+
+
 class OperatorNameMixin:
     """For a ModelForm of Operator: a name no other operator has, whatever its case or spacing,
-    since lists, the report and the bot pages tell operators apart by name only. Compared in
-    Python: SQLite's lower() and LIKE fold ASCII letters only, and the names are Cyrillic too;
-    a company has tens of operators, not thousands."""
+    since lists, the report and the bot pages tell operators apart by name only (the unique
+    Operator.name_key holds it when two saves race past this check: see save_operator)."""
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        folded = " ".join(name.split()).casefold()
-        others = Operator.objects.exclude(pk=self.instance.pk).values_list("name", flat=True)
-        if any(" ".join(other.split()).casefold() == folded for other in others):
-            raise forms.ValidationError(
-                "Another operator already has this name: add a surname or an initial."
-            )
+        if Operator.objects.exclude(pk=self.instance.pk).filter(name_key=operator_name_key(name)).exists():
+            raise forms.ValidationError(name_taken())
         return name
+
+
+def save_operator(form: forms.ModelForm) -> Operator | None:
+    """The form's operator saved; None, with the form's error, when another operator took the name
+    between the form's check and the save."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        if not Operator.objects.exclude(pk=form.instance.pk).filter(name_key=form.instance.name_key).exists():
+            raise
+        form.add_error("name", name_taken())
+        return None
 
 
 class OperatorForm(OperatorNameMixin, forms.ModelForm):
@@ -50,18 +67,24 @@ class OperatorForm(OperatorNameMixin, forms.ModelForm):
         fields = ["name", "max_open_contacts"]
 
     max_open_contacts = forms.IntegerField(
-        label="Capacity (open contacts)", min_value=1, max_value=MAX_CAPACITY, initial=10
+        label=gettext_lazy("Capacity (open contacts)"), min_value=1, max_value=MAX_CAPACITY, initial=10
     )
 
 
 class CapacityForm(forms.Form):
-    max_open_contacts = forms.IntegerField(label="Capacity", min_value=1, max_value=MAX_CAPACITY)
+    max_open_contacts = forms.IntegerField(
+        label=gettext_lazy("Capacity"), min_value=1, max_value=MAX_CAPACITY
+    )
 
 
 class BotForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     slug = forms.SlugField(
-        max_length=100, required=False, allow_unicode=True, help_text="Defaults to the name."
+        label=gettext_lazy("Slug"),
+        max_length=100,
+        required=False,
+        allow_unicode=True,
+        help_text=gettext_lazy("Defaults to the name."),
     )
 
     def clean(self):
@@ -70,21 +93,27 @@ class BotForm(forms.Form):
             return cleaned  # the name's own error says what is wrong; a slug made of nothing adds nothing
         slug = cleaned.get("slug") or slug_for(cleaned["name"])
         if not slug:
-            self.add_error("name", "The name needs at least one letter or digit.")
+            self.add_error("name", _("The name needs at least one letter or digit."))
         elif Bot.objects.filter(slug=slug).exists():
             self.add_error(
-                "slug" if cleaned.get("slug") else "name", f"A bot with slug “{slug}” already exists."
+                "slug" if cleaned.get("slug") else "name",
+                _("A bot with slug “%(slug)s” already exists.") % {"slug": slug},
             )
         cleaned["slug"] = slug
         return cleaned
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(label="URL", max_length=2000, help_text="Where each event is POSTed, signed.")
+    url = forms.URLField(
+        label=gettext_lazy("URL"),
+        max_length=2000,
+        help_text=gettext_lazy("Where each event is POSTed, signed."),
+    )
     events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
         choices=Webhook.Event.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event."},
+        error_messages={"required": gettext_lazy("Choose at least one event.")},
     )
 
     def __init__(self, *args, webhook: Webhook | None = None, **kwargs):
@@ -108,10 +137,10 @@ class WebhookForm(forms.Form):
 
 class AutoCloseForm(forms.Form):
     auto_close_after = forms.CharField(
-        label="Close idle contacts after",
+        label=gettext_lazy("Close idle contacts after"),
         max_length=40,
         required=False,
-        help_text="For example 90m, 24h or 2d. Empty: the default.",
+        help_text=gettext_lazy("For example 90m, 24h or 2d. Empty: the default."),
     )
 
     def __init__(self, *args, bot: Bot, **kwargs):
@@ -127,17 +156,17 @@ class AutoCloseForm(forms.Form):
             return parse_duration(text)
         except ValueError:
             raise forms.ValidationError(
-                "Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default."
+                _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default.")
             ) from None
 
 
 class WeightForm(forms.Form):
-    weight = forms.IntegerField(min_value=1, max_value=MAX_WEIGHT)
+    weight = forms.IntegerField(label=gettext_lazy("Weight"), min_value=1, max_value=MAX_WEIGHT)
 
 
 class LinkForm(forms.Form):
-    operator = forms.ModelChoiceField(queryset=Operator.objects.none())
-    weight = forms.IntegerField(min_value=1, max_value=MAX_WEIGHT, initial=10)
+    operator = forms.ModelChoiceField(label=gettext_lazy("Operator"), queryset=Operator.objects.none())
+    weight = forms.IntegerField(label=gettext_lazy("Weight"), min_value=1, max_value=MAX_WEIGHT, initial=10)
 
     def __init__(self, *args, bot: Bot, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,14 +175,14 @@ class LinkForm(forms.Form):
 
 class LeadSearchForm(forms.Form):
     # A CharField refuses NUL, which PostgreSQL cannot hold even in a query's parameter.
-    q = forms.CharField(required=False, max_length=254)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=254)
 
 
 class MergeForm(forms.Form):
     other = forms.CharField(
         max_length=254,
-        label="The other lead",
-        help_text="Its number (#id), external id, e-mail or phone.",
+        label=gettext_lazy("The other lead"),
+        help_text=gettext_lazy("Its number (#id), external id, e-mail or phone."),
     )
 
     def __init__(self, *args, lead: Lead, **kwargs):
@@ -169,30 +198,38 @@ class MergeForm(forms.Form):
         # The confirmation named the lead by its number: if that lead has gone meanwhile, an
         # identifier that happens to read the same must not pick a lead the manager never saw.
         if other is None and self.data.get("confirmed") == "yes":
-            raise forms.ValidationError("The lead named for this merge no longer exists: nothing was merged.")
+            raise forms.ValidationError(
+                _("The lead named for this merge no longer exists: nothing was merged.")
+            )
         for field in ("external_id", "email", "phone"):
             if other is None:
                 with contextlib.suppress(routing.InvalidIdentifier):  # not this kind of identifier
                     other = routing.find_lead(routing.LeadIdentity.normalised(**{field: typed}))
         if other is None:
-            raise forms.ValidationError("No lead has this number or identifier.")
+            raise forms.ValidationError(_("No lead has this number or identifier."))
         if other.pk == self.lead.pk:
-            raise forms.ValidationError("A lead cannot be merged into itself.")
+            raise forms.ValidationError(_("A lead cannot be merged into itself."))
         return other
 
 
 def _contact_label(contact: Contact) -> str:
-    return f"#{contact.pk} via {contact.bot.name}, {timezone.localtime(contact.created_at):%Y-%m-%d %H:%M}"
+    # In the active language's one date format, like every |when on the pages.
+    when = formats.date_format(timezone.localtime(contact.created_at), "SHORT_DATETIME_FORMAT")
+    return _("#%(contact)s via %(bot)s, %(when)s") % {
+        "contact": contact.pk,
+        "bot": contact.bot.name,
+        "when": when,
+    }
 
 
 class SplitForm(forms.Form):
     identifiers = forms.MultipleChoiceField(
-        label="Identifiers to detach",
+        label=gettext_lazy("Identifiers to detach"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one identifier to detach."},
+        error_messages={"required": gettext_lazy("Choose at least one identifier to detach.")},
     )
     contacts = forms.MultipleChoiceField(
-        label="Contacts that go with them", required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Contacts that go with them"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, lead: Lead, contacts: list[Contact], **kwargs):
@@ -214,7 +251,7 @@ class SplitForm(forms.Form):
         chosen = self.cleaned_data["identifiers"]
         if len(set(chosen)) == len(self.held):
             raise forms.ValidationError(
-                "A lead keeps at least one identifier: leave one here, or merge instead."
+                _("A lead keeps at least one identifier: leave one here, or merge instead.")
             )
         return chosen
 
@@ -222,25 +259,33 @@ class SplitForm(forms.Form):
         return [self.contacts_by_pk[pk] for pk in self.cleaned_data["contacts"]]
 
 
-PERIODS = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("custom", "From … to")]
+PERIODS = [
+    ("today", gettext_lazy("Today")),
+    ("7d", gettext_lazy("Last 7 days")),
+    ("30d", gettext_lazy("Last 30 days")),
+    ("custom", gettext_lazy("From … to")),
+]
 
 # A period runs to the midnight after its last day, in any time zone and in UTC: the calendar's
 # first and last days have no such midnight in Python's datetime.
 FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+OUT_OF_CALENDAR = format_lazy(
+    gettext_lazy("Choose a date between {first} and {last}."), first=FIRST_DAY, last=LAST_DAY
+)
 
 
 class DayField(forms.DateField):
     widget = forms.DateInput(attrs={"type": "date", "min": FIRST_DAY, "max": LAST_DAY})
     default_validators = [
-        MinValueValidator(FIRST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
-        MaxValueValidator(LAST_DAY, f"Choose a date between {FIRST_DAY} and {LAST_DAY}."),
+        MinValueValidator(FIRST_DAY, OUT_OF_CALENDAR),
+        MaxValueValidator(LAST_DAY, OUT_OF_CALENDAR),
     ]
 
 
 class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=PERIODS, required=False)
-    start = DayField(required=False, label="From")
-    end = DayField(required=False, label="To")
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, required=False)
+    start = DayField(required=False, label=gettext_lazy("From"))
+    end = DayField(required=False, label=gettext_lazy("To"))
 
     default_period = "7d"
 
@@ -258,9 +303,9 @@ class PeriodForm(forms.Form):
         if cleaned.get("period") == "custom":
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
-                self.add_error("start", "Give both dates of the period.")
+                self.add_error("start", _("Give both dates of the period."))
             elif start > end:
-                self.add_error("end", "The end date is before the start date.")
+                self.add_error("end", _("The end date is before the start date."))
         return cleaned
 
 
@@ -268,14 +313,14 @@ class ReportForm(PeriodForm):
     """The report's period and, optionally, one bot. The bots are given (the report reads them
     anyway), so that the select costs no query of its own."""
 
-    bot = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    bot = forms.TypedChoiceField(label=gettext_lazy("Bot"), coerce=int, empty_value=None, required=False)
 
     field_order = ["bot", "period", "start", "end"]
 
     def __init__(self, data=None, *, bots: list[Bot], **kwargs):
         super().__init__(data, **kwargs)
         self.bots = {bot.pk: bot for bot in bots}
-        self.fields["bot"].choices = [("", "All bots"), *((bot.pk, bot.name) for bot in bots)]
+        self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in bots)]
 
     def clean_bot(self) -> Bot | None:
         pk = self.cleaned_data["bot"]
@@ -283,12 +328,26 @@ class ReportForm(PeriodForm):
 
 
 class ContactFilterForm(PeriodForm):
-    status = forms.ChoiceField(choices=[("", "Any status"), *Contact.Status.choices], required=False)
-    bot = forms.ModelChoiceField(queryset=Bot.objects.all(), required=False, empty_label="Any bot")
-    operator = forms.ModelChoiceField(
-        queryset=Operator.objects.all(), required=False, empty_label="Any operator"
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("Any status")), *Contact.Status.choices],
+        required=False,
     )
-    period = forms.ChoiceField(choices=[("all", "Any time"), *PERIODS], required=False)
+    bot = forms.ModelChoiceField(
+        label=gettext_lazy("Bot"),
+        queryset=Bot.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Any bot"),
+    )
+    operator = forms.ModelChoiceField(
+        label=gettext_lazy("Operator"),
+        queryset=Operator.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Any operator"),
+    )
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=[("all", gettext_lazy("Any time")), *PERIODS], required=False
+    )
 
     default_period = "all"
 
@@ -297,9 +356,10 @@ class LoginForm(forms.Form):
     """The username of an operator's new login (its password is generated)."""
 
     username = forms.CharField(
+        label=gettext_lazy("Username"),
         max_length=150,
         validators=[get_user_model().username_validator],
-        help_text="Letters, digits and @ . + - _ only.",
+        help_text=gettext_lazy("Letters, digits and @ . + - _ only."),
     )
 
 
@@ -311,4 +371,4 @@ class PageOperatorForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    note = forms.CharField(label="Resolution", max_length=RESOLUTION_LENGTH, required=False)
+    note = forms.CharField(label=gettext_lazy("Resolution"), max_length=RESOLUTION_LENGTH, required=False)

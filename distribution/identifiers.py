@@ -29,6 +29,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 # The widths of the Lead columns.
 MAX_EMAIL_LENGTH = 254
@@ -95,19 +96,19 @@ def normalize_email(value: str) -> str:
     """The stored form of an e-mail address (see the module's docstring). Raises InvalidEmail."""
     address = unicodedata.normalize("NFKC", value.strip()).lower()
     if _has_invisible(value) or _has_invisible(address):
-        raise InvalidEmail("Must not contain invisible formatting characters (e.g. zero-width spaces).")
+        raise InvalidEmail(_("Must not contain invisible formatting characters (e.g. zero-width spaces)."))
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        raise InvalidEmail("Enter a valid e-mail address.")
+        raise InvalidEmail(_("Enter a valid e-mail address."))
     if IDNA_DEVIATIONS & set(domain):
-        raise InvalidEmail("Domains with “ß” or “ς” are not accepted: IDNA versions disagree on them.")
+        raise InvalidEmail(_("Domains with “ß” or “ς” are not accepted: IDNA versions disagree on them."))
     address = f"{local}@{normalize_domain(domain)}"
     if len(address) > MAX_EMAIL_LENGTH:
-        raise InvalidEmail(f"At most {MAX_EMAIL_LENGTH} characters.")
+        raise InvalidEmail(_("At most %(limit)s characters.") % {"limit": MAX_EMAIL_LENGTH})
     try:
         validate_email(address)
     except ValidationError as error:
-        raise InvalidEmail("Enter a valid e-mail address.") from error
+        raise InvalidEmail(_("Enter a valid e-mail address.")) from error
     return address
 
 
@@ -119,7 +120,7 @@ def normalize_domain(domain: str) -> str:
         # spelling of the same name encodes to is refused rather than stored as a second form.
         ascii_domain.encode("ascii").decode("idna")
     except UnicodeError as error:
-        raise InvalidEmail("Enter a valid e-mail address.") from error
+        raise InvalidEmail(_("Enter a valid e-mail address.")) from error
     return ascii_domain
 
 
@@ -133,16 +134,16 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
         number = None
     # The extension first: its marker ("ext.", "x", "доб.") is made of letters too.
     if number is not None and number.extension:
-        raise InvalidPhone("Extensions are not accepted: send the number without “ext.”, “x” or “доб.”.")
+        raise InvalidPhone(_("Extensions are not accepted: send the number without “ext.”, “x” or “доб.”."))
     if any(character.isalpha() for character in typed):
-        raise InvalidPhone("Must not contain letters: send the digits, e.g. +7 999 123-45-67.")
+        raise InvalidPhone(_("Must not contain letters: send the digits, e.g. +7 999 123-45-67."))
     if number is None or not (
         phonenumbers.is_possible_number(number) and phonenumbers.is_valid_number(number)
     ):
-        raise InvalidPhone("Enter a valid phone number, e.g. +7 999 123-45-67.")
+        raise InvalidPhone(_("Enter a valid phone number, e.g. +7 999 123-45-67."))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(e164) > MAX_E164_LENGTH:  # the library accepts a few national plans longer than E.164
-        raise InvalidPhone("Too long for a phone number (E.164 allows 15 digits).")
+        raise InvalidPhone(_("Too long for a phone number (E.164 allows 15 digits)."))
     return e164
 
 
@@ -150,11 +151,11 @@ def normalize_external_id(value: str) -> str:
     """The external id as sent, without surrounding whitespace. Raises InvalidExternalId."""
     external_id = value.strip()
     if not external_id:
-        raise InvalidExternalId("Must not be blank.")
+        raise InvalidExternalId(_("Must not be blank."))
     if _has_category(external_id, "Cc") or _has_invisible(external_id):
-        raise InvalidExternalId("Must not contain control or invisible formatting characters.")
+        raise InvalidExternalId(_("Must not contain control or invisible formatting characters."))
     if len(external_id) > MAX_EXTERNAL_ID_LENGTH:
-        raise InvalidExternalId(f"At most {MAX_EXTERNAL_ID_LENGTH} characters.")
+        raise InvalidExternalId(_("At most %(limit)s characters.") % {"limit": MAX_EXTERNAL_ID_LENGTH})
     return external_id
 
 

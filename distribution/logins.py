@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Operator
 from .permissions import OPERATORS as OPERATORS_GROUP
@@ -37,8 +38,11 @@ def _refuse_beyond_an_operator(operator: Operator) -> None:
         or user.groups.exclude(name=OPERATORS_GROUP).exists()
     ):
         raise LoginRefused(
-            f"The login of {operator.name} can do more than an operator's: "
-            "an administrator changes it in admin."
+            _(
+                "The login of %(operator)s can do more than an operator's: "
+                "an administrator changes it in admin."
+            )
+            % {"operator": operator.name}
         )
 
 
@@ -55,12 +59,12 @@ def create_login(*, operator: Operator, username: str) -> tuple[AbstractBaseUser
     with transaction.atomic():
         operator = Operator.objects.select_for_update().get(pk=operator.pk)
         if operator.user_id is not None:
-            raise LoginRefused(f"{operator.name} already has a login.")
+            raise LoginRefused(_("%(operator)s already has a login.") % {"operator": operator.name})
         if user_model.objects.filter(username__iexact=username).exists():
-            raise UsernameTaken(f"The username {username} is taken.")
+            raise UsernameTaken(_("The username %(username)s is taken.") % {"username": username})
         user = user_model.objects.create_user(username, password=password)
         # The group's permissions come from the roles migration; until it ran, the group is empty.
-        group, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
+        group, _created = Group.objects.get_or_create(name=OPERATORS_GROUP)
         user.groups.add(group)
         operator.user = user
         operator.save(update_fields=["user"])
@@ -75,7 +79,7 @@ def reset_password(*, operator: Operator) -> str:
         # The operator's row only: PostgreSQL cannot lock the nullable side of the join to its user.
         operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         if operator.user is None:
-            raise LoginRefused(f"{operator.name} has no login.")
+            raise LoginRefused(_("%(operator)s has no login.") % {"operator": operator.name})
         _refuse_beyond_an_operator(operator)
         operator.user.set_password(password)
         operator.user.save(update_fields=["password"])
@@ -90,7 +94,7 @@ def detach_login(*, operator: Operator) -> AbstractBaseUser:
         operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         user = operator.user
         if user is None:
-            raise LoginRefused(f"{operator.name} has no login.")
+            raise LoginRefused(_("%(operator)s has no login.") % {"operator": operator.name})
         _refuse_beyond_an_operator(operator)
         operator.user = None
         operator.save(update_fields=["user"])

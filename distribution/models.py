@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
 MAX_CAPACITY = 10_000
@@ -14,45 +15,85 @@ MAX_WEIGHT = 1000
 RESOLUTION_LENGTH = 500
 
 
+def operator_name_key(name: str) -> str:
+    """What makes two operators' names the same: case (any alphabet) and spacing aside. Folded in
+    Python: SQLite's lower() folds ASCII letters only, and the names are Cyrillic too."""
+    return " ".join(name.split()).casefold()
+
+
+class OperatorQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create does not call save(), which keeps the key.
+        objs = list(objs)
+        for operator in objs:
+            operator.name_key = operator_name_key(operator.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Operator(models.Model):
-    name = models.CharField(max_length=200)
-    is_active = models.BooleanField("switched on", default=True)
+    name = models.CharField(_("name"), max_length=200)
+    # Unique, so that two operators saved at once with the same name cannot both be stored (lists
+    # and reports tell operators apart by name only). Casefolding may lengthen a name ("ß": "ss").
+    name_key = models.CharField(max_length=600, unique=True, editable=False)
+    is_active = models.BooleanField(_("switched on"), default=True)
     max_open_contacts = models.PositiveIntegerField(
-        "capacity", default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+        _("capacity"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
     )
     # The operator's own login, for its workspace at /me/; None while it has none (or was detached).
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="operator"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="operator",
+        verbose_name=_("login"),
     )
 
+    objects = OperatorQuerySet.as_manager()
+
     class Meta:
+        verbose_name = _("operator")
+        verbose_name_plural = _("operators")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(max_open_contacts__gt=0), name="operator_capacity_positive"),
         ]
-        permissions = [("hand_over", "Can hand over an operator's open contacts to the queue")]
+        permissions = [("hand_over", _("Can hand over an operator's open contacts to the queue"))]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = operator_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("operator", args=[self.pk])
 
 
 class Bot(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
     # The token itself is never stored: the prefix finds the bot, the SHA-256 proves the token.
-    token_prefix = models.CharField(max_length=8, db_index=True, editable=False)
-    token_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    operators = models.ManyToManyField(Operator, through="BotOperator", related_name="bots")
+    token_prefix = models.CharField(_("token prefix"), max_length=8, db_index=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    operators = models.ManyToManyField(
+        Operator, through="BotOperator", related_name="bots", verbose_name=_("operators")
+    )
     # Overrides settings.AUTO_CLOSE_AFTER for this bot's contacts; None follows the setting.
-    auto_close_after = models.DurationField("close idle contacts after", null=True, blank=True)
+    auto_close_after = models.DurationField(_("close idle contacts after"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("bot")
+        verbose_name_plural = _("bots")
         ordering = ["name", "id"]
-        permissions = [("rotate_token", "Can rotate a bot's token")]
+        permissions = [("rotate_token", _("Can rotate a bot's token"))]
 
     def __str__(self) -> str:
         return self.name
@@ -62,15 +103,19 @@ class Bot(models.Model):
 
 
 class BotOperator(models.Model):
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="links")
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="links")
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="links", verbose_name=_("bot"))
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="links", verbose_name=_("operator")
+    )
     weight = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
+        _("weight"), default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
     )
     # Smooth weighted round robin state of this pair; only routing.py writes it.
-    current_weight = models.IntegerField(default=0, editable=False)
+    current_weight = models.IntegerField(_("current weight"), default=0, editable=False)
 
     class Meta:
+        verbose_name = _("operator of a bot")
+        verbose_name_plural = _("operators of bots")
         ordering = ["bot", "operator"]
         constraints = [
             models.UniqueConstraint(fields=["bot", "operator"], name="bot_operator_unique"),
@@ -84,19 +129,21 @@ class BotOperator(models.Model):
 
 
 class Lead(models.Model):
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
     # NULL, not "", when absent: each identifier is unique only when present.
-    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
-    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
-    phone = models.CharField("phone (E.164)", max_length=16, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True, null=True, blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=16, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
-        permissions = [("merge_leads", "Can merge and split leads")]
+        permissions = [("merge_leads", _("Can merge and split leads"))]
 
     def __str__(self) -> str:
-        return self.name or self.external_id or self.email or self.phone or f"Lead {self.pk}"
+        return self.name or self.external_id or self.email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("lead", args=[self.pk])
@@ -104,26 +151,33 @@ class Lead(models.Model):
 
 class Contact(models.Model):
     class Status(models.TextChoices):
-        WAITING = "waiting"
-        OPEN = "open"
-        CLOSED = "closed"
+        WAITING = "waiting", _("Waiting")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="contacts")
-    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="contacts")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("lead"))
+    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("bot"))
     operator = models.ForeignKey(
-        Operator, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+        Operator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("operator"),
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.WAITING)
-    message = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.WAITING)
+    message = models.TextField(_("message"), blank=True)
     # NULL when absent, so that the unique constraint per bot only holds the bots' own ids.
-    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
-    created_at = models.DateTimeField(default=timezone.now)
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # What the operator (or manager) who closed it wrote down; its history event keeps it too.
-    resolution = models.CharField(max_length=RESOLUTION_LENGTH, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=RESOLUTION_LENGTH, blank=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -154,14 +208,14 @@ class Contact(models.Model):
             models.Index(fields=["closed_at"], name="contact_closed"),
         ]
         permissions = [
-            ("close_any_contact", "Can close any operator's contact"),
-            ("view_report", "Can view the distribution report"),
+            ("close_any_contact", _("Can close any operator's contact")),
+            ("view_report", _("Can view the distribution report")),
             # An operator's workspace: its own contacts only (the login linked to an operator).
-            ("work_own_contacts", "Can work on their own contacts"),
+            ("work_own_contacts", _("Can work on their own contacts")),
         ]
 
     def __str__(self) -> str:
-        return f"Contact {self.pk} ({self.status})"
+        return _("Contact %(pk)s (%(status)s)") % {"pk": self.pk, "status": self.get_status_display()}
 
     def get_absolute_url(self) -> str:
         return reverse("contact", args=[self.pk])
@@ -180,41 +234,57 @@ class ContactEvent(models.Model):
     contact's history, and what the report counts closes by."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "arrived"
-        ASSIGNED = "assigned", "assigned"
-        HANDED_BACK = "handed_back", "handed back"
-        CLOSED = "closed", "closed"
+        CREATED = "created", _("arrived")
+        ASSIGNED = "assigned", _("assigned")
+        HANDED_BACK = "handed_back", _("handed back")
+        CLOSED = "closed", _("closed")
 
     class Reason(models.TextChoices):
         # How a contact was assigned
-        INTAKE = "intake", "on arrival"
-        QUEUE = "queue", "from the queue"
+        INTAKE = "intake", _("on arrival")
+        QUEUE = "queue", _("from the queue")
         # Who or what closed it
-        MANAGER = "manager", "by a manager"
-        OPERATOR = "operator", "by its operator"
-        BOT = "bot", "by the bot"
-        AUTO = "auto", "idle: closed automatically"
-        EXPIRED = "expired", "expired in the queue"
+        MANAGER = "manager", _("by a manager")
+        OPERATOR = "operator", _("by its operator")
+        BOT = "bot", _("by the bot")
+        AUTO = "auto", _("idle: closed automatically")
+        EXPIRED = "expired", _("expired in the queue")
         # Why it went back to the queue
-        HAND_OVER = "hand-over", "handed over"
+        HAND_OVER = "hand-over", _("handed over")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind)
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=20, choices=Reason, blank=True)
-    note = models.TextField(blank=True)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="events", verbose_name=_("contact")
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("how"), max_length=20, choices=Reason, blank=True)
+    note = models.TextField(_("note"), blank=True)
     # Who did it (a manager or an operator's login); None for the intake, the queue and the sweep.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     # The operator it concerns: who got it, who gave it back, who had it when it closed.
     operator = models.ForeignKey(
-        Operator, on_delete=models.SET_NULL, null=True, blank=True, related_name="contact_events"
+        Operator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_events",
+        verbose_name=_("operator"),
     )
     # The bot that closed it through the API.
-    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    bot = models.ForeignKey(
+        Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("bot")
+    )
 
     class Meta:
+        verbose_name = _("contact event")
+        verbose_name_plural = _("contact events")
         ordering = ["at", "id"]
         indexes = [
             # A contact's history, in order.
@@ -234,25 +304,37 @@ class IdentifierSource(models.Model):
     identifier a lead holds; no bot means a manager moved it (a merge) or nobody recorded it."""
 
     class Field(models.TextChoices):
-        EXTERNAL_ID = "external_id", "external id"
-        EMAIL = "email", "e-mail"
-        PHONE = "phone", "phone"
+        EXTERNAL_ID = "external_id", _("external id")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="identifier_sources")
-    field = models.CharField(max_length=11, choices=Field)
-    value = models.CharField(max_length=254)
-    bot = models.ForeignKey(Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="identifier_sources", verbose_name=_("lead")
+    )
+    field = models.CharField(_("identifier"), max_length=11, choices=Field)
+    value = models.CharField(_("value"), max_length=254)
+    bot = models.ForeignKey(
+        Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("bot")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("identifier source")
+        verbose_name_plural = _("identifier sources")
         ordering = ["lead", "field"]
         constraints = [
             models.UniqueConstraint(fields=["lead", "field"], name="identifier_source_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_field_display()} {self.value} of lead {self.lead_id}"
+        return _("%(field)s %(value)s of lead %(lead)s") % {
+            "field": self.get_field_display(),
+            "value": self.value,
+            "lead": self.lead_id,
+        }
 
 
 class DailyAssignments(models.Model):
@@ -261,12 +343,16 @@ class DailyAssignments(models.Model):
     so that the report reads a few thousand rows instead of every contact of the period. The day
     is the contact's creation day in settings.TIME_ZONE."""
 
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    contacts = models.IntegerField(default=0)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="+", verbose_name=_("operator")
+    )
+    day = models.DateField(_("day"))
+    contacts = models.IntegerField(_("contacts"), default=0)
 
     class Meta:
+        verbose_name = _("assignments of a day")
+        verbose_name_plural = _("assignments by day")
         constraints = [
             models.UniqueConstraint(fields=["bot", "operator", "day"], name="daily_assignments_unique"),
         ]
@@ -281,11 +367,13 @@ class IntakeWindow(models.Model):
     limit's counter (see distribution/ratelimit.py), kept in the database so that every app
     process and server shares it."""
 
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+")
-    started_at = models.DateTimeField()
-    requests = models.PositiveIntegerField(default=0)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
+    started_at = models.DateTimeField(_("started"))
+    requests = models.PositiveIntegerField(_("requests"), default=0)
 
     class Meta:
+        verbose_name = _("intake window")
+        verbose_name_plural = _("intake windows")
         constraints = [models.UniqueConstraint(fields=["bot", "started_at"], name="intake_window_unique")]
 
     def __str__(self) -> str:
@@ -298,19 +386,23 @@ class Webhook(models.Model):
     is shown to the manager once, when it is made or rotated."""
 
     class Event(models.TextChoices):
-        ASSIGNED = "contact.assigned", "assigned to an operator"
-        WAITING = "contact.waiting", "waiting in the queue"
-        CLOSED = "contact.closed", "closed"
+        ASSIGNED = "contact.assigned", _("assigned to an operator")
+        WAITING = "contact.waiting", _("waiting in the queue")
+        CLOSED = "contact.closed", _("closed")
 
-    bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="webhook")
-    url = models.URLField("URL", max_length=2000)
-    secret = models.CharField(max_length=100, editable=False)
+    bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("bot"))
+    url = models.URLField(_("URL"), max_length=2000)
+    secret = models.CharField(_("secret"), max_length=100, editable=False)
     # A list of Event values.
-    events = models.JSONField(default=list)
-    is_active = models.BooleanField("sending", default=True)
+    events = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("sending"), default=True)
     # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page.
-    disabled_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    disabled_reason = models.CharField(_("why it stopped"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
 
     def __str__(self) -> str:
         return f"{self.bot} → {self.url}"
@@ -322,31 +414,37 @@ class WebhookDelivery(models.Model):
     worker sends it (in order per contact), retries it, and records how it went."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        DELIVERED = "delivered"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
-    event = models.CharField(max_length=30, choices=Webhook.Event)
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    event = models.CharField(_("event"), max_length=30, choices=Webhook.Event)
     # Sent with each attempt, so that the receiver can ignore a repeat.
-    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
     # The body, as it was when the change happened.
-    payload = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(_("body"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # When it is due next; None once it is delivered or failed.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # A worker sending it holds it until then; past that, another worker may take it over.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     # The receiver's HTTP status at the last attempt; None when it gave none (refused, timed out).
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("answer status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         indexes = [
             # What is due, oldest first.

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -71,20 +72,20 @@ def _allow_private() -> bool:
 def _target(url: str) -> _Target:
     # urlsplit would quietly drop some of them, and http.client refuse others mid-request.
     if re.search(r"[\x00-\x20\x7f]", url):
-        raise OutboundError("The URL must not contain spaces or control characters.")
+        raise OutboundError(gettext("The URL must not contain spaces or control characters."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise OutboundError(f"Not a valid URL: {error}.") from error
+        raise OutboundError(gettext("Not a valid URL: %(error)s.") % {"error": error}) from error
     schemes = {"https", "http"} if _allow_private() else {"https"}
     if parts.scheme not in schemes:
-        raise OutboundError("The URL must start with https://.")
+        raise OutboundError(gettext("The URL must start with https://."))
     host = parts.hostname
     if not host:
-        raise OutboundError("The URL has no host.")
+        raise OutboundError(gettext("The URL has no host."))
     if parts.username is not None or parts.password is not None:
-        raise OutboundError("The URL must not carry a user name or password.")
+        raise OutboundError(gettext("The URL must not carry a user name or password."))
     # An address typed with accents or Cyrillic leaves as UTF-8, percent-encoded; what is already
     # encoded and the delimiters stay as they are.
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="!$%&'()*+,/:;=?@[]~")
@@ -110,10 +111,10 @@ def check_url(url: str) -> None:
         return
     host = target.host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
-        raise OutboundError("The URL's host is this machine; it must be a public address.")
+        raise OutboundError(gettext("The URL's host is this machine; it must be a public address."))
     address = _literal(host)
     if address is not None and not is_public(address):
-        raise OutboundError(f"{address} is not a public address.")
+        raise OutboundError(gettext("%(address)s is not a public address.") % {"address": address})
 
 
 def _resolve(target: _Target, *, timeout: float) -> list[tuple]:

@@ -3,6 +3,8 @@ identifiers. Anything else is a PayloadError that names each bad field."""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .identifiers import NORMALIZERS, InvalidIdentifier
 from .models import RESOLUTION_LENGTH
 from .routing import LeadIdentity
@@ -37,18 +39,18 @@ def _text(data: dict, key: str, path: str, errors: dict[str, str]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        errors[path] = "Must be a string."
+        errors[path] = _("Must be a string.")
         return ""
     if "\x00" in value:
-        errors[path] = "Must not contain NUL characters."
+        errors[path] = _("Must not contain NUL characters.")
         return ""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        errors[path] = "Must be valid Unicode text."
+        errors[path] = _("Must be valid Unicode text.")
         return ""
     if len(value) > MAX_LENGTHS[path]:
-        errors[path] = f"At most {MAX_LENGTHS[path]} characters."
+        errors[path] = _("At most %(limit)s characters.") % {"limit": MAX_LENGTHS[path]}
         return ""
     return value
 
@@ -56,12 +58,12 @@ def _text(data: dict, key: str, path: str, errors: dict[str, str]) -> str:
 def _unknown(data: dict, allowed: tuple[str, ...], prefix: str, errors: dict[str, str]) -> None:
     for key in data:
         if key not in allowed:
-            errors[f"{prefix}{key}"] = "Unknown field."
+            errors[f"{prefix}{key}"] = _("Unknown field.")
 
 
 def parse_contact_payload(data: object) -> ContactPayload:
     if not isinstance(data, dict):
-        raise PayloadError({"body": "Must be a JSON object."})
+        raise PayloadError({"body": _("Must be a JSON object.")})
     errors: dict[str, str] = {}
     _unknown(data, ("lead", "message", "external_id"), "", errors)
     message = _text(data, "message", "message", errors)
@@ -69,7 +71,7 @@ def parse_contact_payload(data: object) -> ContactPayload:
 
     lead = data.get("lead")
     if not isinstance(lead, dict):
-        errors["lead"] = "Required: an object with external_id, email or phone."
+        errors["lead"] = _("Required: an object with external_id, email or phone.")
         raise PayloadError(errors)
     _unknown(lead, ("external_id", "email", "phone", "name"), "lead.", errors)
     name = _text(lead, "name", "lead.name", errors).strip()
@@ -82,7 +84,7 @@ def parse_contact_payload(data: object) -> ContactPayload:
             except InvalidIdentifier as error:
                 errors[f"lead.{field}"] = str(error)
     if not identifiers and not any(key.startswith("lead.") for key in errors):
-        errors["lead"] = "Give at least one of external_id, email, phone."
+        errors["lead"] = _("Give at least one of external_id, email, phone.")
     if errors:
         raise PayloadError(errors)
     identity = LeadIdentity(**identifiers, name=name)
@@ -94,7 +96,7 @@ def parse_external_id(value: str) -> str:
     errors: dict[str, str] = {}
     external_id = _text({"external_id": value}, "external_id", "external_id", errors).strip()
     if not external_id and not errors:
-        errors["external_id"] = "Required: the external_id the bot sent with the contact."
+        errors["external_id"] = _("Required: the external_id the bot sent with the contact.")
     if errors:
         raise PayloadError(errors)
     return external_id
@@ -103,7 +105,7 @@ def parse_external_id(value: str) -> str:
 def parse_close_payload(data: object) -> str:
     """The close's optional body: {"reason": "..."}, the resolution note recorded with it."""
     if not isinstance(data, dict):
-        raise PayloadError({"body": "Must be a JSON object."})
+        raise PayloadError({"body": _("Must be a JSON object.")})
     errors: dict[str, str] = {}
     _unknown(data, ("reason",), "", errors)
     reason = _text(data, "reason", "reason", errors).strip()

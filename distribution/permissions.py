@@ -18,7 +18,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+# Django's default permissions, which it names in English only ("Can view %s").
+DEFAULT_ACTIONS = {
+    "add": gettext_lazy("Can add %(model)s"),
+    "change": gettext_lazy("Can change %(model)s"),
+    "delete": gettext_lazy("Can delete %(model)s"),
+    "view": gettext_lazy("Can view %(model)s"),
+}
 
 MANAGERS = "Managers"
 OPERATORS = "Operators"
@@ -98,19 +108,34 @@ def operators_to_their_workspace(view: Callable) -> Callable:
 
 def refuse(request: HttpRequest, perm: str) -> HttpResponse:
     """The 403 for a login without `perm`: the page, or for htmx the refusal in place."""
-    reason = f"This needs the permission “{describe(perm)}”, which your login does not have."
+    reason = _("This needs the permission “%(permission)s”, which your login does not have.") % {
+        "permission": describe(perm)
+    }
     if not request.htmx:
         raise PermissionDenied(reason)
-    notice = Message(constants.ERROR, f"Not allowed. {reason}")
+    notice = Message(constants.ERROR, _("Not allowed. %(reason)s") % {"reason": reason})
     html = render_to_string("base.html#message-list", {"messages": [notice]})
     return reswap(retarget(HttpResponse(html, status=403), "#messages"), "innerHTML")
 
 
 def describe(perm: str) -> str:
-    """A permission in words: its name as Django admin shows it ("Can rotate a bot's token")."""
+    """A permission in words, in the active language: its name as Django admin shows it ("Can
+    rotate a bot's token"). The database holds the names in English, as the migrations wrote
+    them: ours are msgids of the catalogue; Django's own ("Can view bot") are made again from
+    the action and the model's verbose name, which the catalogue translates."""
     app_label, codename = perm.split(".")
-    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-    return permission.name if permission else perm
+    permission = (
+        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        .select_related("content_type")
+        .first()
+    )
+    if permission is None:
+        return perm
+    model = permission.content_type.model_class()
+    action, _sep, model_name = codename.partition("_")
+    if model is not None and action in DEFAULT_ACTIONS and model_name == model._meta.model_name:
+        return DEFAULT_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return _(permission.name)
 
 
 def _page_of(request: HttpRequest) -> str:

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # The normal forms live in identifiers.py; callers of the service find them here as well.
 from .identifiers import InvalidEmail as InvalidEmail
@@ -262,14 +263,14 @@ def split_lead(*, lead: Lead, fields: Iterable[str], contacts: Iterable[Contact]
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         held = [field for field in IDENTIFIERS if getattr(lead, field)]
         if not fields:
-            raise SplitRefused("Choose at least one identifier to detach.")
+            raise SplitRefused(_("Choose at least one identifier to detach."))
         if missing := [field for field in fields if field not in held]:
-            raise SplitRefused(f"This lead has no {', '.join(missing)} any more.")
+            raise SplitRefused(_("This lead has no %(names)s any more.") % {"names": ", ".join(missing)})
         if len(fields) == len(held):
-            raise SplitRefused("A lead keeps at least one identifier: leave one here, or merge instead.")
+            raise SplitRefused(_("A lead keeps at least one identifier: leave one here, or merge instead."))
         mine = set(Contact.objects.filter(lead=lead, pk__in=contact_ids).values_list("pk", flat=True))
         if strangers := sorted(contact_ids - mine):
-            raise SplitRefused(f"Contact #{strangers[0]} is not one of this lead's.")
+            raise SplitRefused(_("Contact #%(pk)s is not one of this lead's.") % {"pk": strangers[0]})
         values = {field: getattr(lead, field) for field in fields}
         for field in fields:
             setattr(lead, field, None)

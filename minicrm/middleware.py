@@ -1,9 +1,11 @@
 import time
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 
-from distribution.views.intake import unavailable_response
+from distribution.views.intake import is_api_path, unavailable_response
 
 from .database import is_unavailable
 
@@ -57,3 +59,32 @@ class NoStoreForLoggedInPagesMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class ApiLanguageMiddleware:
+    """The bots' API (/api/...) answers in English, which its clients' code and logs expect, unless
+    the request's Accept-Language prefers a language of LANGUAGES: the site's LANGUAGE_CODE and a
+    browser's language cookie are a person's choice for the dashboard, not a bot's. Only the
+    messages change; codes and field names never do. After LocaleMiddleware, which it overrides."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_api_path(request.path_info):
+            language = api_language(request.headers.get("Accept-Language", ""))
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def api_language(accept_language: str) -> str:
+    """The first language of the header, by preference, that the site speaks; else English."""
+    for code, _quality in parse_accept_lang_header(accept_language):
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return "en"

@@ -264,7 +264,7 @@ def test_the_lead_form_refuses_an_identifier_another_lead_holds_once_normalised(
     response = admin_client.post("/admin/distribution/lead/add/", lead_form(email="ANNA@Example.com"))
 
     assert response.status_code == 200
-    assert "Lead with this Email already exists." in response.content.decode()
+    assert "Lead with this E-mail already exists." in response.content.decode()
     assert Lead.objects.count() == 1
 
 

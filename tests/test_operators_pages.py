@@ -125,7 +125,7 @@ def test_it_hands_over_open_contacts(manager_client, bot_with_operators, send):
 
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="operators-content">')  # every row, not only this one
-    assert "1 open contact(s) handed back to the queue, 1 already re-assigned." in html
+    assert "1 open contact handed back to the queue, 1 already re-assigned." in html
     assert '<td class="num">2 / 100</td>' in html  # the operator who took the contact
     first.refresh_from_db()
     assert first.operator == staying

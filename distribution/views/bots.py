@@ -1,8 +1,11 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minicrm.durations import format_duration
@@ -25,7 +28,10 @@ def bot_list(request: HttpRequest) -> HttpResponse:
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         bot, token = tokens.create_bot(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"])
-        messages.success(request, f"Bot {bot.name} added. Copy its token now: it is shown only this once.")
+        messages.success(
+            request,
+            _("Bot %(bot)s added. Copy its token now: it is shown only this once.") % {"bot": bot.name},
+        )
         # Answered here, not redirected: the token exists only in this response.
         context = {"form": BotForm(), "new_bot": bot, "token": token}
     context["bots"] = selectors.bots_with_stats()
@@ -79,18 +85,27 @@ def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
         return respond(
             request,
             "bots/detail.html#auto-close",
-            _detail_context(bot, auto_close_form=form),
+            partial(_detail_context, bot, auto_close_form=form),
             redirect_to=bot.get_absolute_url(),
             status=422,
         )
     after = form.cleaned_data["auto_close_after"]
     routing.set_bot_auto_close(bot=bot, after=after)
     if after is None:
-        messages.success(request, f"{bot.name}'s idle contacts follow the default again.")
+        messages.success(
+            request, _("Idle contacts of %(bot)s close after the default time again.") % {"bot": bot.name}
+        )
     else:
-        messages.success(request, f"{bot.name}'s contacts now close after {format_duration(after)} idle.")
+        messages.success(
+            request,
+            _("Contacts of %(bot)s now close after %(duration)s idle.")
+            % {"bot": bot.name, "duration": format_duration(after)},
+        )
     return respond(
-        request, "bots/detail.html#auto-close", _detail_context(bot), redirect_to=bot.get_absolute_url()
+        request,
+        "bots/detail.html#auto-close",
+        partial(_detail_context, bot),
+        redirect_to=bot.get_absolute_url(),
     )
 
 
@@ -101,13 +116,15 @@ def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Rotate the token of {bot.name}",
-            question="Issue a new token? The bot's current token stops working at once.",
-            button="Rotate token",
+            title=_("Rotate the token of %(bot)s") % {"bot": bot.name},
+            question=_("Issue a new token? The bot's current token stops working at once."),
+            button=_("Rotate token"),
             cancel=bot.get_absolute_url(),
         )
     token = tokens.rotate_token(bot=bot)
-    messages.success(request, f"New token for {bot.name}: the old one no longer works. Copy it now.")
+    messages.success(
+        request, _("New token for %(bot)s: the old one no longer works. Copy it now.") % {"bot": bot.name}
+    )
     context = _detail_context(bot, token=token)
     if request.htmx:
         return render_page(request, "bots/detail.html", context, partials=("token",))
@@ -125,9 +142,12 @@ def bot_webhook(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(request, "bots/detail.html", context, partials=("webhook",), status=422)
     secret = webhooks.save_webhook(bot=bot, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
     if secret is None:
-        messages.success(request, f"{bot.name}'s webhook saved.")
-        return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
-    messages.success(request, f"Webhook of {bot.name} added. Copy its secret now: it is shown only once.")
+        messages.success(request, _("Webhook of %(bot)s saved.") % {"bot": bot.name})
+        return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
+    messages.success(
+        request,
+        _("Webhook of %(bot)s added. Copy its secret now: it is shown only once.") % {"bot": bot.name},
+    )
     return _with_secret(request, bot, secret)
 
 
@@ -139,13 +159,18 @@ def bot_webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Rotate the webhook secret of {bot.name}",
-            question="Sign with a new secret? Requests signed with the current one stop verifying at once.",
-            button="Rotate secret",
+            title=_("Rotate the webhook secret of %(bot)s") % {"bot": bot.name},
+            question=_(
+                "Sign with a new secret? Requests signed with the current one stop verifying at once."
+            ),
+            button=_("Rotate secret"),
             cancel=bot.get_absolute_url(),
         )
     secret = webhooks.rotate_secret(webhook=webhook)
-    messages.success(request, f"New webhook secret for {bot.name}: the old one no longer signs. Copy it now.")
+    messages.success(
+        request,
+        _("New webhook secret for %(bot)s: the old one no longer signs. Copy it now.") % {"bot": bot.name},
+    )
     return _with_secret(request, bot, secret)
 
 
@@ -163,8 +188,11 @@ def bot_webhook_switch(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(Webhook, bot=bot)
     is_active = request.POST.get("is_active") == "on"
     webhooks.set_webhook_active(webhook=webhook, is_active=is_active)
-    messages.success(request, f"{bot.name}'s webhook switched {'on' if is_active else 'off'}.")
-    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+    if is_active:
+        messages.success(request, _("Webhook of %(bot)s switched on.") % {"bot": bot.name})
+    else:
+        messages.success(request, _("Webhook of %(bot)s switched off.") % {"bot": bot.name})
+    return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
 
 
 @permission_required("distribution.change_bot")
@@ -175,14 +203,14 @@ def bot_webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Remove the webhook of {bot.name}",
-            question="Stop sending events to this URL? Its deliveries, sent or not, are removed with it.",
-            button="Remove webhook",
+            title=_("Remove the webhook of %(bot)s") % {"bot": bot.name},
+            question=_("Stop sending events to this URL? Its deliveries, sent or not, are removed with it."),
+            button=_("Remove webhook"),
             cancel=bot.get_absolute_url(),
         )
     webhooks.remove_webhook(webhook=webhook)
-    messages.success(request, f"{bot.name} has no webhook any more.")
-    return respond(request, WEBHOOK, _webhook_context(bot), redirect_to=bot.get_absolute_url())
+    messages.success(request, _("%(bot)s has no webhook any more.") % {"bot": bot.name})
+    return respond(request, WEBHOOK, partial(_webhook_context, bot), redirect_to=bot.get_absolute_url())
 
 
 @permission_required("distribution.change_bot")
@@ -194,24 +222,28 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
     webhooks.resend(delivery)
     delivery.refresh_from_db()
     bot = delivery.webhook.bot
-    again = f"{delivery.event} of contact #{delivery.contact_id} will be sent again"
+    names = {"event": delivery.event, "contact": delivery.contact_id}
     if delivery.webhook.is_active:
-        messages.success(request, f"{again}.")
+        messages.success(request, _("%(event)s of contact #%(contact)s will be sent again.") % names)
     else:
-        messages.warning(request, f"{again} once sending is switched on.")
+        messages.warning(
+            request,
+            _("%(event)s of contact #%(contact)s will be sent again once sending is switched on.") % names,
+        )
     context = {"bot": bot, "webhook": delivery.webhook, "delivery": delivery}
-    return respond(request, "bots/detail.html#delivery", context, redirect_to=bot.get_absolute_url())
+    return respond(request, "bots/detail.html#delivery", lambda: context, redirect_to=bot.get_absolute_url())
 
 
 def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
+    if not request.htmx:
+        return redirect(bot.get_absolute_url())
     # Counted after the change: the fragment's warning reads operators_on, and the stat cards,
     # swapped in beside it, show the queue the change may have drained.
     bot = selectors.bots_with_stats().get(pk=bot.pk)
     context = _detail_context(bot, **extra)
-    response = respond(request, LINKS, context, redirect_to=bot.get_absolute_url(), status=status)
-    if request.htmx:
-        stats = render_to_string("bots/detail.html#stats", {**context, "oob": True}, request=request)
-        response.content += stats.encode()
+    response = respond(request, LINKS, lambda: context, redirect_to=bot.get_absolute_url(), status=status)
+    stats = render_to_string("bots/detail.html#stats", {**context, "oob": True}, request=request)
+    response.content += stats.encode()
     return response
 
 
@@ -226,7 +258,10 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _links(request, bot, status=422, link_form=form)
     operator = form.cleaned_data["operator"]
     assigned = routing.set_weight(bot=bot, operator=operator, weight=form.cleaned_data["weight"])
-    messages.success(request, f"{operator.name} now takes contacts from {bot.name}.")
+    messages.success(
+        request,
+        _("%(operator)s now takes contacts from %(bot)s.") % {"operator": operator.name, "bot": bot.name},
+    )
     tell_assigned(request, assigned)
     return _links(request, bot)
 
@@ -248,9 +283,8 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
         }
         return _links(request, link.bot, status=422, weight_error=error)
     assigned = routing.set_weight(bot=link.bot, operator=link.operator, weight=form.cleaned_data["weight"])
-    messages.success(
-        request, f"{link.operator.name}'s weight on {link.bot.name} is now {form.cleaned_data['weight']}."
-    )
+    names = {"operator": link.operator.name, "bot": link.bot.name, "weight": form.cleaned_data["weight"]}
+    messages.success(request, _("The weight of %(operator)s on %(bot)s is now %(weight)s.") % names)
     tell_assigned(request, assigned)
     return _links(request, link.bot)
 
@@ -260,14 +294,15 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
 def link_remove(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     operator = get_object_or_404(Operator, pk=operator_pk)
+    names = {"operator": operator.name, "bot": bot.name}
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Remove {operator.name} from {bot.name}",
-            question=f"Stop sending {bot.name}'s contacts to {operator.name}? Open ones stay with them.",
-            button="Remove",
+            title=_("Remove %(operator)s from %(bot)s") % names,
+            question=_("Stop sending contacts of %(bot)s to %(operator)s? Open ones stay with them.") % names,
+            button=_("Remove"),
             cancel=bot.get_absolute_url(),
         )
     routing.remove_operator(bot=bot, operator=operator)
-    messages.success(request, f"{operator.name} no longer takes contacts from {bot.name}.")
+    messages.success(request, _("%(operator)s no longer takes contacts from %(bot)s.") % names)
     return _links(request, bot)

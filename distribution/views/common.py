@@ -1,13 +1,14 @@
 """What every dashboard view shares: how a page or its fragment is answered (who may call it:
 distribution/permissions.py)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 
 
 def render_page(
@@ -22,12 +23,18 @@ def render_page(
 
 
 def respond(
-    request: HttpRequest, fragment: str, context: dict, *, redirect_to: str, status: int = 200
+    request: HttpRequest,
+    fragment: str,
+    context: Callable[[], dict],
+    *,
+    redirect_to: str,
+    status: int = 200,
 ) -> HttpResponse:
     """After an action: htmx gets the fragment that changed (with the messages swapped in beside
-    it); a plain form POST is redirected back to the page, which shows the messages."""
+    it); a plain form POST is redirected back to the page, which shows the messages. `context`
+    is called for htmx only: the page a redirect lands on reads its own data."""
     if request.htmx:
-        return with_messages(request, render(request, fragment, context, status=status))
+        return with_messages(request, render(request, fragment, context(), status=status))
     return redirect(redirect_to)
 
 
@@ -66,4 +73,9 @@ def tell_assigned(request: HttpRequest, assigned: list) -> None:
     """Say how many waiting contacts a change pulled out of the queue, if any."""
     if assigned:
         count = len(assigned)
-        messages.info(request, f"{count} waiting contact{'s' if count > 1 else ''} assigned from the queue.")
+        text = ngettext(
+            "%(count)s waiting contact assigned from the queue.",
+            "%(count)s waiting contacts assigned from the queue.",
+            count,
+        )
+        messages.info(request, text % {"count": count})

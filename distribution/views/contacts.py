@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -64,15 +65,20 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Close contact #{contact.pk}",
-            question=f"Close contact #{contact.pk} of {contact.lead}? A closed contact cannot be reopened.",
-            button="Close contact",
+            title=_("Close contact #%(contact)s") % {"contact": contact.pk},
+            question=_("Close contact #%(contact)s of %(lead)s? A closed contact cannot be reopened.")
+            % {"contact": contact.pk, "lead": contact.lead},
+            button=_("Close contact"),
             cancel=next_url(request, reverse("contacts")),
         )
     assigned = routing.close_contact(contact=contact, by=request.user)
-    messages.success(request, f"Contact #{contact.pk} closed.")
+    messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
     for other in assigned:
-        messages.info(request, f"Contact #{other.pk} from the queue went to {other.operator.name}.")
+        messages.info(
+            request,
+            _("Contact #%(contact)s from the queue went to %(operator)s.")
+            % {"contact": other.pk, "operator": other.operator.name},
+        )
     if request.htmx and request.htmx.target == operators.WORK_TARGET:
         # The contact may have been handed back or over in another tab: its operator now is not
         # necessarily the page's.
@@ -80,11 +86,13 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
         if page.is_valid():
             return operators.work(request, page.cleaned_data["operator"].pk)
         return HttpResponseClientRedirect(next_url(request, reverse("contacts")))
-    context = {
-        "contact": contacts_with_people().get(pk=pk),
-        "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
-        "back": request.htmx.current_url_abs_path if request.htmx else "",
-    }
     return respond(
-        request, "contacts/list.html#contact-closed", context, redirect_to=next_url(request, "contacts")
+        request,
+        "contacts/list.html#contact-closed",
+        lambda: {
+            "contact": contacts_with_people().get(pk=pk),
+            "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
+            "back": request.htmx.current_url_abs_path,
+        },
+        redirect_to=next_url(request, "contacts"),
     )

@@ -13,6 +13,8 @@ from django.contrib.messages.storage.base import Message
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -36,7 +38,7 @@ def _error(status: int, error: str, **extra) -> JsonResponse:
 
 
 def _bearer_token(request: HttpRequest) -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -53,17 +55,19 @@ def _authenticated_bot(request: HttpRequest) -> Bot | JsonResponse:
     if not token:
         return _error(
             401,
-            "Send the bot's token as 'Authorization: Bearer <token>'.",
+            _("Send the bot's token as 'Authorization: Bearer <token>'."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     # A database error escapes: DatabaseUnavailableMiddleware or handler500 answer the 503 when the
     # database is unavailable, the 500 when it is anything else (minicrm.database).
     bot = find_bot(token)
     if bot is None:
-        return _error(401, "Unknown token.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return _error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     wait = ratelimit.retry_after(bot)
     if wait is not None:
-        return _error(429, "Too many requests from this bot; slow down.", headers={"Retry-After": str(wait)})
+        return _error(
+            429, _("Too many requests from this bot; slow down."), headers={"Retry-After": str(wait)}
+        )
     return bot
 
 
@@ -75,25 +79,25 @@ def _json_body(request: HttpRequest, *, optional: bool = False) -> object:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise _BodyError(_error(400, "Invalid Content-Length.")) from None
+        raise _BodyError(_error(400, _("Invalid Content-Length."))) from None
     limit = settings.INTAKE_MAX_BODY_BYTES
     if declared > limit:
-        raise _BodyError(_error(413, f"The body is larger than {limit} bytes."))
+        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     try:
         body = request.read(limit + 1)
     except OSError:  # the client went away in the middle of its body
-        raise _BodyError(_error(400, "The body could not be read.")) from None
+        raise _BodyError(_error(400, _("The body could not be read."))) from None
     if len(body) > limit:
-        raise _BodyError(_error(413, f"The body is larger than {limit} bytes."))
+        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     if optional and not body.strip():
         return _NO_BODY
     if request.content_type != "application/json":
-        raise _BodyError(_error(415, "Send the body as application/json."))
+        raise _BodyError(_error(415, _("Send the body as application/json.")))
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _BodyError(
-            _error(400, "The body is not valid JSON.", fields={"body": "Not valid JSON."})
+            _error(400, _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
         ) from None
 
 
@@ -111,14 +115,14 @@ def contacts(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         return _error(
             405,
-            "Use POST to send a contact, GET with ?external_id= to read one.",
+            _("Use POST to send a contact, GET with ?external_id= to read one."),
             headers={"Allow": "GET, POST"},
         )
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
     if request.content_type != "application/json":
-        return _error(415, "Send the body as application/json.")
+        return _error(415, _("Send the body as application/json."))
     try:
         data = _json_body(request)
     except _BodyError as error:
@@ -126,7 +130,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:
-        return _error(400, "Invalid fields.", fields=error.fields)
+        return _error(400, _("Invalid fields."), fields=error.fields)
     try:
         registration = register_contact(
             bot=bot, identity=payload.identity, message=payload.message, external_id=payload.external_id
@@ -134,7 +138,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
     except IdempotencyConflict as conflict:
         return _error(
             409,
-            "This external_id was already sent with another lead or message.",
+            _("This external_id was already sent with another lead or message."),
             contact_id=conflict.contact.pk,
         )
     return JsonResponse(
@@ -149,14 +153,14 @@ def _own_contact(bot: Bot, **lookup) -> Contact | None:
 
 
 def _not_found() -> JsonResponse:
-    return _error(404, "This bot has no such contact.")
+    return _error(404, _("This bot has no such contact."))
 
 
 def _external_id_lookup(request: HttpRequest) -> dict | JsonResponse:
     try:
         return {"external_id": parse_external_id(request.GET.get("external_id", ""))}
     except PayloadError as error:
-        return _error(400, "Invalid fields.", fields=error.fields)
+        return _error(400, _("Invalid fields."), fields=error.fields)
 
 
 def _answer(contact: Contact) -> JsonResponse:
@@ -183,7 +187,7 @@ def _contact_by_external_id(request: HttpRequest) -> JsonResponse:
 @never_cache
 def contact(request: HttpRequest, pk: int) -> JsonResponse:
     if request.method != "GET":
-        return _error(405, "Use GET.", headers={"Allow": "GET"})
+        return _error(405, _("Use GET."), headers={"Allow": "GET"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -192,7 +196,7 @@ def contact(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     if request.method != "POST":
-        return _error(405, "Use POST.", headers={"Allow": "POST"})
+        return _error(405, _("Use POST."), headers={"Allow": "POST"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -207,7 +211,7 @@ def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     try:
         reason = "" if data is _NO_BODY else parse_close_payload(data)
     except PayloadError as error:
-        return _error(400, "Invalid fields.", fields=error.fields)
+        return _error(400, _("Invalid fields."), fields=error.fields)
     contact = _own_contact(bot, **lookup)
     if contact is None:
         return _not_found()
@@ -232,7 +236,7 @@ def _unavailable() -> JsonResponse:
     # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
     # transaction rolled back. The bot should send the same request again.
     log.warning("intake: database unavailable", exc_info=True)
-    return _error(503, "The database is busy or unavailable; retry.", headers={"Retry-After": "1"})
+    return _error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
 
 
 @csrf_exempt
@@ -240,7 +244,7 @@ def _unavailable() -> JsonResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         # A probe that answered any method would tell a misrouted POST that it succeeded.
-        return _error(405, "Use GET.", headers={"Allow": "GET, HEAD"})
+        return _error(405, _("Use GET."), headers={"Allow": "GET, HEAD"})
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -253,11 +257,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # no route matches.
 _API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
 _API_ERRORS = {
-    400: "Bad request.",
-    403: "Forbidden.",
-    404: "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
-    "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs).",
-    500: "Internal error: the request failed on our side and was logged.",
+    400: gettext_lazy("Bad request."),
+    403: gettext_lazy("Forbidden."),
+    404: gettext_lazy(
+        "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
+        "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs)."
+    ),
+    500: gettext_lazy("Internal error: the request failed on our side and was logged."),
 }
 
 
@@ -266,7 +272,7 @@ def is_api_path(path: str) -> bool:
 
 
 def _api_error(status: int) -> JsonResponse:
-    return _error(status, _API_ERRORS.get(status) or HTTPStatus(status).phrase + ".")
+    return _error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
 
 
 def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -296,7 +302,7 @@ _server_error = _json_under_api(500, defaults.server_error)
 
 # The view may have committed before what failed (saving the session, say): do not promise that
 # nothing was written.
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = gettext_lazy(
     "The database is busy or unavailable: what you just did may not have been saved. "
     "Reload the page to see, and try again."
 )

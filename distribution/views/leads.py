@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -101,7 +102,12 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "leads/detail.html#merge", context)
         return render(request, "leads/merge.html", context)
     routing.merge_leads(target=lead, source=other)
-    messages.success(request, f"Lead #{other.pk} merged into this one: {moved} contact(s) moved.")
+    merged = ngettext(
+        "Lead #%(lead)s merged into this one: %(count)s contact moved.",
+        "Lead #%(lead)s merged into this one: %(count)s contacts moved.",
+        moved,
+    )
+    messages.success(request, merged % {"lead": other.pk, "count": moved})
     url = lead.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -120,7 +126,12 @@ def lead_split(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(refusal))
         else:
             moved = len(form.cleaned_data["contacts"])
-            messages.success(request, f"Detached into the new lead #{detached.pk}, with {moved} contact(s).")
+            text = ngettext(
+                "Detached into the new lead #%(lead)s, with %(count)s contact.",
+                "Detached into the new lead #%(lead)s, with %(count)s contacts.",
+                moved,
+            )
+            messages.success(request, text % {"lead": detached.pk, "count": moved})
             url = lead.get_absolute_url()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render_page(

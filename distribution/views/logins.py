@@ -5,6 +5,7 @@ nor after a redirect, so a plain form POST gets the whole page back instead of a
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import logins
@@ -35,7 +36,11 @@ def login_create(request: HttpRequest, pk: int) -> HttpResponse:
         except logins.LoginRefused as refused:
             return _refused(request, operator, str(refused))
         else:
-            messages.success(request, f"{operator.name} can now log in as {user.get_username()}.")
+            messages.success(
+                request,
+                _("%(operator)s can now log in as %(username)s.")
+                % {"operator": operator.name, "username": user.get_username()},
+            )
             return _page(request, operator, password=password)
     return _page(request, operator, status=422, login_form=form)
 
@@ -45,13 +50,14 @@ def login_create(request: HttpRequest, pk: int) -> HttpResponse:
 def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
     if operator.user is None:
-        return _refused(request, operator, f"{operator.name} has no login.")
+        return _refused(request, operator, _("%(operator)s has no login.") % {"operator": operator.name})
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Reset the password of {operator.name}",
-            question=f"Give {operator.user.get_username()} a new password? The current one stops working.",
-            button="Reset password",
+            title=_("Reset the password of %(operator)s") % {"operator": operator.name},
+            question=_("Give %(username)s a new password? The current one stops working.")
+            % {"username": operator.user.get_username()},
+            button=_("Reset password"),
             cancel=operator.get_absolute_url(),
         )
     try:
@@ -59,7 +65,9 @@ def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
     except logins.LoginRefused as refused:
         return _refused(request, operator, str(refused))
     messages.success(
-        request, f"New password for {operator.user.get_username()}: the old one no longer works."
+        request,
+        _("New password for %(username)s: the old one no longer works.")
+        % {"username": operator.user.get_username()},
     )
     return _page(request, operator, password=password)
 
@@ -69,13 +77,14 @@ def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
     if operator.user is None:
-        return _refused(request, operator, f"{operator.name} has no login.")
+        return _refused(request, operator, _("%(operator)s has no login.") % {"operator": operator.name})
     if request.method == "GET":
+        names = {"operator": operator.name, "username": operator.user.get_username()}
         return confirm(
             request,
-            title=f"Detach the login of {operator.name}",
-            question=f"Deactivate {operator.user.get_username()} and unlink it from {operator.name}?",
-            button="Detach login",
+            title=_("Detach the login of %(operator)s") % names,
+            question=_("Deactivate %(username)s and unlink it from %(operator)s?") % names,
+            button=_("Detach login"),
             cancel=operator.get_absolute_url(),
         )
     try:
@@ -83,7 +92,9 @@ def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
     except logins.LoginRefused as refused:
         return _refused(request, operator, str(refused))
     messages.success(
-        request, f"{user.get_username()} is deactivated and no longer the login of {operator.name}."
+        request,
+        _("%(username)s is deactivated and no longer the login of %(operator)s.")
+        % {"username": user.get_username(), "operator": operator.name},
     )
     return _page(request, operator)
 

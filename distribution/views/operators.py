@@ -4,10 +4,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, LoginForm, OperatorForm
+from ..forms import CapacityForm, LoginForm, OperatorForm, save_operator
 from ..models import Contact, Operator
 from ..permissions import permission_required
 from .common import confirm, next_url, render_page, respond, tell_assigned
@@ -19,9 +21,9 @@ WORK_TARGET = "operator-work"
 @permission_required("distribution.view_operator", post="distribution.add_operator")
 def operator_list(request: HttpRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        operator = form.save()
-        messages.success(request, f"Operator {operator.name} added.")
+    operator = save_operator(form) if request.method == "POST" and form.is_valid() else None
+    if operator is not None:
+        messages.success(request, _("Operator %(operator)s added.") % {"operator": operator.name})
         if not request.htmx:
             return redirect("operators")
         form = OperatorForm()
@@ -38,11 +40,10 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
     status = 422 if context.get("capacity_form") else 200
     if request.htmx and request.htmx.target == WORK_TARGET:
         return work(request, pk, status=status, **context)
-    operator = selectors.operators_with_load().get(pk=pk)
     return respond(
         request,
         ROW,
-        {"operator": operator, **context},
+        lambda: {"operator": selectors.operators_with_load().get(pk=pk), **context},
         redirect_to=next_url(request, "operators"),
         status=status,
     )
@@ -51,19 +52,20 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
 def work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
     """The operator page's part that its actions (and a contact's close) change; for htmx, with the
     recent closed contacts out of band, as a close adds one there."""
+    if not request.htmx:
+        return redirect("operator", pk)
     context = {**detail_context(pk), **context}
     response = respond(
         request,
         "operators/detail.html#operator-work",
-        context,
+        lambda: context,
         redirect_to=reverse("operator", args=[pk]),
         status=status,
     )
-    if request.htmx:
-        recent = render_to_string(
-            "operators/detail.html#recent-contacts", {**context, "oob": True}, request=request
-        )
-        response.content += recent.encode()
+    recent = render_to_string(
+        "operators/detail.html#recent-contacts", {**context, "oob": True}, request=request
+    )
+    response.content += recent.encode()
     return response
 
 
@@ -73,7 +75,10 @@ def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
     assigned = routing.set_operator_active(operator=operator, is_active=is_active)
-    messages.success(request, f"{operator.name} switched {'on' if is_active else 'off'}.")
+    if is_active:
+        messages.success(request, _("%(operator)s switched on.") % {"operator": operator.name})
+    else:
+        messages.success(request, _("%(operator)s switched off.") % {"operator": operator.name})
     tell_assigned(request, assigned)
     return _row(request, pk)
 
@@ -91,14 +96,23 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         operator=operator, max_open_contacts=form.cleaned_data["max_open_contacts"]
     )
     capacity = operator.max_open_contacts
-    messages.success(request, f"{operator.name} can now hold {capacity} open contacts.")
+    held = ngettext(
+        "%(operator)s can now hold %(count)s open contact.",
+        "%(operator)s can now hold %(count)s open contacts.",
+        capacity,
+    )
+    messages.success(request, held % {"operator": operator.name, "count": capacity})
     open_now = operator.contacts.filter(status=Contact.Status.OPEN).count()
     if open_now > capacity:
-        messages.warning(
-            request,
-            f"{operator.name} has {open_now} open contacts now, more than {capacity}: they stay, "
-            f"and no new contact goes to {operator.name} until fewer than {capacity} are open.",
+        # Counted by the open contacts: the limit's own word follows it in the sentence.
+        over = ngettext(
+            "%(operator)s has %(count)s open contact now, more than %(capacity)s: it stays, and no new "
+            "contact goes to %(operator)s until fewer than %(capacity)s are open.",
+            "%(operator)s has %(count)s open contacts now, more than %(capacity)s: they stay, and no new "
+            "contact goes to %(operator)s until fewer than %(capacity)s are open.",
+            open_now,
         )
+        messages.warning(request, over % {"operator": operator.name, "count": open_now, "capacity": capacity})
     tell_assigned(request, assigned)
     return _row(request, pk)
 
@@ -111,20 +125,34 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return confirm(
             request,
-            title=f"Hand over the contacts of {operator.name}",
-            question=f"Switch {operator.name} off and hand their {handed} open contact(s) back to the queue?",
-            button="Hand over",
+            title=_("Hand over the contacts of %(operator)s") % {"operator": operator.name},
+            question=ngettext(
+                "Switch %(operator)s off and hand their %(count)s open contact back to the queue?",
+                "Switch %(operator)s off and hand their %(count)s open contacts back to the queue?",
+                handed,
+            )
+            % {"operator": operator.name, "count": handed},
+            button=_("Hand over"),
             cancel=reverse("operators"),
         )
     reassigned = routing.hand_over_contacts(operator=operator, by=request.user)
+    text = ngettext(
+        "%(operator)s switched off; %(count)s open contact handed back to the queue, %(reassigned)s "
+        "already re-assigned.",
+        "%(operator)s switched off; %(count)s open contacts handed back to the queue, %(reassigned)s "
+        "already re-assigned.",
+        handed,
+    )
     messages.success(
-        request,
-        f"{operator.name} switched off; {handed} open contact(s) handed back to the queue, "
-        f"{len(reassigned)} already re-assigned.",
+        request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
     )
     # Other operators took contacts: the whole table changed, not only this row.
-    context = {"operators": selectors.operators_with_load(), "form": OperatorForm()}
-    return respond(request, "operators/list.html#operators-content", context, redirect_to="operators")
+    return respond(
+        request,
+        "operators/list.html#operators-content",
+        lambda: {"operators": selectors.operators_with_load(), "form": OperatorForm()},
+        redirect_to="operators",
+    )
 
 
 @permission_required("distribution.view_operator")

@@ -8,7 +8,7 @@ take every thread from the dashboard and the bots' API; a poll is one short requ
 fixed number of queries (tests/test_query_counts.py)."""
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
@@ -94,12 +95,15 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
         )
     form = CloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Contact #{contact.pk}: {form.errors['note'][0]}")
+        messages.error(
+            request,
+            _("Contact #%(contact)s: %(error)s") % {"contact": contact.pk, "error": form.errors["note"][0]},
+        )
         return respond(
-            request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace", status=422
+            request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace", status=422
         )
     if contact.status == Contact.Status.CLOSED:
-        messages.info(request, f"Contact #{contact.pk} was already closed.")
+        messages.info(request, _("Contact #%(contact)s was already closed.") % {"contact": contact.pk})
     else:
         try:
             # Only if it is still as read above, under the contact's lock: a hand-over or a
@@ -114,19 +118,22 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
         except routing.ContactChanged:
             messages.warning(
                 request,
-                f"Contact #{contact.pk} changed meanwhile (handed back, re-assigned or closed): "
-                "it was not closed and your note was not saved.",
+                _(
+                    "Contact #%(contact)s changed meanwhile (handed back, re-assigned or closed): "
+                    "it was not closed and your note was not saved."
+                )
+                % {"contact": contact.pk},
             )
         else:
-            messages.success(request, f"Contact #{contact.pk} closed.")
-    return respond(request, f"{PAGE}#my-contacts", _context(operator), redirect_to="workspace")
+            messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
+    return respond(request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace")
 
 
 @operator_required
 @require_POST
 def available(request: HttpRequest, operator: Operator) -> HttpResponse:
     assigned = routing.set_operator_active(operator=operator, is_active=True)
-    messages.success(request, "You are available: new contacts come to you.")
+    messages.success(request, _("You are available: new contacts come to you."))
     tell_assigned(request, assigned)
     return _status_changed(request, operator)
 
@@ -143,15 +150,25 @@ def away(request: HttpRequest, operator: Operator) -> HttpResponse:
         )
     if holding and choice == "hand-back":
         reassigned = routing.hand_over_contacts(operator=operator, by=request.user)
-        messages.success(
-            request,
-            f"You are away; your {holding} open contact(s) went back to the queue, "
-            f"{len(reassigned)} already re-assigned.",
+        text = ngettext(
+            "You are away; your %(count)s open contact went back to the queue, %(reassigned)s already "
+            "re-assigned.",
+            "You are away; your %(count)s open contacts went back to the queue, %(reassigned)s already "
+            "re-assigned.",
+            holding,
         )
+        messages.success(request, text % {"count": holding, "reassigned": len(reassigned)})
     else:
         routing.set_operator_active(operator=operator, is_active=False)
-        kept = f" You keep your {holding} open contact(s)." if holding else ""
-        messages.success(request, f"You are away: no new contacts come to you.{kept}")
+        if holding:
+            text = ngettext(
+                "You are away: no new contacts come to you. You keep your %(count)s open contact.",
+                "You are away: no new contacts come to you. You keep your %(count)s open contacts.",
+                holding,
+            )
+            messages.success(request, text % {"count": holding})
+        else:
+            messages.success(request, _("You are away: no new contacts come to you."))
     return _status_changed(request, operator)
 
 

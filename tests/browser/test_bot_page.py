@@ -39,7 +39,7 @@ def test_it_keeps_the_warning_and_the_stat_cards_true_after_each_change_in_place
     manager_page.locator("#link-" + str(Operator.objects.get(name="Olga").pk)).get_by_role(
         "button", name="Save"
     ).click()
-    expect(manager_page.locator("#messages")).to_contain_text("weight on Telegram Sales is now 20")
+    expect(manager_page.locator("#messages")).to_contain_text("on Telegram Sales is now 20")
     expect(manager_page.get_by_text(SWITCHED_OFF)).to_have_count(0)
 
     manager_page.once("dialog", lambda dialog: dialog.accept())

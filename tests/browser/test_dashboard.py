@@ -67,7 +67,7 @@ def test_it_recomputes_shares_as_the_manager_types_and_saves_a_weight(manager_pa
     expect(first_share).to_have_text("50.0 %")
     expect(manager_page.locator(f"#link-{second.pk} output")).to_have_text("50.0 %")
     manager_page.locator(f"#link-{first.pk}").get_by_role("button", name="Save").click()
-    expect(manager_page.locator("#messages")).to_contain_text("weight on Telegram Sales is now 30")
+    expect(manager_page.locator("#messages")).to_contain_text("on Telegram Sales is now 30")
     assert BotOperator.objects.get(bot=bot, operator=first).weight == 30
 
 
