@@ -39,12 +39,12 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 # The normal forms live in identifiers.py; callers of the service find them here as well.
-from .identifiers import InvalidEmail as InvalidEmail
-from .identifiers import InvalidExternalId as InvalidExternalId
-from .identifiers import InvalidIdentifier as InvalidIdentifier
-from .identifiers import InvalidPhone as InvalidPhone
-from .identifiers import normalize_email, normalize_external_id, normalize_phone
-from .models import (
+from ..identifiers import InvalidEmail as InvalidEmail
+from ..identifiers import InvalidExternalId as InvalidExternalId
+from ..identifiers import InvalidIdentifier as InvalidIdentifier
+from ..identifiers import InvalidPhone as InvalidPhone
+from ..identifiers import normalize_email, normalize_external_id, normalize_phone
+from ..models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
     RESOLUTION_LENGTH,
@@ -57,7 +57,7 @@ from .models import (
     Lead,
     Operator,
 )
-from .webhooks import record_events
+from ..webhooks import record_events
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
