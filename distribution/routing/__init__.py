@@ -22,6 +22,10 @@ transaction of the change: the history never tells of a change that was rolled b
 The same call (webhooks.record_events) writes the webhooks' outbox rows, for the same reason; it
 locks the webhooks it writes for last, after every other lock, and what locks a webhook locks no
 bot, operator or contact after it.
+
+The intake's assignment (register_contact) is the hot path: it runs the fixed statements of
+statements.py in the same order and under the same locks, with the rules decided here; a replay,
+the queue's drains and every manager's action stay in the ORM.
 """
 
 import contextlib
