@@ -7,23 +7,26 @@ import hmac
 import re
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from .models import Bot
 
 PREFIX_LENGTH = 8
+# The intake's memory of tokens it has seen (see remembered_bot): SHA-256 -> bot id, per process.
+REMEMBERED_LIMIT = 1000
+_remembered: dict[str, int] = {}
 TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{PREFIX_LENGTH + 1},200}}")
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(bot: Bot) -> str:
     """Give `bot` a new token (not saved yet) and return it."""
     token = secrets.token_urlsafe(32)
-    bot.token_prefix, bot.token_hash = token[:PREFIX_LENGTH], _hash(token)
+    bot.token_prefix, bot.token_hash = token[:PREFIX_LENGTH], token_hash(token)
     return token
 
 
@@ -61,8 +64,34 @@ def find_bot(token: str) -> Bot | None:
     """The bot this token belongs to, or None. The hashes are compared in constant time."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
-    digest = _hash(token)
+    digest = token_hash(token)
     for bot in Bot.objects.filter(token_prefix=token[:PREFIX_LENGTH]):
         if hmac.compare_digest(bot.token_hash, digest):
             return bot
     return None
+
+
+def remembered_bot(token: str) -> Bot | None:
+    """For the intake: the bot this token belongs to, without a query when this process has seen
+    the token before. The bot's id is remembered, not trusted: the intake checks token_hash(token)
+    against the bot's row where it reads that row anyway (routing.register_contact's token_hash),
+    so a token rotated by any process stops working at once everywhere. The bot comes back with
+    its id only; its other fields load when read."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None
+    digest = token_hash(token)
+    pk = _remembered.get(digest)
+    if pk is not None:
+        return Bot.from_db(connection.alias, ["id"], [pk])
+    bot = find_bot(token)
+    if bot is not None:
+        # Only tokens that were valid are kept, so the memory stays as small as the bots' tokens.
+        if len(_remembered) >= REMEMBERED_LIMIT:
+            _remembered.clear()
+        _remembered[digest] = bot.pk
+    return bot
+
+
+def forget_token(token: str) -> None:
+    """The intake found this token no longer its bot's: look it up again next time."""
+    _remembered.pop(token_hash(token), None)

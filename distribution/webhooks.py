@@ -83,6 +83,13 @@ def record_events(events: list[ContactEvent]) -> None:
     if not events:
         return
     ContactEvent.objects.bulk_create(events)
+    record_deliveries(events)
+
+
+def record_deliveries(events: list[ContactEvent], *, contacts: dict[int, Contact] | None = None) -> None:
+    """The outbox's half of record_events, for a caller that wrote the history rows itself (the
+    intake's fixed statements): the deliveries of these events. `contacts`: the events' contacts
+    as the change left them, complete with their bot and operator, when the caller has them."""
     webhooks = {
         webhook.bot_id: webhook
         for webhook in Webhook.objects.filter(
@@ -109,9 +116,10 @@ def record_events(events: list[ContactEvent]) -> None:
         return
     # Read again, as the change left them: the callers' objects may be partial (a hand-over loads
     # three fields) or stale (a bulk UPDATE does not touch them).
-    contacts = Contact.objects.select_related("bot", "operator").in_bulk(
-        {event.contact_id for _, event, _ in wanted}
-    )
+    if contacts is None:
+        contacts = Contact.objects.select_related("bot", "operator").in_bulk(
+            {event.contact_id for _, event, _ in wanted}
+        )
     deliveries = []
     for webhook, event, name in wanted:
         event_id = uuid.uuid4()

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import connection
 
 from distribution.models import Contact, Lead
 
@@ -246,17 +247,20 @@ def test_it_makes_a_bounded_number_of_queries(post, operator, django_assert_max_
     for number in range(3):
         post({"lead": {"external_id": f"tg-{number}", "email": f"{number}@example.com"}})
 
-    # +1: the contact's history, one INSERT; +1: whether the bot has a webhook to tell.
-    with django_assert_max_num_queries(15):
+    # The savepoint and its release, the replay check (and the token's), the leads, the lead's new
+    # phone, the bot with its candidates (PostgreSQL: the bot, its links, its operators, their
+    # loads), the contact (queued: the operator is full), its history, the phone's source. The
+    # token's bot is remembered from the requests before.
+    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 9):
         post({"lead": {"external_id": "tg-1", "phone": "+79991234567"}, "external_id": "m-1"})
 
 
 def test_a_fresh_lead_takes_no_more_queries_than_a_returning_one(
     post, operator, django_assert_max_num_queries
 ):
-    # 17: one insert for the identifiers' sources, one for the contact's history, one look for the
-    # bot's webhook.
-    with django_assert_max_num_queries(17):
+    # The token's bot (not seen yet); as a returning lead's, with the lead's INSERT, the round robin
+    # and the daily figure (the operator has room).
+    with django_assert_max_num_queries(15 if connection.vendor == "postgresql" else 12):
         post({"lead": {"external_id": "tg-new"}, "external_id": "m-1"})
 
 

@@ -100,7 +100,10 @@ def limited(settings, api, contact):
 
 
 def _locked(call):
-    with mock.patch("distribution.views.intake.find_bot", database_locked):
+    with (
+        mock.patch("distribution.views.intake.find_bot", database_locked),
+        mock.patch("distribution.views.intake.remembered_bot", database_locked),
+    ):
         return call()
 
 

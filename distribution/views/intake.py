@@ -25,9 +25,22 @@ from minicrm.database import is_unavailable
 from .. import ratelimit
 from ..answers import contact_json
 from ..models import Bot, Contact, ContactEvent
-from ..payload import PayloadError, parse_close_payload, parse_contact_payload, parse_external_id
-from ..routing import IdempotencyConflict, LeadIdentity, Registration, close_contact, register_contact
-from ..tokens import find_bot
+from ..payload import (
+    ContactPayload,
+    PayloadError,
+    parse_close_payload,
+    parse_contact_payload,
+    parse_external_id,
+)
+from ..routing import (
+    IdempotencyConflict,
+    LeadIdentity,
+    Registration,
+    TokenRotated,
+    close_contact,
+    register_contact,
+)
+from ..tokens import find_bot, forget_token, remembered_bot, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +61,14 @@ def _status(registration: Registration) -> int:
     return 201 if registration.contact.status == Contact.Status.OPEN else 202
 
 
-def _authenticated_bot(request: HttpRequest) -> Bot | JsonResponse:
-    """The bot whose token the request carries, within its rate limit; else the error to answer.
-    Reads and closes share the intake's budget: one limit per bot guards the database."""
+def _unknown_token() -> JsonResponse:
+    return _error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonResponse:
+    """The bot whose token the request carries (found by `lookup`), within its rate limit; else the
+    error to answer. Reads and closes share the intake's budget: one limit per bot guards the
+    database."""
     token = _bearer_token(request)
     if not token:
         return _error(
@@ -60,9 +78,9 @@ def _authenticated_bot(request: HttpRequest) -> Bot | JsonResponse:
         )
     # A database error escapes: DatabaseUnavailableMiddleware or handler500 answer the 503 when the
     # database is unavailable, the 500 when it is anything else (minicrm.database).
-    bot = find_bot(token)
+    bot = (lookup or find_bot)(token)
     if bot is None:
-        return _error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return _unknown_token()
     wait = ratelimit.retry_after(bot)
     if wait is not None:
         return _error(
@@ -118,23 +136,25 @@ def contacts(request: HttpRequest) -> JsonResponse:
             _("Use POST to send a contact, GET with ?external_id= to read one."),
             headers={"Allow": "GET, POST"},
         )
-    bot = _authenticated_bot(request)
+    # The token is checked where the intake reads the bot's row anyway (tokens.remembered_bot).
+    bot = _authenticated_bot(request, lookup=remembered_bot)
     if isinstance(bot, JsonResponse):
         return bot
+    token = _bearer_token(request)
     if request.content_type != "application/json":
-        return _error(415, _("Send the body as application/json."))
+        return _refusal(token, _error(415, _("Send the body as application/json.")))
     try:
         data = _json_body(request)
     except _BodyError as error:
-        return error.response
+        return _refusal(token, error.response)
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:
-        return _error(400, _("Invalid fields."), fields=error.fields)
+        return _refusal(token, _error(400, _("Invalid fields."), fields=error.fields))
     try:
-        registration = register_contact(
-            bot=bot, identity=payload.identity, message=payload.message, external_id=payload.external_id
-        )
+        registration = _register(bot, token, payload)
+    except TokenRotated:
+        return _unknown_token()
     except IdempotencyConflict as conflict:
         return _error(
             409,
@@ -145,6 +165,38 @@ def contacts(request: HttpRequest) -> JsonResponse:
         contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
     )
+
+
+def _register(bot: Bot, token: str, payload: ContactPayload) -> Registration:
+    """register_contact, checking the token on the bot's row. A remembered token that is no longer
+    that bot's is looked up once more before it is refused (raises TokenRotated)."""
+
+    def register(bot: Bot) -> Registration:
+        return register_contact(
+            bot=bot,
+            identity=payload.identity,
+            message=payload.message,
+            external_id=payload.external_id,
+            token_hash=token_hash(token),
+        )
+
+    try:
+        return register(bot)
+    except TokenRotated:
+        forget_token(token)
+        bot = find_bot(token)
+        if bot is None:
+            raise
+    return register(bot)
+
+
+def _refusal(token: str, response: JsonResponse) -> JsonResponse:
+    """`response`, a refusal of what the request sent, unless its token is no longer its bot's:
+    a remembered token was not checked yet, and a rotated one gets its 401 whatever it sent."""
+    if find_bot(token) is None:
+        forget_token(token)
+        return _unknown_token()
+    return response
 
 
 def _own_contact(bot: Bot, **lookup) -> Contact | None:

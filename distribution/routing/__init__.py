@@ -22,10 +22,15 @@ transaction of the change: the history never tells of a change that was rolled b
 The same call (webhooks.record_events) writes the webhooks' outbox rows, for the same reason; it
 locks the webhooks it writes for last, after every other lock, and what locks a webhook locks no
 bot, operator or contact after it.
+
+The intake's assignment (register_contact) is the hot path: it runs the fixed statements of
+statements.py in the same order and under the same locks, with the rules decided here; a replay,
+the queue's drains and every manager's action stay in the ORM.
 """
 
 import contextlib
 import dataclasses
+import hmac
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,19 +38,19 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # The normal forms live in identifiers.py; callers of the service find them here as well.
-from .identifiers import InvalidEmail as InvalidEmail
-from .identifiers import InvalidExternalId as InvalidExternalId
-from .identifiers import InvalidIdentifier as InvalidIdentifier
-from .identifiers import InvalidPhone as InvalidPhone
-from .identifiers import normalize_email, normalize_external_id, normalize_phone
-from .models import (
+from ..identifiers import InvalidEmail as InvalidEmail
+from ..identifiers import InvalidExternalId as InvalidExternalId
+from ..identifiers import InvalidIdentifier as InvalidIdentifier
+from ..identifiers import InvalidPhone as InvalidPhone
+from ..identifiers import normalize_email, normalize_external_id, normalize_phone
+from ..models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
     RESOLUTION_LENGTH,
@@ -58,7 +63,8 @@ from .models import (
     Lead,
     Operator,
 )
-from .webhooks import record_events
+from ..webhooks import record_deliveries, record_events
+from . import statements
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
@@ -76,6 +82,11 @@ class SplitRefused(ValueError):
 
 class ContactChanged(Exception):
     """The contact is no longer as the caller saw it (see close_contact's only_if_unchanged)."""
+
+
+class TokenRotated(Exception):
+    """The token the request carried is no longer its bot's: rotated (or the bot deleted) since the
+    token was looked up. Nothing was written."""
 
 
 class IdempotencyConflict(Exception):
@@ -126,7 +137,7 @@ def find_lead(identity: LeadIdentity) -> Lead | None:
     return _match_leads(identity)[0]
 
 
-def _match_leads(identity: LeadIdentity, *, lock: bool = False) -> tuple[Lead | None, list[Lead]]:
+def _match_leads(identity: LeadIdentity) -> tuple[Lead | None, list[Lead]]:
     """The lead the identifiers name, and every lead that holds one of them (one query)."""
     wanted = identity.identifiers()
     if not wanted:
@@ -134,13 +145,20 @@ def _match_leads(identity: LeadIdentity, *, lock: bool = False) -> tuple[Lead | 
     condition = Q()
     for field, value in wanted.items():
         condition |= Q(**{field: value})
-    leads = Lead.objects.select_for_update() if lock else Lead.objects
-    holders = list(leads.filter(condition).order_by("pk"))
+    holders = list(Lead.objects.filter(condition).order_by("pk"))
+    return _first_match(wanted, holders), holders
+
+
+def _first_match(wanted: dict[str, str], holders: list[Lead]) -> Lead | None:
+    """Rule 1's order: the holder of the external_id, else of the email, else of the phone."""
     for field, value in wanted.items():
         for lead in holders:
             if getattr(lead, field) == value:
-                return lead, holders
-    return None, holders
+                return lead
+    return None
+
+
+_LEAD_COLUMNS = ["id", "name", *IDENTIFIERS]
 
 
 def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool, list[str]]:
@@ -148,13 +166,14 @@ def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool, list[str]]:
     # The leads are locked first, before the bot: a contact's insert takes a share lock on its
     # lead at commit, and a request that adds an identifier to the same lead must not hold the
     # lead while it waits for the bot, or the two would wait for each other.
-    lead, holders = _match_leads(identity, lock=True)
+    wanted = identity.identifiers()
+    holders = [Lead.from_db(connection.alias, _LEAD_COLUMNS, row) for row in statements.lock_leads(wanted)]
+    lead = _first_match(wanted, holders)
     if lead is None:
-        return (
-            Lead.objects.create(name=identity.name, **identity.identifiers()),
-            True,
-            list(identity.identifiers()),
-        )
+        lead = Lead(name=identity.name, created_at=timezone.now(), **wanted)
+        lead.pk = statements.insert_lead(name=lead.name, identifiers=wanted, created_at=lead.created_at)
+        lead._state.adding, lead._state.db = False, connection.alias
+        return lead, True, list(wanted)
     # Identifiers the lead lacks are added, unless another lead holds them: two people may share
     # a phone, and leads are only ever merged by hand.
     taken = {(field, getattr(other, field)) for other in holders if other != lead for field in IDENTIFIERS}
@@ -168,7 +187,7 @@ def _resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool, list[str]]:
         lead.name = identity.name
         changed.append("name")
     if changed:
-        lead.save(update_fields=changed)
+        statements.update_lead(lead.pk, {field: getattr(lead, field) for field in changed})
     return lead, False, attached
 
 
@@ -176,12 +195,7 @@ def _record_sources(sources: list[IdentifierSource]) -> None:
     """Write where each identifier of a lead came from, replacing what an earlier holder of the
     same field left (an identifier removed by hand in admin leaves its row behind). One query."""
     if sources:
-        IdentifierSource.objects.bulk_create(
-            sources,
-            update_conflicts=True,
-            unique_fields=["lead", "field"],
-            update_fields=["value", "bot", "contact", "created_at"],
-        )
+        statements.record_sources(sources)
 
 
 def record_edited_identifiers(*, lead: Lead, fields: Iterable[str]) -> None:
@@ -329,13 +343,7 @@ def _choose_operator(links: list[BotOperator]) -> Operator | None:
     ]
     if not eligible:
         return None
-    # Links that are not eligible keep their current_weight untouched: the shares re-spread over
-    # the eligible operators, and an operator who comes back has no credit to catch up with.
-    for link in eligible:
-        link.current_weight += link.weight
-    chosen = max(eligible, key=lambda link: (link.current_weight, -link.operator_id))
-    total = sum(link.weight for link in eligible)
-    chosen.current_weight -= total
+    chosen, total = _smooth_choice(eligible)
     # The same arithmetic in one UPDATE (the rows are locked, so the database holds what we read).
     BotOperator.objects.filter(pk__in=[link.pk for link in eligible]).update(
         current_weight=F("current_weight")
@@ -343,6 +351,38 @@ def _choose_operator(links: list[BotOperator]) -> Operator | None:
         - Case(When(pk=chosen.pk, then=Value(total)), default=Value(0))
     )
     return operators[chosen.operator_id]
+
+
+def _smooth_choice(eligible: list) -> tuple:
+    """Rule 4's step over the eligible rows (anything with operator_id, weight and current_weight),
+    in place: the chosen row and the sum of the eligible weights, which it gave up."""
+    # Links that are not eligible keep their current_weight untouched: the shares re-spread over
+    # the eligible operators, and an operator who comes back has no credit to catch up with.
+    for link in eligible:
+        link.current_weight += link.weight
+    chosen = max(eligible, key=lambda link: (link.current_weight, -link.operator_id))
+    total = sum(link.weight for link in eligible)
+    chosen.current_weight -= total
+    return chosen, total
+
+
+def _choose_candidate(candidates: list[statements.Candidate]) -> statements.Candidate | None:
+    """Rules 3 and 4 over the candidates that statements.lock_bot read under the locks, with the
+    round robin's step written; None when nobody is eligible."""
+    eligible = [
+        candidate
+        for candidate in candidates
+        if candidate.weight > 0
+        and candidate.operator_name is not None
+        and candidate.load < candidate.capacity
+    ]
+    if not eligible:
+        return None
+    chosen, total = _smooth_choice(eligible)
+    statements.advance(
+        eligible=[candidate.link_id for candidate in eligible], chosen=chosen.link_id, total=total
+    )
+    return chosen
 
 
 def _assign(contact: Contact, operator: Operator | None) -> None:
@@ -397,44 +437,74 @@ def rebuild_daily_counts() -> int:
 
 
 def register_contact(
-    *, bot: Bot, identity: LeadIdentity, message: str = "", external_id: str | None = None
+    *,
+    bot: Bot,
+    identity: LeadIdentity,
+    message: str = "",
+    external_id: str | None = None,
+    token_hash: str | None = None,
 ) -> Registration:
     """Record that a lead wrote through `bot`, and give the contact to an operator or the queue.
 
     A known (bot, external_id) returns the stored contact (replayed=True) when the lead and the
-    message are the same, and raises IdempotencyConflict when they are not.
+    message are the same, and raises IdempotencyConflict when they are not. With `token_hash` (the
+    hash of the token the request carried), the bot's row is checked against it where it is read
+    anyway, and TokenRotated is raised, nothing written, when it is no longer the bot's.
     """
     if not identity.identifiers():
         raise ValueError("A lead needs an external_id, an email or a phone.")
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _register(bot, identity, message, external_id)
+                return _register(bot, identity, message, external_id, token_hash)
         except IntegrityError:
             if attempt == MAX_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str | None) -> Registration:
+def _check_token(stored: str | None, token_hash: str | None) -> None:
+    if token_hash is not None and (stored is None or not hmac.compare_digest(stored, token_hash)):
+        raise TokenRotated
+
+
+def _register(
+    bot: Bot, identity: LeadIdentity, message: str, external_id: str | None, token_hash: str | None
+) -> Registration:
+    # The happy path runs the fixed statements of statements.py: the ORM's query building was most
+    # of an intake's CPU (issue 12). A replay is rare and stays in the ORM.
     if external_id:
-        stored = (
-            Contact.objects.select_related("lead", "bot", "operator")
-            .filter(bot=bot, external_id=external_id)
-            .first()
-        )
-        if stored is not None:
+        found = statements.bot_and_contact(bot.pk, external_id)
+        _check_token(found and found[0], token_hash)
+        if found is not None and found[1] is not None:
+            stored = Contact.objects.select_related("lead", "bot", "operator").get(pk=found[1])
             if stored.message != message or find_lead(identity) != stored.lead:
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
     lead, created, attached = _resolve_lead(identity)
+    locked = statements.lock_bot(bot.pk)
+    _check_token(locked and locked.token_hash, token_hash)
+    if locked is None:
+        raise Bot.DoesNotExist(bot.pk)
+    bot.name = locked.name
     # created_at from the same clock as assigned_at and the events (the field's default is bound
     # to the clock at import, which tests that freeze the time do not reach).
     contact = Contact(
         lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
     )
-    _assign(contact, _choose_operator(_lock_bot(bot.pk)))
-    contact.save(force_insert=True)
+    chosen = _choose_candidate(locked.candidates)
+    if chosen is not None:
+        operator = Operator.from_db(
+            connection.alias,
+            ["id", "name", "is_active", "max_open_contacts"],
+            [chosen.operator_id, chosen.operator_name, True, chosen.capacity],
+        )
+        contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
+        statements.count_assignment(
+            bot_id=bot.pk, operator_id=operator.pk, day=timezone.localdate(contact.created_at)
+        )
+    contact.pk = statements.insert_contact(contact)
+    contact._state.adding, contact._state.db = False, connection.alias
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
     if contact.operator is not None:
         events.append(
@@ -447,7 +517,9 @@ def _register(bot: Bot, identity: LeadIdentity, message: str, external_id: str |
             )
         )
     # One INSERT for both rows: the intake's statements are its latency (see the README).
-    record_events(events)
+    statements.insert_events(events)
+    if locked.webhook_events is not None:
+        record_deliveries(events, contacts={contact.pk: contact})
     _record_sources(
         [
             IdentifierSource(
