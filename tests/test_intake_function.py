@@ -7,6 +7,7 @@ import importlib
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,11 +113,11 @@ def test_it_writes_the_contact_its_daily_figure_history_and_sources(scene):
         lead,
         "m-1",
     )
-    assert (contact.created_at, contact.assigned_at, contact.message) == (NOW, NOW, "hello")
+    assert (contact.created_at, contact.assigned_at, contact.message) == (NOW, first.assigned_at, "hello")
     assert (first.operator_id, first.operator_name, first.capacity) == (operator.pk, operator.name, 2)
     assert [(e.kind, e.reason, e.operator_id, e.at) for e in contact.events.order_by("pk")] == [
         (ContactEvent.Kind.CREATED, "", None, NOW),
-        (ContactEvent.Kind.ASSIGNED, ContactEvent.Reason.INTAKE, operator.pk, NOW),
+        (ContactEvent.Kind.ASSIGNED, ContactEvent.Reason.INTAKE, operator.pk, first.assigned_at),
     ]
     assert DailyAssignments.objects.get(bot=bot, operator=operator, day=NOW.date()).contacts == 2
     assert second.contact_id != first.contact_id
@@ -127,6 +128,26 @@ def test_it_writes_the_contact_its_daily_figure_history_and_sources(scene):
         bot,
         contact.pk,
     )
+
+
+def test_it_stamps_the_assignment_when_it_chose_never_before_the_arrival(scene):
+    bot, _, lead = scene
+    # The arrival's time is the application's (NOW, in the past here): the assignment is stamped
+    # after the loads were counted, so after any close whose slot it took.
+    before = timezone.now()
+    assert before <= call(bot, lead).assigned_at <= timezone.now()
+
+    ahead = statements.assign_in_one_call(
+        bot_id=bot.pk,
+        token_hash=None,
+        lead_id=lead.pk,
+        message="",
+        external_id=None,
+        now=before + datetime.timedelta(hours=1),
+        day=before.date(),
+        sources={},
+    )
+    assert ahead.assigned_at == before + datetime.timedelta(hours=1)
 
 
 def test_it_queues_the_contact_when_nobody_can_take_it(scene):

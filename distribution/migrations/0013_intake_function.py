@@ -14,7 +14,7 @@ CREATE OR REPLACE FUNCTION distribution_intake_assign(
     p_now timestamptz, p_day date, p_fields text[], p_values text[]
 ) RETURNS TABLE (
     bot_name text, token_hash text, webhook_events text, contact_id bigint,
-    operator_id bigint, operator_name text, capacity integer
+    operator_id bigint, operator_name text, capacity integer, assigned_at timestamptz
 ) LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -63,6 +63,10 @@ BEGIN
     ORDER BY c.current_weight + c.weight DESC, c.operator_id
     LIMIT 1;
     IF v_link IS NOT NULL THEN
+        -- Assigned now, after the loads were counted, as the Python path times it: a close whose
+        -- freed slot this contact took was stamped before it committed, so before this; never
+        -- before the arrival (whose time, like the tests' frozen clocks, is the application's).
+        assigned_at := greatest(p_now, clock_timestamp());
         UPDATE distribution_botoperator l
         SET current_weight = l.current_weight + l.weight - CASE WHEN l.id = v_link THEN v_total ELSE 0 END
         WHERE l.id = ANY(v_eligible);
@@ -73,12 +77,12 @@ BEGIN
     INSERT INTO distribution_contact (lead_id, bot_id, operator_id, status, message, external_id,
         created_at, assigned_at, closed_at, resolution)
     VALUES (p_lead, p_bot, operator_id, CASE WHEN v_link IS NULL THEN 'waiting' ELSE 'open' END,
-        p_message, p_external_id, p_now, CASE WHEN v_link IS NULL THEN NULL ELSE p_now END, NULL, '')
+        p_message, p_external_id, p_now, assigned_at, NULL, '')
     RETURNING id INTO contact_id;
     INSERT INTO distribution_contactevent (contact_id, kind, at, reason, note, operator_id)
     SELECT contact_id, 'created', p_now, '', '', NULL
     UNION ALL
-    SELECT contact_id, 'assigned', p_now, 'intake', '', operator_id WHERE v_link IS NOT NULL;
+    SELECT contact_id, 'assigned', assigned_at, 'intake', '', operator_id WHERE v_link IS NOT NULL;
     IF cardinality(p_fields) > 0 THEN
         INSERT INTO distribution_identifiersource AS s (lead_id, field, value, bot_id, contact_id, created_at)
         SELECT p_lead, f.field, f.value, p_bot, contact_id, p_now

@@ -579,7 +579,7 @@ def _assign_in_one_call(
     contact._state.adding, contact._state.db = False, connection.alias
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=now)]
     if done.operator_id is not None:
-        contact.status, contact.assigned_at = Contact.Status.OPEN, now
+        contact.status, contact.assigned_at = Contact.Status.OPEN, done.assigned_at
         contact.operator = Operator.from_db(
             connection.alias,
             ["id", "name", "is_active", "max_open_contacts"],
@@ -587,7 +587,11 @@ def _assign_in_one_call(
         )
         events.append(
             ContactEvent(
-                contact=contact, kind=Kind.ASSIGNED, at=now, reason=Reason.INTAKE, operator=contact.operator
+                contact=contact,
+                kind=Kind.ASSIGNED,
+                at=done.assigned_at,
+                reason=Reason.INTAKE,
+                operator=contact.operator,
             )
         )
     if done.webhook_events is not None:

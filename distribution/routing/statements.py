@@ -287,6 +287,7 @@ class Assigned:
     operator_id: int | None
     operator_name: str | None
     capacity: int | None
+    assigned_at: datetime | None
 
 
 def assign_in_one_call(
