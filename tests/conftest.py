@@ -2,12 +2,22 @@ import importlib
 import itertools
 
 import pytest
+from django.db import connection
 
 from distribution import routing
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
 
 _numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The tests build the tables from the models (--no-migrations): the intake's PostgreSQL
+    function, which only a migration's SQL creates, is added."""
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(importlib.import_module("distribution.migrations.0013_intake_function").CREATE)
 
 
 @pytest.fixture

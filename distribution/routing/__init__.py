@@ -25,7 +25,8 @@ bot, operator or contact after it.
 
 The intake's assignment (register_contact) is the hot path: it runs the fixed statements of
 statements.py in the same order and under the same locks, with the rules decided here; a replay,
-the queue's drains and every manager's action stay in the ORM.
+the queue's drains and every manager's action stay in the ORM. On PostgreSQL, once the lead is
+resolved, the rest is one call of a PL/pgSQL copy (migration 0013, see _assign_in_one_call).
 """
 
 import contextlib
@@ -482,6 +483,8 @@ def _register(
                 raise IdempotencyConflict(stored)
             return Registration(stored, lead_created=False, replayed=True)
     lead, created, attached = _resolve_lead(identity)
+    if connection.vendor == "postgresql":
+        return _assign_in_one_call(bot, lead, created, attached, message, external_id, token_hash)
     locked = statements.lock_bot(bot.pk)
     _check_token(locked and locked.token_hash, token_hash)
     if locked is None:
@@ -533,6 +536,66 @@ def _register(
             for field in attached
         ]
     )
+    return Registration(contact, lead_created=created, replayed=False)
+
+
+def _assign_in_one_call(
+    bot: Bot,
+    lead: Lead,
+    created: bool,
+    attached: list[str],
+    message: str,
+    external_id: str | None,
+    token_hash: str | None,
+) -> Registration:
+    """PostgreSQL's rest of _register in one call to the function of migration 0013, a copy of
+    the locks, rules 2-4 (_choose_candidate, _smooth_choice) and writes above, which stay the
+    statement of the rules (and SQLite's path); tests/test_intake_function.py and the differential
+    test hold the two to one another."""
+    now = timezone.now()
+    done = statements.assign_in_one_call(
+        bot_id=bot.pk,
+        token_hash=token_hash,
+        lead_id=lead.pk,
+        message=message,
+        external_id=external_id or None,
+        now=now,
+        day=timezone.localdate(now),
+        sources={field: getattr(lead, field) for field in attached},
+    )
+    _check_token(done and done.token_hash, token_hash)
+    if done is None:
+        raise Bot.DoesNotExist(bot.pk)
+    bot.name = done.bot_name
+    contact = Contact(
+        pk=done.contact_id,
+        lead=lead,
+        bot=bot,
+        message=message,
+        external_id=external_id or None,
+        created_at=now,
+        status=Contact.Status.WAITING,
+    )
+    contact._state.adding, contact._state.db = False, connection.alias
+    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=now)]
+    if done.operator_id is not None:
+        contact.status, contact.assigned_at = Contact.Status.OPEN, done.assigned_at
+        contact.operator = Operator.from_db(
+            connection.alias,
+            ["id", "name", "is_active", "max_open_contacts"],
+            [done.operator_id, done.operator_name, True, done.capacity],
+        )
+        events.append(
+            ContactEvent(
+                contact=contact,
+                kind=Kind.ASSIGNED,
+                at=done.assigned_at,
+                reason=Reason.INTAKE,
+                operator=contact.operator,
+            )
+        )
+    if done.webhook_events is not None:
+        record_deliveries(events, contacts={contact.pk: contact})
     return Registration(contact, lead_created=created, replayed=False)
 
 

@@ -10,7 +10,8 @@ SQLite runs one writing transaction at a time (every transaction is IMMEDIATE), 
 links, its operators and their loads are read in one statement. PostgreSQL locks the bot's row,
 then its BotOperator rows, then the candidate operators' rows, each in id order, and counts the
 loads only after that, in a fresh statement: one that waited for an operator's lock must see the
-contacts that were committed meanwhile.
+contacts that were committed meanwhile. There, assign_in_one_call does the same after the lead,
+in one call of the function that migration 0013 creates.
 """
 
 import json
@@ -272,3 +273,54 @@ def record_sources(sources: list[IdentifierSource]) -> None:
             " contact_id = excluded.contact_id, created_at = excluded.created_at",
             [value for row in rows for value in row],
         )
+
+
+@dataclass
+class Assigned:
+    """What distribution_intake_assign (migration 0013) did: contact_id None when it wrote nothing,
+    the token being no longer the bot's; operator_id None when the contact waits."""
+
+    bot_name: str
+    token_hash: str
+    webhook_events: list[str] | None
+    contact_id: int | None
+    operator_id: int | None
+    operator_name: str | None
+    capacity: int | None
+    assigned_at: datetime | None
+
+
+def assign_in_one_call(
+    *,
+    bot_id: int,
+    token_hash: str | None,
+    lead_id: int,
+    message: str,
+    external_id: str | None,
+    now: datetime,
+    day: date,
+    sources: dict[str, str],
+) -> Assigned | None:
+    """PostgreSQL only: lock_bot, the choice, advance, count_assignment, insert_contact,
+    insert_events and record_sources of one intake in one call; None when the bot is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM distribution_intake_assign(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                bot_id,
+                token_hash,
+                lead_id,
+                message,
+                external_id,
+                now,
+                day,
+                list(sources),
+                list(sources.values()),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    assigned = Assigned(*row)
+    assigned.webhook_events = _events_of(assigned.webhook_events)
+    return assigned
