@@ -1,6 +1,8 @@
 """Strings that Django 6.1 and django-tasks-db show, in the dashboard and the admin, and that
 their own Russian catalogues lack: the project's catalogue has them (minicrm/django_strings.py)."""
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
@@ -50,3 +52,14 @@ def test_it_shows_the_admin_in_russian_where_django_does_not(superuser_client, u
 
     assert english not in html
     assert russian in html
+
+
+@pytest.mark.parametrize(
+    ("english", "russian"),
+    [("Today (%(date)s)", "Сегодня (%(date)s)"), ("%s (today)", "%s (сегодня)")],
+)
+def test_it_gives_the_admins_date_shortcuts_russian_labels(superuser_client, english, russian):
+    script = superuser_client.get("/admin/jsi18n/", **RU).text
+
+    # The catalogue is JSON in the script, its non-ASCII letters escaped.
+    assert f"{json.dumps(english)}: {json.dumps(russian)}" in script
