@@ -1,19 +1,33 @@
-"""Durations as people write them in settings and forms: `90m`, `24h`, `2d`, `1h30m`."""
+# ruff: noqa: RUF001, RUF002  (the Russian units: their Cyrillic letters that look Latin are meant)
+"""Durations as people write them in settings and forms: `90m`, `24h`, `2d`, `1h30m`, and in
+Russian `90м`, `24ч`, `2д`, `1ч30м`."""
 
 import re
 from datetime import timedelta
 
+from django.utils.translation import pgettext
+
 # Longer makes no sense for a contact, and keeps every date computed with it far inside the
 # calendar and the database's interval range.
 MAX_DURATION = timedelta(days=365)
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-_PART = re.compile(r"(\d+)\s*([smhd])")
-_WHOLE = re.compile(r"(?:\d+\s*[smhd]\s*)+")
+# A Russian-speaking manager writes the units in Russian: both are read in every language.
+UNITS = {
+    "s": "seconds",
+    "m": "minutes",
+    "h": "hours",
+    "d": "days",
+    "с": "seconds",
+    "м": "minutes",
+    "ч": "hours",
+    "д": "days",
+}
+_PART = re.compile(r"(\d+)\s*([smhdсмчд])")
+_WHOLE = re.compile(r"(?:\d+\s*[smhdсмчд]\s*)+")
 
 
 def parse_duration(text: str) -> timedelta:
-    """`24h` -> timedelta(hours=24). Raises ValueError unless the text is one or more numbers each
-    with a unit (s, m, h, d) and the total is positive and at most MAX_DURATION."""
+    """`24h` or `24ч` -> timedelta(hours=24). Raises ValueError unless the text is one or more numbers
+    each with a unit (s, m, h, d or с, м, ч, д) and the total is positive and at most MAX_DURATION."""
     text = text.strip().lower()
     if not _WHOLE.fullmatch(text):
         raise ValueError(f"{text!r} is not a duration like 90m, 24h or 2d.")
@@ -31,11 +45,18 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest text parse_duration reads back as `value` (whole seconds)."""
+    """The shortest text parse_duration reads back as `value` (whole seconds), with the units of
+    the active language."""
     seconds = int(value.total_seconds())
+    units = [
+        (pgettext("duration unit: days", "d"), 86400),
+        (pgettext("duration unit: hours", "h"), 3600),
+        (pgettext("duration unit: minutes", "m"), 60),
+        (pgettext("duration unit: seconds", "s"), 1),
+    ]
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in units:
         if seconds >= size:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
-    return "".join(parts) or "0s"
+    return "".join(parts) or f"0{units[-1][0]}"

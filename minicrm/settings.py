@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
-    "django_tasks_db",
+    "minicrm.django_strings.TasksConfig",
     "distribution",
 ]
 

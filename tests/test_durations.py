@@ -1,12 +1,20 @@
+# ruff: noqa: RUF001  (Russian units: their Cyrillic letters that look Latin are meant)
 """AUTO_CLOSE_AFTER and WAITING_EXPIRES_AFTER: durations as people write them, refused when malformed."""
 
 import datetime
+import re
 
 import pytest
+from django.utils import translation
 
 from minicrm.durations import format_duration, parse_duration
 
 from .test_settings import settings_of
+from .visible_text import visible_text
+
+
+def visible(html: str) -> str:
+    return " ".join(visible_text(html))
 
 
 @pytest.mark.parametrize(
@@ -35,7 +43,8 @@ def test_it_refuses_what_is_not_a_duration(text):
     [("24h", "1d"), ("90m", "1h30m"), ("2d", "2d"), ("1d1h1m1s", "1d1h1m1s"), ("45s", "45s")],
 )
 def test_it_writes_durations_in_their_shortest_form(text, written):
-    assert format_duration(parse_duration(text)) == written
+    with translation.override("en"):
+        assert format_duration(parse_duration(text)) == written
     assert parse_duration(written) == parse_duration(text)
 
 
@@ -55,3 +64,40 @@ def test_a_malformed_expiry_names_its_variable():
 def test_both_are_off_by_default(settings):
     assert settings.AUTO_CLOSE_AFTER is None
     assert settings.WAITING_EXPIRES_AFTER is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24ч", datetime.timedelta(hours=24)),
+        ("90 м", datetime.timedelta(minutes=90)),
+        ("2Д", datetime.timedelta(days=2)),
+        ("1ч30м", datetime.timedelta(hours=1, minutes=30)),
+        ("45с", datetime.timedelta(seconds=45)),
+    ],
+)
+def test_it_reads_durations_with_russian_units(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(("text", "written"), [("24h", "1д"), ("90m", "1ч30м"), ("1d1h1m1s", "1д1ч1м1с")])
+def test_it_writes_durations_in_russian_units_in_russian(text, written):
+    with translation.override("ru"):
+        assert format_duration(parse_duration(text)) == written
+    assert parse_duration(written) == parse_duration(text)
+
+
+def test_it_says_a_bots_auto_close_time_in_russian(manager_client, bot_and_token):
+    bot, _token = bot_and_token
+
+    response = manager_client.post(
+        f"/bots/{bot.pk}/auto-close", {"auto_close_after": "2ч"}, HTTP_ACCEPT_LANGUAGE="ru", follow=True
+    )
+
+    html = response.text
+    assert "закрываются после 2ч без активности" in html
+    assert not re.search(r"\d[smhd]\b", visible(html))
+    refused = manager_client.post(
+        f"/bots/{bot.pk}/auto-close", {"auto_close_after": "abc"}, HTTP_ACCEPT_LANGUAGE="ru", follow=True
+    )
+    assert "например 90м, 24ч или 2д (не больше 365д)" in refused.text
