@@ -4,11 +4,16 @@ requests schemathesis generates as valid are valid."""
 
 import functools
 
+import django
 import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
 
-from distribution import identifiers
+# The normalisers' refusals are translated messages: gettext needs the app registry (the settings
+# are the server's, from .ci/schemathesis's environment).
+django.setup()
+
+from distribution import identifiers  # noqa: E402
 
 
 def _accepted(normalize, value: str) -> bool:
