@@ -298,7 +298,14 @@ class ContactEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} {self.kind} {self.reason} @ {self.at:%Y-%m-%d %H:%M:%S}"
+        # Shown in the admin's history of a contact: in the page's language and format.
+        moment = date_format(timezone.localtime(self.at), "DATETIME_FORMAT")
+        what = (
+            f"{self.get_kind_display()}, {self.get_reason_display()}"
+            if self.reason
+            else self.get_kind_display()
+        )
+        return f"#{self.contact_id}: {what}, {moment}"
 
 
 class IdentifierSource(models.Model):

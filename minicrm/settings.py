@@ -62,8 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
-    "django_tasks_db",
+    "minicrm.apps.AxesConfig",
+    "minicrm.apps.TasksConfig",
     "distribution",
 ]
 
