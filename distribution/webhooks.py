@@ -35,7 +35,6 @@ from django.utils.translation import gettext_noop
 
 from . import outbound, signatures
 from .answers import contact_json
-from .messages import stored_message
 from .models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -322,7 +321,8 @@ def _record_failure(
         next_attempt_at=None if gave_up else now + backoff(delivery.attempts),
         **_attempt_fields(status=status, error=error, params=params),
     )
-    error = stored_message(error, params or {})
+    # In English, whatever language the thread has active: the log is read by whoever runs it.
+    error = error % params if params else error
     if gave_up:
         logger.warning("Webhook delivery %s failed for good: %s", delivery.event_id, error)
     else:
