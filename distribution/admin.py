@@ -339,11 +339,17 @@ class ContactAdmin(admin.ModelAdmin):
 class WebhookAdmin(admin.ModelAdmin):
     """Read-only, and without its secret: the bot's page sets a webhook and shows its secret once."""
 
-    list_display = ["bot", "url", "is_active", "disabled_reason", "created_at"]
+    list_display = ["bot", "url", "is_active", "why_it_stopped", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["bot__name", "url"]
     list_select_related = ["bot"]
-    fields = ["bot", "url", "events", "is_active", "disabled_reason", "created_at"]
+    fields = ["bot", "url", "events", "is_active", "why_it_stopped", "created_at"]
+    readonly_fields = ["why_it_stopped"]
+
+    @admin.display(description=gettext_lazy("why it stopped"))
+    def why_it_stopped(self, webhook: Webhook) -> str:
+        # Stored as an English msgid and its parameters: shown in the page's language.
+        return webhook.disabled_message
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -6,7 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from .messages import stored_message
 
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
 MAX_CAPACITY = 10_000
@@ -294,7 +298,14 @@ class ContactEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} {self.kind} {self.reason} @ {self.at:%Y-%m-%d %H:%M:%S}"
+        # Shown in the admin's history of a contact: in the page's language and format.
+        moment = date_format(timezone.localtime(self.at), "DATETIME_FORMAT")
+        what = (
+            f"{self.get_kind_display()}, {self.get_reason_display()}"
+            if self.reason
+            else self.get_kind_display()
+        )
+        return f"#{self.contact_id}: {what}, {moment}"
 
 
 class IdentifierSource(models.Model):
@@ -396,8 +407,10 @@ class Webhook(models.Model):
     # A list of Event values.
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("sending"), default=True)
-    # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page.
+    # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page:
+    # an English msgid and its parameters, translated when shown (messages.stored_message).
     disabled_reason = models.CharField(_("why it stopped"), max_length=200, blank=True)
+    disabled_reason_params = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -406,6 +419,15 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bot} → {self.url}"
+
+    @property
+    def disabled_message(self) -> str:
+        """Why it stopped sending, in the active language, its moment in the site's time zone."""
+        params = dict(self.disabled_reason_params)
+        if "moment" in params:
+            moment = timezone.localtime(datetime.datetime.fromisoformat(params["moment"]))
+            params["moment"] = date_format(moment, "SHORT_DATETIME_FORMAT")
+        return stored_message(self.disabled_reason, params)
 
 
 class WebhookDelivery(models.Model):
@@ -439,7 +461,9 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     # The receiver's HTTP status at the last attempt; None when it gave none (refused, timed out).
     response_status = models.PositiveSmallIntegerField(_("answer status"), null=True, blank=True)
+    # An English msgid and its parameters, translated when shown (messages.stored_message).
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True, editable=False)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
@@ -457,3 +481,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} of contact {self.contact_id}: {self.status}"
+
+    @property
+    def error_message(self) -> str:
+        """The last error in the active language."""
+        return stored_message(self.last_error, self.last_error_params)

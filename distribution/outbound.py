@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
+
+from .messages import stored_message
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -38,7 +40,16 @@ _IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 
 class OutboundError(Exception):
-    """The request was refused before it left, or got no HTTP answer; the message says why."""
+    """The request was refused before it left, or got no HTTP answer; the message says why. It is
+    kept as its English msgid and parameters, so that a delivery can store it and each page show
+    it in its own language; str() is the message in the active language."""
+
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message, params)
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return stored_message(self.message, self.params)
 
 
 @dataclass(frozen=True)
@@ -72,20 +83,20 @@ def _allow_private() -> bool:
 def _target(url: str) -> _Target:
     # urlsplit would quietly drop some of them, and http.client refuse others mid-request.
     if re.search(r"[\x00-\x20\x7f]", url):
-        raise OutboundError(gettext("The URL must not contain spaces or control characters."))
+        raise OutboundError(gettext_noop("The URL must not contain spaces or control characters."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise OutboundError(gettext("Not a valid URL: %(error)s.") % {"error": error}) from error
+        raise OutboundError(gettext_noop("Not a valid URL: %(error)s."), error=str(error)) from error
     schemes = {"https", "http"} if _allow_private() else {"https"}
     if parts.scheme not in schemes:
-        raise OutboundError(gettext("The URL must start with https://."))
+        raise OutboundError(gettext_noop("The URL must start with https://."))
     host = parts.hostname
     if not host:
-        raise OutboundError(gettext("The URL has no host."))
+        raise OutboundError(gettext_noop("The URL has no host."))
     if parts.username is not None or parts.password is not None:
-        raise OutboundError(gettext("The URL must not carry a user name or password."))
+        raise OutboundError(gettext_noop("The URL must not carry a user name or password."))
     # An address typed with accents or Cyrillic leaves as UTF-8, percent-encoded; what is already
     # encoded and the delimiters stay as they are.
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="!$%&'()*+,/:;=?@[]~")
@@ -111,10 +122,10 @@ def check_url(url: str) -> None:
         return
     host = target.host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
-        raise OutboundError(gettext("The URL's host is this machine; it must be a public address."))
+        raise OutboundError(gettext_noop("The URL's host is this machine; it must be a public address."))
     address = _literal(host)
     if address is not None and not is_public(address):
-        raise OutboundError(gettext("%(address)s is not a public address.") % {"address": address})
+        raise OutboundError(gettext_noop("%(address)s is not a public address."), address=str(address))
 
 
 def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
@@ -124,19 +135,29 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
             socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         ).result(timeout=timeout)
     except TimeoutError as error:
-        raise OutboundError(f"No answer from DNS for {target.host} in time.") from error
+        raise OutboundError(
+            gettext_noop("No answer from DNS for %(host)s in time."), host=target.host
+        ) from error
     except (OSError, UnicodeError) as error:
         # UnicodeError: a name that IDNA cannot encode (an empty or overlong label).
-        raise OutboundError(f"Could not resolve {target.host}: {error}.") from error
+        raise OutboundError(
+            gettext_noop("Could not resolve %(host)s: %(error)s."), host=target.host, error=str(error)
+        ) from error
     if not infos:
-        raise OutboundError(f"{target.host} has no address.")
+        raise OutboundError(gettext_noop("%(host)s has no address."), host=target.host)
     if not _allow_private():
         for *_, sockaddr in infos:
             address = ipaddress.ip_address(sockaddr[0])
             if not is_public(address):
                 if address == _literal(target.host):
-                    raise OutboundError(f"{address} is not a public address.")
-                raise OutboundError(f"{target.host} resolves to {address}, which is not a public address.")
+                    raise OutboundError(
+                        gettext_noop("%(address)s is not a public address."), address=str(address)
+                    )
+                raise OutboundError(
+                    gettext_noop("%(host)s resolves to %(address)s, which is not a public address."),
+                    host=target.host,
+                    address=str(address),
+                )
     return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 
 
@@ -197,14 +218,16 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> i
     # sends a byte now and then.
     timer = threading.Timer(max(remaining, 0), connection.cut)
     timer.start()
-    late = OutboundError(f"No answer within {timeout:g} s.")
+    late = OutboundError(gettext_noop("No answer within %(seconds)s s."), seconds=f"{timeout:g}")
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         status = connection.getresponse().status
     except (OSError, http.client.HTTPException) as error:
         if time.monotonic() >= deadline or isinstance(error, TimeoutError):
             raise late from error
-        raise OutboundError(str(error) or type(error).__name__) from error
+        raise OutboundError(
+            gettext_noop("No HTTP answer: %(error)s."), error=str(error) or type(error).__name__
+        ) from error
     else:
         # Cut off in the middle of the headers, http.client takes the end of the stream for their
         # end: only the clock tells such a head from a whole one.

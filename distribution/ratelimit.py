@@ -12,6 +12,7 @@ least SLOTS / (SLOTS + 1) of the limit. Refused requests are not counted, so a b
 Retry-After it was given is accepted.
 """
 
+import hmac
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -21,14 +22,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Bot, IntakeWindow
+from .routing import TokenRotated
 
 SLOTS = 60
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def retry_after(bot: Bot) -> int | None:
+def retry_after(bot: Bot, *, token_hash: str | None = None) -> int | None:
     """Count this request if the bot is within its limit and return None; else return the seconds
-    after which a request will be accepted, if the bot sends none meanwhile."""
+    after which a request will be accepted, if the bot sends none meanwhile. With `token_hash`, the
+    request's token is checked on the bot's row before anything is counted: TokenRotated, nothing
+    written, when the token is no longer the bot's or the bot is gone."""
     limit, window = settings.INTAKE_RATE_LIMIT, timedelta(seconds=settings.INTAKE_RATE_WINDOW)
     if not limit:
         return None
@@ -39,8 +43,12 @@ def retry_after(bot: Bot) -> int | None:
     overlapping = now - window - slot
     with transaction.atomic():
         # The bot's lock, the one routing takes first: the bot's requests are counted one at a
-        # time, or two processes could both see room for one more and both take it.
-        list(Bot.objects.select_for_update().filter(pk=bot.pk).values_list("pk"))
+        # time, or two processes could both see room for one more and both take it. The token is
+        # checked in the same query: a bot deleted meanwhile would otherwise get a window that
+        # fails its foreign key at commit, and a rotated token would spend the bot's allowance.
+        stored = list(Bot.objects.select_for_update().filter(pk=bot.pk).values_list("token_hash", flat=True))
+        if token_hash is not None and not (stored and hmac.compare_digest(stored[0], token_hash)):
+            raise TokenRotated
         slots = IntakeWindow.objects.filter(bot=bot, started_at__gt=overlapping)
         counts = dict(slots.values_list("started_at", "requests"))
         if sum(counts.values()) >= limit:

@@ -74,8 +74,9 @@ def find_bot(token: str) -> Bot | None:
 def remembered_bot(token: str) -> Bot | None:
     """For the intake: the bot this token belongs to, without a query when this process has seen
     the token before. The bot's id is remembered, not trusted: the intake checks token_hash(token)
-    against the bot's row where it reads that row anyway (routing.register_contact's token_hash),
-    so a token rotated by any process stops working at once everywhere. The bot comes back with
+    against the bot's row where it reads that row anyway (the rate limit's lock of it, before the
+    request is counted, and routing.register_contact's token_hash), so a token rotated by any
+    process stops working at once everywhere. The bot comes back with
     its id only; its other fields load when read."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None

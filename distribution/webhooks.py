@@ -31,6 +31,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import outbound, signatures
 from .answers import contact_json
@@ -252,29 +253,39 @@ def _attempt(delivery: WebhookDelivery, lease: datetime) -> bool:
     try:
         status = outbound.post(webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
     except outbound.OutboundError as error:
-        _record_failure(delivery, lease, status=None, error=str(error))
+        _record_failure(delivery, lease, status=None, error=error.message, params=error.params)
         return False
     except Exception:
         # A fault of ours, not the receiver's: recorded as a failed attempt all the same, so that
         # the delivery gives up in time instead of holding its contact's later events for ever.
         logger.exception("Webhook delivery %s could not be sent", delivery.event_id)
-        _record_failure(delivery, lease, status=None, error="Not sent: an internal error (logged).")
+        _record_failure(
+            delivery, lease, status=None, error=gettext_noop("Not sent: an internal error (logged).")
+        )
         return True
     if 200 <= status < 300:
         _record_success(delivery, status=status)
     elif status == 410:
         _disable(delivery, lease)
     else:
-        _record_failure(delivery, lease, status=status, error=f"The receiver answered {status}.")
+        _record_failure(
+            delivery,
+            lease,
+            status=status,
+            error=gettext_noop("The receiver answered %(status)s."),
+            params={"status": status},
+        )
     return True
 
 
-def _attempt_fields(*, status: int | None, error: str) -> dict:
+def _attempt_fields(*, status: int | None, error: str, params: dict | None = None) -> dict:
+    # The error as its English msgid and parameters: each page shows it in its own language.
     return {
         "attempts": F("attempts") + 1,
         "last_attempt_at": timezone.now(),
         "response_status": status,
         "last_error": error[: WebhookDelivery._meta.get_field("last_error").max_length],
+        "last_error_params": params or {},
         "claimed_until": None,
     }
 
@@ -299,15 +310,19 @@ def backoff(retry: int) -> timedelta:
     return ceiling * random.random()  # noqa: S311
 
 
-def _record_failure(delivery: WebhookDelivery, lease: datetime, *, status: int | None, error: str) -> None:
+def _record_failure(
+    delivery: WebhookDelivery, lease: datetime, *, status: int | None, error: str, params: dict | None = None
+) -> None:
     now = timezone.now()
     gave_up = now - delivery.created_at >= settings.WEBHOOK_RETRY_FOR
     # Only while this worker still holds the row: past its lease, another worker owns it.
     WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, claimed_until=lease).update(
         status=Status.FAILED if gave_up else Status.PENDING,
         next_attempt_at=None if gave_up else now + backoff(delivery.attempts),
-        **_attempt_fields(status=status, error=error),
+        **_attempt_fields(status=status, error=error, params=params),
     )
+    # In English, whatever language the thread has active: the log is read by whoever runs it.
+    error = error % params if params else error
     if gave_up:
         logger.warning("Webhook delivery %s failed for good: %s", delivery.event_id, error)
     else:
@@ -336,19 +351,23 @@ def _disable(delivery: WebhookDelivery, lease: datetime) -> None:
         ).update(
             status=Status.FAILED,
             next_attempt_at=None,
-            **_attempt_fields(status=410, error="The receiver answered 410 Gone: webhook disabled."),
+            **_attempt_fields(
+                status=410, error=gettext_noop("The receiver answered 410 Gone: webhook disabled.")
+            ),
         )
         if not held:
             return
         Webhook.objects.filter(pk=delivery.webhook_id).update(
             is_active=False,
-            disabled_reason=f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
+            disabled_reason=gettext_noop("The receiver answered 410 Gone on %(moment)s."),
+            disabled_reason_params={"moment": now.isoformat()},
         )
         WebhookDelivery.objects.filter(webhook_id=delivery.webhook_id, status=Status.PENDING).update(
             status=Status.FAILED,
             next_attempt_at=None,
             claimed_until=None,
-            last_error="Not sent: the webhook was disabled (410 Gone).",
+            last_error=gettext_noop("Not sent: the webhook was disabled (410 Gone)."),
+            last_error_params={},
         )
     logger.warning("Webhook %s disabled: its receiver answered 410 Gone", delivery.webhook_id)
 
@@ -385,6 +404,7 @@ def save_webhook(*, bot: Bot, url: str, events: list[str]) -> str | None:
             events=events,
             is_active=Case(When(disabled_reason="", then=F("is_active")), default=Value(True)),
             disabled_reason="",
+            disabled_reason_params={},
         )
         if updated:
             return None
@@ -406,8 +426,8 @@ def set_webhook_active(*, webhook: Webhook, is_active: bool) -> None:
     """Switch sending on or off; switching it on forgets why it had stopped by itself."""
     webhook.is_active = is_active
     if is_active:
-        webhook.disabled_reason = ""
-    webhook.save(update_fields=["is_active", "disabled_reason"])
+        webhook.disabled_reason, webhook.disabled_reason_params = "", {}
+    webhook.save(update_fields=["is_active", "disabled_reason", "disabled_reason_params"])
 
 
 def remove_webhook(*, webhook: Webhook) -> None:

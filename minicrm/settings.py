@@ -62,8 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
-    "minicrm.django_strings.TasksConfig",
+    "minicrm.apps.AxesConfig",
+    "minicrm.apps.TasksConfig",
     "distribution",
 ]
 

@@ -1,5 +1,5 @@
 """Strings that Django 6.1 and django-tasks-db show, in the dashboard and the admin, and that
-their own Russian catalogues lack: the project's catalogue has them (minicrm/django_strings.py)."""
+their own Russian catalogues lack: the project's catalogue has them (minicrm/foreign_msgids.py)."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from minicrm import django_strings
+from minicrm import foreign_msgids
 
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 
@@ -19,7 +19,7 @@ def superuser_client(client, roles):
     return client
 
 
-@pytest.mark.parametrize("text", django_strings.STRINGS)
+@pytest.mark.parametrize("text", foreign_msgids.MSGIDS)
 def test_it_has_a_russian_translation_of_each_string_django_leaves_in_english(text):
     with translation.override("ru"):
         assert translation.gettext(text) != text

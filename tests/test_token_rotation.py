@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db.models import Sum
 
 from bench import harness
-from distribution.models import Contact
-from distribution.tokens import rotate_token
+from distribution.models import Bot, Contact, IntakeWindow
+from distribution.tokens import create_bot, rotate_token
 
 URL = "/api/contacts"
 
@@ -56,6 +57,35 @@ def test_it_refuses_a_rotated_token_whatever_it_sent(post, bot_and_token, body):
     rotate_token(bot=bot)
 
     assert post(old, body).status_code == 401
+
+
+# The rate limit checks the remembered token before it counts the request -----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_the_token_of_a_bot_deleted_since_it_was_remembered(post, settings):
+    settings.INTAKE_RATE_LIMIT = 100
+    bot, token = create_bot(name="Short-lived")
+    assert post(token, {"lead": {}}).status_code == 400
+
+    Bot.objects.filter(pk=bot.pk).delete()
+
+    assert [post(token, {"lead": {"external_id": "tg-1"}}).status_code for _ in range(2)] == [401, 401]
+    assert not IntakeWindow.objects.exists()
+
+
+def test_it_refuses_a_rotated_token_that_it_remembers_whatever_the_rate_limit(post, bot_and_token, settings):
+    settings.INTAKE_RATE_LIMIT = 2
+    bot, old = bot_and_token
+    assert post(old, {"lead": {"external_id": "tg-1"}}).status_code == 202
+    new = rotate_token(bot=bot)
+    assert post(new, {"lead": {"external_id": "tg-2"}}).status_code == 202
+
+    answers = [post(old, {"lead": {"external_id": "tg-3"}}) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [401, 401, 401]
+    assert not any(answer.has_header("Retry-After") for answer in answers)
+    assert IntakeWindow.objects.aggregate(total=Sum("requests"))["total"] == 2
 
 
 # Two gunicorn workers ----------------------------------------------------------------------------

@@ -81,12 +81,30 @@ def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonRespon
     bot = (lookup or find_bot)(token)
     if bot is None:
         return _unknown_token()
-    wait = ratelimit.retry_after(bot)
+    try:
+        bot, wait = _counted(bot, token)
+    except TokenRotated:
+        return _unknown_token()
     if wait is not None:
         return _error(
             429, _("Too many requests from this bot; slow down."), headers={"Retry-After": str(wait)}
         )
     return bot
+
+
+def _counted(bot: Bot, token: str) -> tuple[Bot, int | None]:
+    """The bot and ratelimit.retry_after for it, the token checked on the bot's row before the
+    request is counted. A remembered bot that the token no longer belongs to (rotated, deleted) is
+    forgotten and the token looked up once more; raises TokenRotated when it is nobody's."""
+    digest = token_hash(token)
+    try:
+        return bot, ratelimit.retry_after(bot, token_hash=digest)
+    except TokenRotated:
+        forget_token(token)
+        bot = find_bot(token)
+        if bot is None:
+            raise
+    return bot, ratelimit.retry_after(bot, token_hash=digest)
 
 
 _NO_BODY = object()

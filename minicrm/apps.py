@@ -1,0 +1,14 @@
+"""The installed apps that name themselves in English only (their verbose_name is a plain string or
+their label), given names the admin can show in the page's language."""
+
+from axes.apps import AppConfig as AxesAppConfig
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
+
+
+class AxesConfig(AxesAppConfig):
+    verbose_name = _("Login attempts")
+
+
+class TasksConfig(TasksAppConfig):
+    verbose_name = _("Background tasks")
