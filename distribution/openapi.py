@@ -17,8 +17,9 @@ from .payload import MAX_LENGTHS
 # The characters str.strip() removes (str.isspace()), spelled out: the regex engines of
 # validators and generators disagree on what \s means.
 _SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = f"[^{_SPACE}]"
 NO_NUL = r"^[^\x00]*$"
+# Not blank and no NUL: the query's external_id, which the views refuse blank or with a NUL (400).
+NOT_BLANK_NO_NUL = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
 
 
 def _ref(name: str) -> dict:
@@ -311,7 +312,7 @@ _EXTERNAL_ID = {
     "in": "query",
     "required": True,
     "description": "The external_id the bot sent with the contact.",
-    "schema": {"type": "string", "maxLength": MAX_LENGTHS["external_id"], "pattern": NOT_BLANK},
+    "schema": {"type": "string", "maxLength": MAX_LENGTHS["external_id"], "pattern": NOT_BLANK_NO_NUL},
 }
 
 _ID = {

@@ -8,6 +8,7 @@ import inspect
 import json
 import re
 from unittest import mock
+from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
@@ -69,7 +70,7 @@ class Api:
         if method == "get":
             return self.client.get(url, query or {}, **headers)
         if query:
-            url += "?" + "&".join(f"{name}={value}" for name, value in query.items())
+            url += "?" + urlencode(query)
         data = body if isinstance(body, (str, bytes)) else json.dumps(body) if body is not None else b""
         return self.client.post(url, data, content_type=content_type if body is not None else "", **headers)
 
@@ -343,3 +344,17 @@ def test_the_webhooks_it_documents_are_the_requests_the_worker_sends(bot_with_op
         ("contact.assigned", "intake", assigned.pk),
     } <= told
     assert any(kind == "contact.waiting" and reason == "hand-over" for kind, reason, _ in told)
+
+
+@pytest.mark.parametrize("operation_id", ["getContactByExternalId", "closeContactByExternalId"])
+@pytest.mark.parametrize(
+    "value", ["msg-1", " msg-1 ", "é-7", "\x00", "msg\x00-1", "\x00 msg", "", "   ", "\u3000\t", "x" * 200]
+)
+def test_its_external_id_parameter_allows_just_what_the_views_take(api, contact, operation_id, value):
+    """A value the schema allows is never refused as invalid (400), and one it does not allow is."""
+    (parameter,) = OPERATIONS[operation_id][2]["parameters"]
+    allowed = jsonschema_rs.validator_for(parameter["schema"]).is_valid(value)
+
+    response = api(operation_id, query={"external_id": value})
+
+    assert (response.status_code == 400) is not allowed, response.content
