@@ -23,6 +23,7 @@ itself.
   lead to another); control, format and other default-ignorable characters are refused.
 """
 
+import re
 import unicodedata
 
 import phonenumbers
@@ -81,14 +82,26 @@ class InvalidExternalId(InvalidIdentifier):
     pass
 
 
-def _has_category(value: str, *categories: str) -> bool:
-    return any(unicodedata.category(character) in categories for character in value)
+# Searched by regular expressions: a loop over the characters in Python was a tenth of an
+# intake's CPU (issue 12). Category Cc is exactly the C0 controls, DEL and the C1 controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_IGNORABLE = re.compile(
+    "["
+    + "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in DEFAULT_IGNORABLE)
+    + "]"
+)
+
+
+def _has_control(value: str) -> bool:
+    return _CONTROL.search(value) is not None
 
 
 def _has_invisible(value: str) -> bool:
     """Whether `value` holds a format character (Cf) or another default-ignorable code point."""
-    return _has_category(value, "Cf") or any(
-        first <= ord(character) <= last for character in value for first, last in DEFAULT_IGNORABLE
+    if value.isascii():  # no ASCII character is either
+        return False
+    return _IGNORABLE.search(value) is not None or any(
+        unicodedata.category(character) == "Cf" for character in value
     )
 
 
@@ -152,7 +165,7 @@ def normalize_external_id(value: str) -> str:
     external_id = value.strip()
     if not external_id:
         raise InvalidExternalId(_("Must not be blank."))
-    if _has_category(external_id, "Cc") or _has_invisible(external_id):
+    if _has_control(external_id) or _has_invisible(external_id):
         raise InvalidExternalId(_("Must not contain control or invisible formatting characters."))
     if len(external_id) > MAX_EXTERNAL_ID_LENGTH:
         raise InvalidExternalId(_("At most %(limit)s characters.") % {"limit": MAX_EXTERNAL_ID_LENGTH})

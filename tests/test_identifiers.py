@@ -3,6 +3,8 @@ search, the merge form, admin and the data migration that normalised the rows st
 
 import importlib
 import os
+import sys
+import unicodedata
 
 import pytest
 from django.apps import apps
@@ -151,6 +153,22 @@ def test_it_refuses_an_unusable_external_id(typed):
 
 
 # Every normal form normalises to itself: the migration and a second pass change nothing.
+
+
+def test_its_character_checks_find_every_code_point_of_their_definition():
+    """The regular expressions and the ASCII shortcut name exactly the code points the module's
+    definitions do: category Cc for control, Cf or Default_Ignorable_Code_Point for invisible."""
+    ignorable = {point for first, last in identifiers.DEFAULT_IGNORABLE for point in range(first, last + 1)}
+    wrong = []
+    for point in range(sys.maxunicode + 1):
+        character, category = chr(point), unicodedata.category(chr(point))
+        if identifiers._has_control(character) != (category == "Cc"):
+            wrong.append(("control", hex(point)))
+        if identifiers._has_invisible(character) != (category == "Cf" or point in ignorable):
+            wrong.append(("invisible", hex(point)))
+    assert wrong == []
+    assert identifiers._has_invisible("a\u200bb")
+    assert identifiers._has_control("a\x7fb")
 
 
 @pytest.mark.parametrize(

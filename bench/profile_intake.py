@@ -1,0 +1,142 @@
+"""Where an intake request spends its CPU: the WSGI application called in this process (no
+server, no socket), on a fresh database seeded as bench/perf.py seeds it, with cProfile.
+
+    .venv/bin/python bench/profile_intake.py --db sqlite
+    .venv/bin/python bench/profile_intake.py --db postgres --modes new --top 40
+
+It prints the CPU per request of /healthz (the floor: the same middleware, no work) and of the
+intake with returning and with new leads (time.process_time over --requests requests, without a
+profiler; on PostgreSQL the server's own CPU is not in it); with --top, each one's profile, by own
+and by cumulative time.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+import perf
+
+
+def requests(token: str, mode: str, count: int):
+    """WSGI environs of intake POSTs, as bench/perf.py's wrk script sends them."""
+    rng = random.Random(7)
+    stamp = time.time_ns()
+    for n in range(count):
+        if mode == "healthz":  # the floor: the same middleware and handler, no work
+            yield _environ("GET", "/healthz", b"", token)
+            continue
+        if mode == "new":
+            lead = {"external_id": f"new-{stamp}-{n}", "email": f"new{stamp}.{n}@example.com"}
+        else:
+            lead = {"external_id": f"lead-{rng.randrange(2000)}"}
+        body = json.dumps({"lead": lead, "message": "Hello, I want to order"}).encode()
+        yield _environ("POST", "/api/contacts", body, token)
+
+
+def _environ(method: str, path: str, body: bytes, token: str) -> dict:
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+
+def run(application, environs) -> None:
+    statuses = {}
+
+    def start_response(status, headers, exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    for environ in environs:
+        response = application(environ, start_response)
+        b"".join(response)
+        response.close()
+    assert all(status[:3] in {"200", "201", "202"} for status in statuses), statuses
+
+
+def in_threads(count: int, function, application, environs) -> None:
+    """function(application, environs) in `count` threads sharing the environs, as a gunicorn
+    worker's threads share its connections."""
+    lock = threading.Lock()
+
+    def shared():
+        while True:
+            with lock:
+                environ = next(environs, None)
+            if environ is None:
+                return
+            yield environ
+
+    threads = [threading.Thread(target=function, args=(application, shared())) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--modes", default="healthz,returning,new", help="comma-separated: healthz, returning, new"
+    )
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=1, help="threads sending at once (not profiled)")
+    parser.add_argument("--callees", help="with --top: also what the functions matching this call")
+    parser.add_argument("--top", type=int, default=0, help="print a profile's top functions")
+    args = parser.parse_args()
+
+    with harness.database(args.db) as db:
+        harness.use_database(db)
+        rng = random.Random(1)
+        token, _ = perf.build_scene(rng)
+        perf.fill(args.contacts, rng)
+        from django.core.wsgi import get_wsgi_application
+
+        application = get_wsgi_application()
+        for mode in args.modes.split(","):
+            run(application, requests(token, mode, 200))  # warm: connection, caches, imports
+            started = time.process_time()
+            in_threads(args.threads, run, application, requests(token, mode, args.requests))
+            cpu_ms = (time.process_time() - started) * 1000 / args.requests
+            print(f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request", flush=True)
+            if args.top:
+                profiler = cProfile.Profile()
+                profiler.runcall(run, application, requests(token, mode, args.requests))
+                stats = pstats.Stats(profiler).strip_dirs()
+                stats.sort_stats("tottime").print_stats(args.top)
+                stats.sort_stats("cumulative").print_stats(args.top)
+                if args.callees:
+                    stats.print_callees(args.callees)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
