@@ -46,6 +46,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # The normal forms live in identifiers.py; callers of the service find them here as well.
+from minicrm.database import one_writer_at_a_time
+
 from ..identifiers import InvalidEmail as InvalidEmail
 from ..identifiers import InvalidExternalId as InvalidExternalId
 from ..identifiers import InvalidIdentifier as InvalidIdentifier
@@ -456,7 +458,7 @@ def register_contact(
         raise ValueError("A lead needs an external_id, an email or a phone.")
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with transaction.atomic():
+            with one_writer_at_a_time(connection), transaction.atomic():
                 return _register(bot, identity, message, external_id, token_hash)
         except IntegrityError:
             if attempt == MAX_ATTEMPTS - 1:
