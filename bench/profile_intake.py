@@ -110,6 +110,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1, help="threads sending at once (not profiled)")
     parser.add_argument("--callees", help="with --top: also what the functions matching this call")
+    parser.add_argument("--dump", help="with --top: also write each profile to DUMP.<mode>")
     parser.add_argument("--top", type=int, default=0, help="print a profile's top functions")
     args = parser.parse_args()
 
@@ -131,6 +132,8 @@ def main() -> int:
                 profiler = cProfile.Profile()
                 profiler.runcall(run, application, requests(token, mode, args.requests))
                 stats = pstats.Stats(profiler).strip_dirs()
+                if args.dump:
+                    stats.dump_stats(f"{args.dump}.{mode}")
                 stats.sort_stats("tottime").print_stats(args.top)
                 stats.sort_stats("cumulative").print_stats(args.top)
                 if args.callees:

@@ -84,10 +84,14 @@ def one_writer_at_a_time(connection):
     """On SQLite, the intake's writing transactions queue here, across threads and processes,
     before they take SQLite's write lock. SQLite has one writer at a time anyway, but a writer that
     finds its lock taken sleeps on the busy timeout in steps of 1 to 100 ms, so under load most of
-    the lock's time went unused (issue 12); a thread that waits here on a lock and an flock(2)
-    on `<database>.writers` runs the moment the one before it is done. Nested use only queues once.
-    Elsewhere, and for an in-memory database, it does nothing."""
-    path = connection.settings_dict["NAME"]
+    the lock's time went unused (issue 12). Here the threads of a process wait on a lock, and the
+    process's next writer on an flock(2) of `<database>.writers`; both hand over at once.
+
+    The wait stays bounded when something outside the queue holds SQLite's lock for long: only
+    one thread of a process waits beyond the lock, and it gives up after SQLite's busy timeout;
+    the others give up when they have waited that long for the lock, with "database is locked",
+    as SQLite says it (a 503). Nested use only queues once. Elsewhere, and for an in-memory
+    database, it does nothing."""
     if connection.vendor != "sqlite" or _queue.depth or connection.is_in_memory_db():
         _queue.depth += 1
         try:
@@ -95,8 +99,10 @@ def one_writer_at_a_time(connection):
         finally:
             _queue.depth -= 1
         return
-    with _writers:
-        fd = _lock_file(str(path))
+    if not _writers.acquire(timeout=connection.settings_dict["OPTIONS"].get("timeout", 5)):
+        raise OperationalError("database is locked")
+    try:
+        fd = _lock_file(str(connection.settings_dict["NAME"]))
         fcntl.flock(fd, fcntl.LOCK_EX)
         _queue.depth += 1
         try:
@@ -104,3 +110,5 @@ def one_writer_at_a_time(connection):
         finally:
             _queue.depth -= 1
             fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        _writers.release()

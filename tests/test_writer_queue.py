@@ -8,12 +8,12 @@ import sys
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from distribution import routing
 from distribution.models import Contact
 from minicrm import database
-from minicrm.database import one_writer_at_a_time
+from minicrm.database import is_unavailable, one_writer_at_a_time
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,3 +109,26 @@ def test_an_intake_waits_for_the_writer_before_it(bot_with_operators):
 def test_it_does_nothing_on_postgresql():
     with one_writer_at_a_time(connection):
         assert not os.path.exists(lock_path())
+
+
+@sqlite_only
+def test_a_thread_that_waits_longer_than_the_busy_timeout_gets_database_is_locked(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.2)
+    refused = []
+
+    def second():
+        try:
+            with one_writer_at_a_time(connection):
+                pass
+        except OperationalError as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    with one_writer_at_a_time(connection):
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(10)
+
+    assert len(refused) == 1
+    assert is_unavailable(refused[0])
