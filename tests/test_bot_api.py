@@ -8,13 +8,9 @@ from django.test import Client
 
 from distribution import routing
 from distribution.models import Contact, ContactEvent
-from distribution.tokens import create_bot
 
+from .conftest import ANNA
 from .test_concurrency import simultaneously
-
-ANNA = routing.LeadIdentity(
-    external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
-)
 
 
 @pytest.fixture
@@ -32,18 +28,6 @@ def api(client, bot_and_token):
         return getattr(client, method)(url, **headers)
 
     return request
-
-
-@pytest.fixture
-def contact(bot_and_token, operator):
-    bot, _ = bot_and_token
-    return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact
-
-
-@pytest.fixture
-def strangers_contact(make_operator):
-    bot, _ = create_bot(name="Another bot")
-    return routing.register_contact(bot=bot, identity=ANNA, external_id="msg-9").contact
 
 
 def assert_is(body: dict, contact: Contact, *, status: str) -> None:
