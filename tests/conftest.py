@@ -1,6 +1,8 @@
 import importlib
 import itertools
+import os
 
+import hypothesis
 import pytest
 from django.db import connection
 
@@ -13,6 +15,21 @@ _numbers = itertools.count(1)
 ANNA = routing.LeadIdentity(
     external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
 )
+
+
+def fuzz_settings(*, examples: int) -> hypothesis.settings:
+    """A fuzz test's Hypothesis settings: FUZZ_EXAMPLES examples (else `examples`), the same ones
+    on every run up to 200 (CI is repeatable), new ones beyond (a long run explores)."""
+    examples = int(os.environ.get("FUZZ_EXAMPLES", examples))
+    return hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            hypothesis.HealthCheck.function_scoped_fixture,
+            hypothesis.HealthCheck.too_slow,
+        ],
+        derandomize=examples <= 200,
+    )
 
 
 @pytest.fixture(scope="session")
