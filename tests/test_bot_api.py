@@ -10,7 +10,7 @@ from distribution import routing
 from distribution.models import Contact, ContactEvent
 
 from .conftest import ANNA
-from .test_concurrency import simultaneously
+from .test_concurrency import full_operator, simultaneously
 
 
 @pytest.fixture
@@ -263,12 +263,7 @@ def test_it_counts_reads_in_the_intakes_rate_limit(api, contact, settings):
 @pytest.mark.django_db(transaction=True)
 def test_it_closes_while_contacts_arrive_without_losing_a_slot(bot_and_token, make_operator):
     bot, token = bot_and_token
-    operator = make_operator(capacity=2)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
-    open_now = [
-        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"old-{n}")).contact
-        for n in range(2)
-    ]
+    operator, open_now = full_operator(bot, make_operator)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "content_type": "application/json"}
 
     def task(number):
