@@ -37,6 +37,23 @@ def after_commit(function, /, **kwargs) -> None:
     transaction.on_commit(partial(function, **kwargs), robust=True)
 
 
+class NotWrittenHere:
+    """Neither added nor changed in the admin: the services write these rows."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnly(NotWrittenHere):
+    """Nor deleted."""
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class LinkInline(admin.TabularInline):
     model = BotOperator
     extra = 0
@@ -230,7 +247,7 @@ class LeadAdminForm(forms.ModelForm):
         return self._normalised("phone")
 
 
-class IdentifierSourceInline(admin.TabularInline):
+class IdentifierSourceInline(ReadOnly, admin.TabularInline):
     """Read-only: routing writes where each identifier came from; a split on the lead's dashboard
     page is how a manager undoes one."""
 
@@ -244,15 +261,6 @@ class IdentifierSourceInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("bot", "contact")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Lead)
@@ -273,7 +281,7 @@ class LeadAdmin(admin.ModelAdmin):
         routing.record_edited_identifiers(lead=obj, fields=edited)
 
 
-class ContactEventInline(admin.TabularInline):
+class ContactEventInline(NotWrittenHere, admin.TabularInline):
     """The contact's history: written only by the routing service, never edited."""
 
     model = ContactEvent
@@ -288,15 +296,9 @@ class ContactEventInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("operator", "actor", "bot")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: a contact's status and operator change only through the routing rules."""
 
     list_display = ["id", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
@@ -314,15 +316,6 @@ class ContactAdmin(admin.ModelAdmin):
     actions = ["close"]
     inlines = [ContactEventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     @admin.action(description=gettext_lazy("Close selected contacts"), permissions=["close_any_contact"])
     def close(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         for contact in queryset:
@@ -336,7 +329,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(NotWrittenHere, admin.ModelAdmin):
     """Read-only, and without its secret: the bot's page sets a webhook and shows its secret once."""
 
     list_display = ["bot", "url", "is_active", "why_it_stopped", "created_at"]
@@ -351,12 +344,6 @@ class WebhookAdmin(admin.ModelAdmin):
         # Stored as an English msgid and its parameters: shown in the page's language.
         return webhook.disabled_message
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
     # Through the service, which waits for a change writing a delivery for the webhook to commit.
     def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
         webhooks.remove_webhook(webhook=obj)
@@ -367,7 +354,7 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the outbox is written with the changes it tells of, and by the worker."""
 
     list_display = [
@@ -385,12 +372,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["=event_id", "=contact__pk"]
     list_select_related = ["webhook__bot", "contact"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

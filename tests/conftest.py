@@ -1,6 +1,8 @@
 import importlib
 import itertools
+import os
 
+import hypothesis
 import pytest
 from django.db import connection
 
@@ -9,6 +11,25 @@ from distribution.models import BotOperator, Contact, Operator, Webhook, Webhook
 from distribution.tokens import create_bot
 
 _numbers = itertools.count(1)
+# The lead of the bots' API tests' `contact`.
+ANNA = routing.LeadIdentity(
+    external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
+)
+
+
+def fuzz_settings(*, examples: int) -> hypothesis.settings:
+    """A fuzz test's Hypothesis settings: FUZZ_EXAMPLES examples (else `examples`), the same ones
+    on every run up to 200 (CI is repeatable), new ones beyond (a long run explores)."""
+    examples = int(os.environ.get("FUZZ_EXAMPLES", examples))
+    return hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            hypothesis.HealthCheck.function_scoped_fixture,
+            hypothesis.HealthCheck.too_slow,
+        ],
+        derandomize=examples <= 200,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +110,20 @@ def operator(bot_and_token, make_operator):
     operator = make_operator(name="Olga", capacity=1)
     routing.set_weight(bot=bot, operator=operator, weight=10)
     return operator
+
+
+@pytest.fixture
+def contact(bot_and_token, operator):
+    """ANNA's contact (message "Hi", external id msg-1) with bot_and_token's bot, open with Olga."""
+    bot, _ = bot_and_token
+    return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact
+
+
+@pytest.fixture
+def strangers_contact(db):
+    """ANNA's contact (external id msg-9) with another bot than bot_and_token's."""
+    bot, _ = create_bot(name="Another bot")
+    return routing.register_contact(bot=bot, identity=ANNA, external_id="msg-9").contact
 
 
 @pytest.fixture

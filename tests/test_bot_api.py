@@ -8,13 +8,9 @@ from django.test import Client
 
 from distribution import routing
 from distribution.models import Contact, ContactEvent
-from distribution.tokens import create_bot
 
-from .test_concurrency import simultaneously
-
-ANNA = routing.LeadIdentity(
-    external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
-)
+from .conftest import ANNA
+from .test_concurrency import full_operator, simultaneously
 
 
 @pytest.fixture
@@ -32,18 +28,6 @@ def api(client, bot_and_token):
         return getattr(client, method)(url, **headers)
 
     return request
-
-
-@pytest.fixture
-def contact(bot_and_token, operator):
-    bot, _ = bot_and_token
-    return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact
-
-
-@pytest.fixture
-def strangers_contact(make_operator):
-    bot, _ = create_bot(name="Another bot")
-    return routing.register_contact(bot=bot, identity=ANNA, external_id="msg-9").contact
 
 
 def assert_is(body: dict, contact: Contact, *, status: str) -> None:
@@ -279,12 +263,7 @@ def test_it_counts_reads_in_the_intakes_rate_limit(api, contact, settings):
 @pytest.mark.django_db(transaction=True)
 def test_it_closes_while_contacts_arrive_without_losing_a_slot(bot_and_token, make_operator):
     bot, token = bot_and_token
-    operator = make_operator(capacity=2)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
-    open_now = [
-        routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"old-{n}")).contact
-        for n in range(2)
-    ]
+    operator, open_now = full_operator(bot, make_operator)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "content_type": "application/json"}
 
     def task(number):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from distribution import routing
-from distribution.models import Contact, Lead
+from distribution.models import Contact, Lead, Operator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,14 +94,19 @@ def test_retries_of_one_contact_make_one_contact(bot_and_token, make_operator):
     assert Contact.objects.count() == 1
 
 
-def test_closing_while_contacts_arrive_loses_nothing(bot_and_token, make_operator):
-    bot, token = bot_and_token
+def full_operator(bot, make_operator) -> tuple[Operator, list[Contact]]:
+    """An operator of `bot` (weight 10) and the two open contacts that fill its capacity."""
     operator = make_operator(capacity=2)
     routing.set_weight(bot=bot, operator=operator, weight=10)
-    open_now = [
+    return operator, [
         routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=f"old-{n}")).contact
         for n in range(2)
     ]
+
+
+def test_closing_while_contacts_arrive_loses_nothing(bot_and_token, make_operator):
+    bot, token = bot_and_token
+    operator, open_now = full_operator(bot, make_operator)
 
     def task(number):
         if number < 2:

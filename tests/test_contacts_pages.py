@@ -149,3 +149,14 @@ def test_the_close_button_asks_before_closing(manager_client, contacts):
         f'hx-confirm="Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."' in html
     )
     assert f'<form method="get" action="/contacts/{busy.pk}/close"' in html
+
+
+def test_it_asks_in_russian_without_javascript_what_the_close_button_asks(manager_client, contacts):
+    busy = contacts["busy"]
+
+    listed = manager_client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    page = manager_client.get(f"/contacts/{busy.pk}/close", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    question = f"Закрыть контакт #{busy.pk} ({busy.lead})? Закрытый контакт нельзя открыть снова."
+    assert f'hx-confirm="{question}"' in listed
+    assert question in page

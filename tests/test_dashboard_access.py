@@ -55,20 +55,26 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
     return urls
 
 
-@pytest.fixture
-def scene(bot_with_operators, make_delivery, send):
+def rows_of_every_kind(bot_with_operators, make_delivery, send) -> dict:
+    """A row of every kind dashboard_urls fills in: a bot, its operator, a contact, its lead and a
+    webhook delivery of it."""
     bot, (operator,) = bot_with_operators(weights=[10])
-    logins.create_login(operator=operator, username="operator")
     contact = send(bot)
-    delivery = make_delivery(contact)
     return {
         "bot": bot,
         "link": bot,
         "operator": operator,
         "lead": contact.lead,
         "contact": contact,
-        "delivery": delivery,
+        "delivery": make_delivery(contact),
     }
+
+
+@pytest.fixture
+def scene(bot_with_operators, make_delivery, send):
+    scene = rows_of_every_kind(bot_with_operators, make_delivery, send)
+    logins.create_login(operator=scene["operator"], username="operator")
+    return scene
 
 
 def test_anonymous_users_are_sent_to_log_in(client, scene):

@@ -6,28 +6,21 @@ CI runs FUZZ_EXAMPLES (60) examples per test; run this file with more for a long
 """
 
 import contextlib
-import os
 import re
 from urllib.parse import quote_from_bytes
 
 import pytest
 from django.apps import apps
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from distribution import selectors
 from distribution.models import Bot, BotOperator, Operator, Webhook
 
-from .conftest import HTMX
+from .conftest import HTMX, fuzz_settings
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
-fuzz = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=EXAMPLES <= 200,  # CI is repeatable; a long run explores
-)
+fuzz = fuzz_settings(examples=60)
 
 # Each page and the query parameters it reads; <name> is an id of the scene's rows.
 PAGES = {
@@ -195,6 +188,8 @@ def headers(is_htmx: bool, target: str) -> dict:
 
 
 targets = st.sampled_from(PARTIALS) | st.text(max_size=10)
+# What every request draws: its fields (from `data`), the ids in its path, htmx or not, its target.
+any_request = {"data": st.data(), "other_ids": path_ids, "is_htmx": st.booleans(), "target": targets}
 
 
 @fuzz
@@ -203,12 +198,7 @@ targets = st.sampled_from(PARTIALS) | st.text(max_size=10)
     PAGE_GROUPS,
     ids=lambda pages: pages[0] if len(pages) == 1 else "others",
 )
-@given(
-    data=st.data(),
-    other_ids=path_ids,
-    is_htmx=st.booleans(),
-    target=targets,
-)
+@given(**any_request)
 @pytest.mark.django_db
 def test_any_query_string_on_any_page_gets_an_answer_below_500_and_writes_nothing(
     manager_client, scene, pages, data, other_ids, is_htmx, target
@@ -226,12 +216,7 @@ def test_any_query_string_on_any_page_gets_an_answer_below_500_and_writes_nothin
 
 @fuzz
 @pytest.mark.parametrize("form", sorted(FORMS))
-@given(
-    data=st.data(),
-    other_ids=path_ids,
-    is_htmx=st.booleans(),
-    target=targets,
-)
+@given(**any_request)
 @pytest.mark.django_db
 def test_any_fields_in_any_form_get_an_answer_below_500_and_nothing_half_written(
     manager_client, scene, form, data, other_ids, is_htmx, target

@@ -4,21 +4,16 @@ CI runs FUZZ_EXAMPLES (200) examples per test; bench/fuzz runs 10,000.
 """
 
 import json
-import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from distribution.models import Contact, Lead
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
-fuzz = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=EXAMPLES <= 200,  # CI is repeatable; the long run explores
-)
+from .conftest import fuzz_settings
+
+fuzz = fuzz_settings(examples=200)
 
 # Any text, including NUL, control characters, lone surrogates and astral characters.
 texts = st.text(st.characters(codec=None), max_size=40) | st.sampled_from(

@@ -19,11 +19,9 @@ from django.urls import URLPattern, get_resolver
 from distribution import routing, webhooks
 from distribution.models import ContactEvent, Webhook, WebhookDelivery
 from distribution.openapi import document
-from distribution.tokens import create_bot
 from distribution.views import intake
 
 DOC = document()
-ANNA = routing.LeadIdentity(external_id="tg-5511", email="anna@example.com", name="Anna")
 CONTACT_BODY = {"lead": {"external_id": "tg-5511", "email": "Anna@Example.com"}, "message": "Hi"}
 
 
@@ -78,18 +76,6 @@ class Api:
 @pytest.fixture
 def api(bot_and_token):
     return Api(Client(raise_request_exception=False), bot_and_token[1])
-
-
-@pytest.fixture
-def contact(bot_and_token, operator):
-    bot, _ = bot_and_token
-    return routing.register_contact(bot=bot, identity=ANNA, message="Hi", external_id="msg-1").contact
-
-
-@pytest.fixture
-def strangers_contact(db):
-    bot, _ = create_bot(name="Another bot")
-    return routing.register_contact(bot=bot, identity=ANNA, external_id="msg-9").contact
 
 
 @pytest.fixture

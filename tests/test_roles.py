@@ -12,7 +12,7 @@ from distribution import permissions
 from distribution.models import Bot, Contact, Operator
 
 from .conftest import htmx
-from .test_dashboard_access import CONFIRMED, PAGES, dashboard_urls
+from .test_dashboard_access import CONFIRMED, PAGES, dashboard_urls, rows_of_every_kind
 
 # The permission each URL needs: (to open it, to POST to it).
 NEEDS = {
@@ -52,17 +52,7 @@ NEEDS = {
 
 @pytest.fixture
 def scene(bot_with_operators, make_delivery, send, roles):
-    bot, (operator,) = bot_with_operators(weights=[10])
-    contact = send(bot)
-    delivery = make_delivery(contact)
-    return {
-        "bot": bot,
-        "link": bot,
-        "operator": operator,
-        "lead": contact.lead,
-        "contact": contact,
-        "delivery": delivery,
-    }
+    return rows_of_every_kind(bot_with_operators, make_delivery, send)
 
 
 def login(client, username: str, *, groups=(), perms=(), **fields):

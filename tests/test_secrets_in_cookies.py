@@ -15,7 +15,7 @@ from django.contrib.sessions.models import Session
 from django.http import HttpResponse
 
 from distribution import logins, signatures, tokens, webhooks
-from distribution.models import Bot, Webhook
+from distribution.models import Webhook
 
 from .conftest import htmx
 
@@ -50,18 +50,33 @@ def session_texts() -> list[str]:
     return texts
 
 
+def recorded(monkeypatch, module, name: str) -> list[str]:
+    """Every value `module.name` (a maker of secrets) returns during the test."""
+    made = []
+    make = getattr(module, name)
+
+    def recording(*args) -> str:
+        made.append(make(*args))
+        return made[-1]
+
+    monkeypatch.setattr(module, name, recording)
+    return made
+
+
+def assert_shown_once_and_kept_out(secret: str, response, following, stored: list[str]) -> None:
+    """The answer shows `secret` in its field; no cookie, no session (`stored` then, now) and not
+    the page that follows hold it."""
+    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
+        assert secret not in text
+    assert response.status_code == 200
+    assert f'value="{secret}"' in response.content.decode()
+    assert secret not in following.content.decode()
+
+
 @pytest.fixture
 def issued(monkeypatch):
     """Every token issued during the test, however the page shows it (or fails to)."""
-    issued_tokens = []
-    issue_token = tokens.issue_token
-
-    def recording(bot: Bot) -> str:
-        issued_tokens.append(issue_token(bot))
-        return issued_tokens[-1]
-
-    monkeypatch.setattr(tokens, "issue_token", recording)
-    return issued_tokens
+    return recorded(monkeypatch, tokens, "issue_token")
 
 
 @pytest.fixture
@@ -170,15 +185,7 @@ def test_it_keeps_messages_in_the_session(superuser_client, make_operator):
 @pytest.fixture
 def passwords(monkeypatch):
     """Every password generated during the test."""
-    generated = []
-    generate = logins.generate_password
-
-    def recording() -> str:
-        generated.append(generate())
-        return generated[-1]
-
-    monkeypatch.setattr(logins, "generate_password", recording)
-    return generated
+    return recorded(monkeypatch, logins, "generate_password")
 
 
 def login_create(client, operator, **headers):
@@ -208,12 +215,7 @@ def test_it_shows_a_new_password_once_and_keeps_it_out_of_cookies_and_sessions(
     stored = session_texts()
     following = superuser_client.get(f"/operators/{operator.pk}/", follow=True)
 
-    password = passwords[-1]
-    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
-        assert password not in text
-    assert response.status_code == 200
-    assert f'value="{password}"' in response.content.decode()
-    assert password not in following.content.decode()
+    assert_shown_once_and_kept_out(passwords[-1], response, following, stored)
 
 
 # A bot's webhook secret: shown when the webhook is made and when it is rotated, like a token.
@@ -222,15 +224,7 @@ def test_it_shows_a_new_password_once_and_keeps_it_out_of_cookies_and_sessions(
 @pytest.fixture
 def webhook_secrets(monkeypatch):
     """Every webhook secret made during the test."""
-    made = []
-    new_secret = signatures.new_secret
-
-    def recording() -> str:
-        made.append(new_secret())
-        return made[-1]
-
-    monkeypatch.setattr(signatures, "new_secret", recording)
-    return made
+    return recorded(monkeypatch, signatures, "new_secret")
 
 
 def webhook_add(client, bot, **headers):
@@ -261,9 +255,5 @@ def test_it_shows_a_webhook_secret_once_and_keeps_it_out_of_cookies_and_sessions
 
     secret = webhook_secrets[-1]
     assert Webhook.objects.get().secret == secret
-    for text in cookie_texts(response) + cookie_texts(following) + stored + session_texts():
-        assert secret not in text
-    assert response.status_code == 200
-    assert f'value="{secret}"' in response.content.decode()
+    assert_shown_once_and_kept_out(secret, response, following, stored)
     assert response.content.decode().count(secret) == 1  # in no message either
-    assert secret not in following.content.decode()

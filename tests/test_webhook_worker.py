@@ -209,6 +209,15 @@ def assert_in_order(receiver: Receiver) -> None:
         assert list(dict.fromkeys(kinds)) == expected
 
 
+def killed_at_the_held_request(worker: subprocess.Popen, receiver: Receiver) -> None:
+    """SIGKILLs `worker` once the receiver holds its request (hold_connection or hold_answer),
+    then lets the receiver go on."""
+    assert receiver.held.wait(60), "the worker never sent the request to hold"
+    worker.kill()
+    worker.wait()
+    receiver.release.set()
+
+
 def test_a_worker_killed_mid_run_and_restarted_delivers_each_event_exactly_once(
     events, receiver, start_worker
 ):
@@ -217,10 +226,7 @@ def test_a_worker_killed_mid_run_and_restarted_delivers_each_event_exactly_once(
     receiver.hold_connection = 12
     first = start_worker("first")
 
-    assert receiver.held.wait(60), "the worker sent fewer than 12 requests"
-    first.kill()
-    first.wait()
-    receiver.release.set()
+    killed_at_the_held_request(first, receiver)
 
     # Each of the 11 answered events was marked before the next was sent; the 12th is held by
     # the dead worker's lease.
@@ -240,10 +246,7 @@ def test_a_worker_killed_before_it_marked_an_answered_event_sends_it_again(event
     receiver.hold_answer = 12
     first = start_worker("first")
 
-    assert receiver.held.wait(60), "the worker sent fewer than 12 requests"
-    first.kill()
-    first.wait()
-    receiver.release.set()
+    killed_at_the_held_request(first, receiver)
     answered_unmarked = receiver.received[11][0]
     start_worker("restarted")
     wait_until(all_delivered, timeout=90, what="every event to be delivered")

@@ -2,6 +2,8 @@
 """What a person reads or hears on a page, for the tests of its language: the text of the page
 (its <title> included, scripts and styles not) and the attributes a browser shows or a screen
 reader says (aria-label, title, placeholder, alt, a button's value) or htmx asks (hx-confirm).
+The words checked leave out names no language translates: <code> (settings, headers, events) and
+dotted names (contact.assigned, hooks.example.com) wherever they stand.
 
     english_words(html, allowed={"Olga"})  -> ASCII words of 3+ letters a Russian page should not have
     russian_words(html)                    -> Cyrillic words an English page should not have
@@ -15,25 +17,34 @@ from django.conf import settings
 SAID_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "hx-confirm"}
 # Not read by anyone: their content is code or data for code.
 UNSEEN_ELEMENTS = {"script", "style", "template"}
+# Read, but names rather than words: settings, headers, events, a token's prefix.
+NAME_ELEMENTS = {"code"}
 # Names that stay as they are in every language: the product, the zone's name, the other
 # language's name in the switch, keys.
 NAMES = {"mini", "crm", "utc", "english", "ctrl", "django"}
 
 ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё]+")
+DOTTED_NAME = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b")
 
 
 class _Reader(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, unseen: set[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.unseen_elements = unseen
         self.unseen = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         attributes = dict(attrs)
-        if tag in UNSEEN_ELEMENTS:
+        if tag in self.unseen_elements:
             self.unseen += 1
-        self.parts += [value for name, value in attrs if name in SAID_ATTRIBUTES and value]
+        # hx-confirm="unset" tells htmx not to ask: nothing is said.
+        self.parts += [
+            value
+            for name, value in attrs
+            if name in SAID_ATTRIBUTES and value and not (name == "hx-confirm" and value == "unset")
+        ]
         if (
             tag == "input"
             and attributes.get("type") in ("submit", "button", "reset")
@@ -44,11 +55,11 @@ class _Reader(HTMLParser):
     def handle_startendtag(self, tag: str, attrs: list) -> None:
         # <input ... /> has no content: only its attributes count.
         self.handle_starttag(tag, attrs)
-        if tag in UNSEEN_ELEMENTS:
+        if tag in self.unseen_elements:
             self.unseen -= 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in UNSEEN_ELEMENTS:
+        if tag in self.unseen_elements:
             self.unseen -= 1
 
     def handle_data(self, data: str) -> None:
@@ -56,9 +67,9 @@ class _Reader(HTMLParser):
             self.parts.append(data.strip())
 
 
-def visible_text(html: str) -> list[str]:
-    """The page's text pieces and said attributes, in document order."""
-    reader = _Reader()
+def visible_text(html: str, *, unseen: set[str] = UNSEEN_ELEMENTS) -> list[str]:
+    """The page's text pieces and said attributes, in document order, but for the `unseen` elements."""
+    reader = _Reader(unseen)
     reader.feed(html)
     reader.close()
     return reader.parts
@@ -69,7 +80,8 @@ def english_words(html: str, allowed: set[str] = frozenset()) -> list[str]:
     site's time zone and the `allowed` ones (the page's data: names, e-mails, usernames),
     compared without case. A page in Russian has none."""
     known = {word.lower() for word in {*NAMES, *allowed, *re.split(r"[^A-Za-z]+", settings.TIME_ZONE)}}
-    words = ENGLISH_WORD.findall(" ".join(visible_text(html)))
+    text = " ".join(visible_text(html, unseen=UNSEEN_ELEMENTS | NAME_ELEMENTS))
+    words = ENGLISH_WORD.findall(DOTTED_NAME.sub(" ", text))
     return [word for word in words if word.lower() not in known]
 
 

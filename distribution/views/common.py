@@ -8,7 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from ..models import Contact
 
 
 def render_page(
@@ -67,6 +70,22 @@ def confirm(
         "fields": fields or {},
     }
     return render(request, "confirm.html", context)
+
+
+def confirm_close(
+    request: HttpRequest, contact: Contact, *, cancel: str, fields: dict | None = None
+) -> HttpResponse:
+    """The confirmation of a contact's close, a manager's or its operator's, asking what the pages'
+    hx-confirm asks."""
+    return confirm(
+        request,
+        title=_("Close contact #%(pk)s") % {"pk": contact.pk},
+        question=_("Close contact #%(pk)s of %(lead)s? A closed contact cannot be reopened.")
+        % {"pk": contact.pk, "lead": contact.lead},
+        button=_("Close contact"),
+        cancel=cancel,
+        fields=fields,
+    )
 
 
 def tell_assigned(request: HttpRequest, assigned: list) -> None:

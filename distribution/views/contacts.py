@@ -12,7 +12,7 @@ from ..models import Contact
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from . import operators
-from .common import confirm, next_url, render_page, respond
+from .common import confirm_close, next_url, render_page, respond
 
 PAGE_SIZE = 50
 # The pager counts the matching contacts up to this many; beyond, it says "more than".
@@ -63,14 +63,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk)
     if request.method == "GET":
-        return confirm(
-            request,
-            title=_("Close contact #%(contact)s") % {"contact": contact.pk},
-            question=_("Close contact #%(contact)s of %(lead)s? A closed contact cannot be reopened.")
-            % {"contact": contact.pk, "lead": contact.lead},
-            button=_("Close contact"),
-            cancel=next_url(request, reverse("contacts")),
-        )
+        return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")))
     assigned = routing.close_contact(contact=contact, by=request.user)
     messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
     for other in assigned:

@@ -24,7 +24,7 @@ from .. import routing, selectors
 from ..forms import CloseForm
 from ..models import Contact, ContactEvent, Operator
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
-from .common import confirm, render_page, respond, tell_assigned, with_messages
+from .common import confirm_close, render_page, respond, tell_assigned, with_messages
 
 # A permission every manager has and no operator: who lands on the overview after logging in.
 MANAGES_OPERATORS = "distribution.view_operator"
@@ -84,14 +84,8 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk, operator=operator)
     if request.method == "GET":
         # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
-        return confirm(
-            request,
-            title=_("Close contact #%(pk)s") % {"pk": contact.pk},
-            question=_("Close contact #%(pk)s of %(lead)s? A closed contact cannot be reopened.")
-            % {"pk": contact.pk, "lead": contact.lead},
-            button=_("Close contact"),
-            cancel=reverse("workspace"),
-            fields={"note": request.GET.get("note", "")},
+        return confirm_close(
+            request, contact, cancel=reverse("workspace"), fields={"note": request.GET.get("note", "")}
         )
     form = CloseForm(request.POST)
     if not form.is_valid():

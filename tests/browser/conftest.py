@@ -28,6 +28,16 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def log_in(page, live_server, username: str, *, then: str | None = None, lands_on: str | None = None) -> None:
+    """Logs `username` (password PASSWORD) in with the login form, asking to go on to `then` if
+    given, and waits until the browser is on `lands_on`: by default `then`, else the overview."""
+    page.goto(f"{live_server.url}/login/" + (f"?next={then}" if then else ""))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}{lands_on or then or '/'}")
+
+
 @pytest.fixture
 def csp_violations(page):
     """Console errors the Content Security Policy raised while the test ran (must stay empty)."""
@@ -49,10 +59,6 @@ def manager_page(page, live_server, transactional_db, roles, csp_violations):
     manager = get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
     manager.groups.add(roles["Managers"])
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "manager")
     yield page
     assert csp_violations == []

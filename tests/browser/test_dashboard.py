@@ -123,7 +123,7 @@ def test_it_adds_a_bot_and_shows_its_token_once(manager_page, live_server):
 def test_it_works_without_javascript(browser, live_server, transactional_db, roles):
     from django.contrib.auth import get_user_model
 
-    from .conftest import PASSWORD
+    from .conftest import PASSWORD, log_in
 
     manager = get_user_model().objects.create_user("manager", password=PASSWORD, is_staff=True)
     manager.groups.add(roles["Managers"])
@@ -131,10 +131,7 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, rol
     busy = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-1")).contact
     waiting = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-2")).contact
     page = browser.new_context(java_script_enabled=False).new_page()
-    page.goto(f"{live_server.url}/login/?next=/operators/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "manager", then="/operators/")
 
     page.get_by_role("button", name="Hand over 1").click()
     expect(page.get_by_role("heading", name=f"Hand over the contacts of {operator.name}")).to_be_visible()

@@ -9,7 +9,7 @@ from distribution import routing
 from distribution.models import Operator
 from distribution.tokens import create_bot
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, log_in
 
 FADES = "message => getComputedStyle(message).animationName"
 
@@ -71,11 +71,7 @@ def test_a_refusal_in_place_keeps_the_region_and_stays_until_dismissed(
     viewer = get_user_model().objects.create_user("viewer", password=PASSWORD)
     viewer.user_permissions.add(Permission.objects.get(codename="view_operator"))
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/?next=/operators/")
-    page.get_by_label("Username").fill("viewer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/operators/")
+    log_in(page, live_server, "viewer", then="/operators/")
     region = page.locator("#messages").element_handle()
 
     page.get_by_role("button", name=f"Switch {operator.name} off").click()

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from distribution.models import Operator
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, log_in
 
 
 def test_it_shows_a_missing_permission_in_place(page, live_server, transactional_db, csp_violations):
@@ -14,11 +14,7 @@ def test_it_shows_a_missing_permission_in_place(page, live_server, transactional
     viewer = get_user_model().objects.create_user("viewer", password=PASSWORD)
     viewer.user_permissions.add(Permission.objects.get(codename="view_operator"))
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/?next=/operators/")
-    page.get_by_label("Username").fill("viewer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/operators/")
+    log_in(page, live_server, "viewer", then="/operators/")
     page.evaluate("window.notReloaded = true")
 
     page.get_by_role("button", name=f"Switch {operator.name} off").click()

@@ -9,7 +9,7 @@ from distribution import routing
 from distribution.models import Contact, Operator
 from distribution.tokens import create_bot
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, log_in
 
 
 def operator_with_login(name: str, *, capacity: int) -> Operator:
@@ -19,8 +19,8 @@ def operator_with_login(name: str, *, capacity: int) -> Operator:
 
 
 @pytest.fixture
-def log_in(browser, live_server, transactional_db, csp_violations):
-    """log_in(operator) -> a page of a browser context of its own, on the operator's /me/."""
+def workspace_of(browser, live_server, transactional_db, csp_violations):
+    """workspace_of(operator) -> a page of a browser context of its own, on the operator's /me/."""
     contexts = []
 
     def open_workspace(operator: Operator):
@@ -28,11 +28,7 @@ def log_in(browser, live_server, transactional_db, csp_violations):
         page = contexts[-1].new_page()
         page.set_default_timeout(10_000)
         page.on("console", lambda m: csp_violations.append(m.text) if "Content Security" in m.text else None)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(operator.user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/me/")
+        log_in(page, live_server, operator.user.username, lands_on="/me/")
         page.evaluate("window.notReloaded = true")
         return page
 
@@ -42,7 +38,7 @@ def log_in(browser, live_server, transactional_db, csp_violations):
     assert csp_violations == []
 
 
-def test_what_one_operator_does_shows_live_in_the_others_list(roles, log_in):
+def test_what_one_operator_does_shows_live_in_the_others_list(roles, workspace_of):
     """A closes its contact: its slot takes the waiting one. B closes its own and has room. A goes
     away and hands that contact back: it appears in B's list by polling, without a reload."""
     bot, _ = create_bot(name="Telegram Sales")
@@ -59,7 +55,7 @@ def test_what_one_operator_does_shows_live_in_the_others_list(roles, log_in):
 
     a_contact, b_contact, waiting = send("tg-a"), send("tg-b"), send("tg-waiting")
     assert (a_contact.operator, b_contact.operator, waiting.status) == (first, second, Contact.Status.WAITING)
-    page_a, page_b = log_in(first), log_in(second)
+    page_a, page_b = workspace_of(first), workspace_of(second)
     list_a, list_b = page_a.locator("#my-contacts"), page_b.locator("#my-contacts")
     expect(list_b).to_contain_text("Hi from tg-b")
 
