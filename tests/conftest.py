@@ -5,6 +5,7 @@ import os
 import hypothesis
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from distribution import routing
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
@@ -30,6 +31,15 @@ def fuzz_settings(*, examples: int) -> hypothesis.settings:
         ],
         derandomize=examples <= 200,
     )
+
+
+@pytest.fixture(autouse=True)
+def _the_settings_language():
+    """Each test starts in LANGUAGE_CODE: LocaleMiddleware leaves a request's language active in
+    its thread, so a test after one that asked for Russian got Russian messages from a form."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
