@@ -2,8 +2,6 @@
 of the code or the schema (a 500, such as SQLite's "no such table" after a missed migrate)."""
 
 import contextlib
-import fcntl
-import os
 import threading
 
 from django.db import OperationalError
@@ -61,54 +59,25 @@ def checkpoint_wal(connection, *, wait: float = 1.0) -> bool:
     return busy == 0
 
 
-class _WriterQueue(threading.local):
-    depth = 0
-
-
 _writers = threading.Lock()
-_queue = _WriterQueue()
-_lock_files: dict[str, tuple[int, int]] = {}  # the database's path -> (pid, fd)
-
-
-def _lock_file(path: str) -> int:
-    # Each process opens its own: a descriptor inherited across a fork would share one lock.
-    pid, fd = _lock_files.get(path, (None, None))
-    if pid != os.getpid():
-        fd = os.open(f"{path}.writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        _lock_files[path] = (os.getpid(), fd)
-    return fd
 
 
 @contextlib.contextmanager
 def one_writer_at_a_time(connection):
-    """On SQLite, the intake's writing transactions queue here, across threads and processes,
-    before they take SQLite's write lock. SQLite has one writer at a time anyway, but a writer that
-    finds its lock taken sleeps on the busy timeout in steps of 1 to 100 ms, so under load most of
-    the lock's time went unused (issue 12). Here the threads of a process wait on a lock, and the
-    process's next writer on an flock(2) of `<database>.writers`; both hand over at once.
-
-    The wait stays bounded when something outside the queue holds SQLite's lock for long: only
-    one thread of a process waits beyond the lock, and it gives up after SQLite's busy timeout;
-    the others give up when they have waited that long for the lock, with "database is locked",
-    as SQLite says it (a 503). Nested use only queues once. Elsewhere, and for an in-memory
-    database, it does nothing."""
-    if connection.vendor != "sqlite" or _queue.depth or connection.is_in_memory_db():
-        _queue.depth += 1
-        try:
-            yield
-        finally:
-            _queue.depth -= 1
+    """On SQLite, the intake's writing transactions of a process take turns here before they take
+    SQLite's write lock. SQLite has one writer at a time anyway, but a writer that finds its lock
+    taken sleeps on the busy timeout in steps of 1 to 100 ms, so under load most of the lock's
+    time went unused and intakes waited up to a second (issue 12): threads waiting on a lock run
+    the moment the one before them is done. Then only one writer a process meets the other
+    processes' at SQLite's lock. A thread that waited the busy timeout gets "database is locked",
+    as SQLite says it (a 503). A caller already in a transaction holds SQLite's lock, and
+    PostgreSQL locks rows: for them it does nothing."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
         return
     if not _writers.acquire(timeout=connection.settings_dict["OPTIONS"].get("timeout", 5)):
         raise OperationalError("database is locked")
     try:
-        fd = _lock_file(str(connection.settings_dict["NAME"]))
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _queue.depth += 1
-        try:
-            yield
-        finally:
-            _queue.depth -= 1
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
         _writers.release()

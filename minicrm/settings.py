@@ -108,7 +108,8 @@ TEMPLATES = [
 
 # SQLite is the embedded default. WAL lets readers run beside the one writer; IMMEDIATE makes
 # every transaction take the write lock when it begins, so two writers queue on the busy timeout
-# instead of failing on a lock upgrade, and that queue is what serialises assignments (rule 6).
+# instead of failing on a lock upgrade, and that queue is what serialises assignments (rule 6);
+# the intake's writers of one process take turns before it (minicrm.database.one_writer_at_a_time).
 # The PRAGMAs run once per connection, and connections are kept between requests: a commit then
 # checkpoints the WAL into the database once it holds 1000 pages (wal_autocheckpoint), without
 # waiting for the last connection to close, and a WAL grown larger by a burst is cut back to 64 MiB
