@@ -334,7 +334,8 @@ def test_the_webhooks_it_documents_are_the_requests_the_worker_sends(bot_with_op
 
 @pytest.mark.parametrize("operation_id", ["getContactByExternalId", "closeContactByExternalId"])
 @pytest.mark.parametrize(
-    "value", ["msg-1", " msg-1 ", "é-7", "\x00", "msg\x00-1", "\x00 msg", "", "   ", "\u3000\t", "x" * 200]
+    "value",
+    ["msg-1", " msg-1 ", "é-7", "\x00", "msg\x00-1", "\x00 msg", "", "   ", "\u3000\t", "x" * 100, "x" * 101],
 )
 def test_its_external_id_parameter_allows_just_what_the_views_take(api, contact, operation_id, value):
     """A value the schema allows is never refused as invalid (400), and one it does not allow is."""
