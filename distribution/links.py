@@ -16,7 +16,7 @@ STAND_IN = 9_182_736_450_192_837_465
 
 def id_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a route whose one argument is an `<id:…>`."""
-    if not isinstance(pk, int) or not 0 <= pk <= IdConverter.largest:
+    if type(pk) is not int or not 0 <= pk <= IdConverter.largest:
         return reverse(name, args=[pk])  # what reverse() says of it (NoReverseMatch)
     return _with_stand_in(name, get_script_prefix(), get_resolver(get_urlconf())).replace(
         str(STAND_IN), str(pk)

@@ -32,7 +32,7 @@ def test_it_follows_the_script_prefix():
     assert id_url("operator-switch", 5) == "/operators/5/switch"
 
 
-@pytest.mark.parametrize("pk", [-1, 10**19, "5/switch", None])
+@pytest.mark.parametrize("pk", [-1, 10**19, "5/switch", None, True])
 def test_it_refuses_what_reverse_refuses(pk):
     with pytest.raises(NoReverseMatch):
         id_url("operator", pk)
