@@ -5,11 +5,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .links import id_url
 from .messages import stored_message
 
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
@@ -77,7 +77,7 @@ class Operator(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("operator", args=[self.pk])
+        return id_url("operator", self.pk)
 
 
 class Bot(models.Model):
@@ -103,7 +103,7 @@ class Bot(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("bot", args=[self.pk])
+        return id_url("bot", self.pk)
 
 
 class BotOperator(models.Model):
@@ -150,7 +150,7 @@ class Lead(models.Model):
         return self.name or self.external_id or self.email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self) -> str:
-        return reverse("lead", args=[self.pk])
+        return id_url("lead", self.pk)
 
 
 class Contact(models.Model):
@@ -222,7 +222,7 @@ class Contact(models.Model):
         return _("Contact %(pk)s (%(status)s)") % {"pk": self.pk, "status": self.get_status_display()}
 
     def get_absolute_url(self) -> str:
-        return reverse("contact", args=[self.pk])
+        return id_url("contact", self.pk)
 
     @property
     def first_line(self) -> str:

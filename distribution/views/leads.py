@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -10,10 +9,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import routing, selectors
 from ..forms import LeadSearchForm, MergeForm, SplitForm
 from ..models import Contact, Lead
+from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from .common import render_page
 
 PAGE_SIZE = 25
+# The pager counts the matching leads up to this many; beyond, it says "more than".
+COUNT_CAP = 10_000
 
 
 @permission_required("distribution.view_lead")
@@ -22,7 +24,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadSearchForm(request.GET)
     query = request.GET.get("q", "")
     leads = selectors.search_leads(form.cleaned_data["q"]) if form.is_valid() else Lead.objects.none()
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(leads, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     bots_of = selectors.bots_of_leads(list(page))
     for lead in page:
         lead.bot_names = bots_of.get(lead.pk, [])
