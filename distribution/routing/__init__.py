@@ -499,28 +499,14 @@ def _register(
     )
     chosen = _choose_candidate(locked.candidates)
     if chosen is not None:
-        operator = Operator.from_db(
-            connection.alias,
-            ["id", "name", "is_active", "max_open_contacts"],
-            [chosen.operator_id, chosen.operator_name, True, chosen.capacity],
-        )
+        operator = _switched_on_operator(chosen.operator_id, chosen.operator_name, chosen.capacity)
         contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
         statements.count_assignment(
             bot_id=bot.pk, operator_id=operator.pk, day=timezone.localdate(contact.created_at)
         )
     contact.pk = statements.insert_contact(contact)
     contact._state.adding, contact._state.db = False, connection.alias
-    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
-    if contact.operator is not None:
-        events.append(
-            ContactEvent(
-                contact=contact,
-                kind=Kind.ASSIGNED,
-                at=contact.assigned_at,
-                reason=Reason.INTAKE,
-                operator=contact.operator,
-            )
-        )
+    events = _intake_events(contact)
     # One INSERT for both rows: the intake's statements are its latency (see the README).
     statements.insert_events(events)
     if locked.webhook_events is not None:
@@ -539,6 +525,28 @@ def _register(
         ]
     )
     return Registration(contact, lead_created=created, replayed=False)
+
+
+def _switched_on_operator(operator_id: int, name: str, capacity: int) -> Operator:
+    """The chosen operator, from the columns its locked row gave: no query."""
+    columns = ["id", "name", "is_active", "max_open_contacts"]
+    return Operator.from_db(connection.alias, columns, [operator_id, name, True, capacity])
+
+
+def _intake_events(contact: Contact) -> list[ContactEvent]:
+    """An intake's history rows: created, and assigned when an operator took the contact."""
+    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
+    if contact.operator is not None:
+        events.append(
+            ContactEvent(
+                contact=contact,
+                kind=Kind.ASSIGNED,
+                at=contact.assigned_at,
+                reason=Reason.INTAKE,
+                operator=contact.operator,
+            )
+        )
+    return events
 
 
 def _assign_in_one_call(
@@ -579,23 +587,10 @@ def _assign_in_one_call(
         status=Contact.Status.WAITING,
     )
     contact._state.adding, contact._state.db = False, connection.alias
-    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=now)]
     if done.operator_id is not None:
         contact.status, contact.assigned_at = Contact.Status.OPEN, done.assigned_at
-        contact.operator = Operator.from_db(
-            connection.alias,
-            ["id", "name", "is_active", "max_open_contacts"],
-            [done.operator_id, done.operator_name, True, done.capacity],
-        )
-        events.append(
-            ContactEvent(
-                contact=contact,
-                kind=Kind.ASSIGNED,
-                at=done.assigned_at,
-                reason=Reason.INTAKE,
-                operator=contact.operator,
-            )
-        )
+        contact.operator = _switched_on_operator(done.operator_id, done.operator_name, done.capacity)
+    events = _intake_events(contact)
     if done.webhook_events is not None:
         record_deliveries(events, contacts={contact.pk: contact})
     return Registration(contact, lead_created=created, replayed=False)
