@@ -99,6 +99,24 @@ def in_threads(count: int, function, application, environs) -> None:
         thread.join()
 
 
+def measure(application, token: str, mode: str, args) -> None:
+    run(application, requests(token, mode, 200))  # warm: connection, caches, imports
+    started = time.process_time()
+    in_threads(args.threads, run, application, requests(token, mode, args.requests))
+    cpu_ms = (time.process_time() - started) * 1000 / args.requests
+    print(f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request", flush=True)
+    if args.top:
+        profiler = cProfile.Profile()
+        profiler.runcall(run, application, requests(token, mode, args.requests))
+        stats = pstats.Stats(profiler).strip_dirs()
+        if args.dump:
+            stats.dump_stats(f"{args.dump}.{mode}")
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        if args.callees:
+            stats.print_callees(args.callees)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -125,24 +143,8 @@ def main() -> int:
         application = get_wsgi_application()
         for mode in args.modes.split(","):
             # As bench/perf.py measures it: assigning, not queueing (see perf.room_to_assign).
-            room = perf.room_to_assign() if mode != "healthz" else contextlib.nullcontext()
-            room.__enter__()
-            run(application, requests(token, mode, 200))  # warm: connection, caches, imports
-            started = time.process_time()
-            in_threads(args.threads, run, application, requests(token, mode, args.requests))
-            cpu_ms = (time.process_time() - started) * 1000 / args.requests
-            print(f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request", flush=True)
-            if args.top:
-                profiler = cProfile.Profile()
-                profiler.runcall(run, application, requests(token, mode, args.requests))
-                stats = pstats.Stats(profiler).strip_dirs()
-                if args.dump:
-                    stats.dump_stats(f"{args.dump}.{mode}")
-                stats.sort_stats("tottime").print_stats(args.top)
-                stats.sort_stats("cumulative").print_stats(args.top)
-                if args.callees:
-                    stats.print_callees(args.callees)
-            room.__exit__(None, None, None)
+            with perf.room_to_assign() if mode != "healthz" else contextlib.nullcontext():
+                measure(application, token, mode, args)
     return 0
 
 
