@@ -167,7 +167,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-# An operator lands on its workspace, a manager on the overview (distribution.views.workspace.home).
+# An operator lands on its workspace, a manager on the overview (the route "home").
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Messages wait in the session, on the server: the default cookie storage is signed, not
