@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .links import id_url
-from .messages import stored_message
+from .stored_messages import stored_message
 
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
 MAX_CAPACITY = 10_000
@@ -408,7 +408,7 @@ class Webhook(models.Model):
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("sending"), default=True)
     # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page:
-    # an English msgid and its parameters, translated when shown (messages.stored_message).
+    # an English msgid and its parameters, translated when shown (stored_messages.stored_message).
     disabled_reason = models.CharField(_("why it stopped"), max_length=200, blank=True)
     disabled_reason_params = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -461,7 +461,7 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     # The receiver's HTTP status at the last attempt; None when it gave none (refused, timed out).
     response_status = models.PositiveSmallIntegerField(_("answer status"), null=True, blank=True)
-    # An English msgid and its parameters, translated when shown (messages.stored_message).
+    # An English msgid and its parameters, translated when shown (stored_messages.stored_message).
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_error_params = models.JSONField(default=dict, blank=True, editable=False)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

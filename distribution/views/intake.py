@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import ratelimit
-from ..answers import contact_json
+from ..api_json import contact_json
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
