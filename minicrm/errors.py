@@ -1,5 +1,6 @@
-"""The project's error pages: Django's handlers for 400, 403, 404 and 500, and the 503 of an
-unavailable database. Under /api, where the bots are, each error is JSON."""
+"""The project's error pages: Django's handlers for 400, 403, 404 and 500, the CSRF failure, and
+the 503 of an unavailable database. Under /api, where the bots are, each error is JSON. And how a
+refused request is logged."""
 
 import logging
 import re
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import defaults
+from django.views import csrf, defaults
 from django_htmx.http import reswap, retarget
 
 from .database import is_unavailable
@@ -37,12 +38,13 @@ def is_api_path(path: str) -> bool:
     return bool(_API_PATH.match(path))
 
 
-def _json_error(status: int, error: str, *, headers: dict | None = None) -> JsonResponse:
-    return JsonResponse({"error": error}, status=status, headers=headers)
+def json_error(status: int, error: str, *, headers: dict | None = None, **extra) -> JsonResponse:
+    """An error as the bots' API answers it."""
+    return JsonResponse({"error": error, **extra}, status=status, headers=headers)
 
 
 def _api_error(status: int) -> JsonResponse:
-    return _json_error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
+    return json_error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
 
 
 def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -69,6 +71,8 @@ bad_request = _json_under_api(400, defaults.bad_request)
 permission_denied = _json_under_api(403, defaults.permission_denied)
 not_found = _json_under_api(404, defaults.page_not_found)
 _server_error = _json_under_api(500, defaults.server_error)
+# CSRF_FAILURE_VIEW: the middleware answers a failed check itself, without handler403.
+csrf_failure = _json_under_api(403, csrf.csrf_failure)
 
 # The view may have committed before what failed (saving the session, say): do not promise that
 # nothing was written.
@@ -82,7 +86,7 @@ def _api_unavailable() -> JsonResponse:
     # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
     # transaction rolled back. The bot should send the same request again.
     log.warning("intake: database unavailable", exc_info=True)
-    return _json_error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
+    return json_error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
@@ -108,3 +112,20 @@ def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     if is_unavailable(sys.exc_info()[1]):
         return unavailable_response(request)
     return _server_error(request, *args, **kwargs)
+
+
+class OneLineRefusals(logging.Filter):
+    """Log a refused request (a 4xx) in one line, without the traceback, which tells nothing
+    about our code, and cut what the client sent (a Host, a path) short."""
+
+    LIMIT = 500
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info = record.exc_text = None
+            message = record.getMessage()
+            if len(message) > self.LIMIT:
+                # Django names a disallowed Host twice (in the error and in its advice): only the
+                # first survives the cut.
+                record.msg, record.args = f"{message[: self.LIMIT]}… ({len(message)} characters)", ()
+        return True

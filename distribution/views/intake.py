@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from minicrm.errors import json_error
+
 from .. import ratelimit
 from ..api_json import contact_json
 from ..models import Bot, Contact, ContactEvent
@@ -31,11 +33,6 @@ from ..routing import (
 from ..tokens import find_bot, forget_token, remembered_bot, token_hash
 
 
-def _error(status: int, error: str, **extra) -> JsonResponse:
-    headers = extra.pop("headers", None)
-    return JsonResponse({"error": error, **extra}, status=status, headers=headers)
-
-
 def _bearer_token(request: HttpRequest) -> str:
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
@@ -48,7 +45,7 @@ def _status(registration: Registration) -> int:
 
 
 def _unknown_token() -> JsonResponse:
-    return _error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return json_error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonResponse:
@@ -57,7 +54,7 @@ def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonRespon
     database."""
     token = _bearer_token(request)
     if not token:
-        return _error(
+        return json_error(
             401,
             _("Send the bot's token as 'Authorization: Bearer <token>'."),
             headers={"WWW-Authenticate": "Bearer"},
@@ -72,7 +69,7 @@ def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonRespon
     except TokenRotated:
         return _unknown_token()
     if wait is not None:
-        return _error(
+        return json_error(
             429, _("Too many requests from this bot; slow down."), headers={"Retry-After": str(wait)}
         )
     return bot
@@ -101,25 +98,25 @@ def _json_body(request: HttpRequest, *, optional: bool = False) -> object:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise _BodyError(_error(400, _("Invalid Content-Length."))) from None
+        raise _BodyError(json_error(400, _("Invalid Content-Length."))) from None
     limit = settings.INTAKE_MAX_BODY_BYTES
     if declared > limit:
-        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
+        raise _BodyError(json_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     try:
         body = request.read(limit + 1)
     except OSError:  # the client went away in the middle of its body
-        raise _BodyError(_error(400, _("The body could not be read."))) from None
+        raise _BodyError(json_error(400, _("The body could not be read."))) from None
     if len(body) > limit:
-        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
+        raise _BodyError(json_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     if optional and not body.strip():
         return _NO_BODY
     if request.content_type != "application/json":
-        raise _BodyError(_error(415, _("Send the body as application/json.")))
+        raise _BodyError(json_error(415, _("Send the body as application/json.")))
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _BodyError(
-            _error(400, _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
+            json_error(400, _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
         ) from None
 
 
@@ -135,7 +132,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return _contact_by_external_id(request)
     if request.method != "POST":
-        return _error(
+        return json_error(
             405,
             _("Use POST to send a contact, GET with ?external_id= to read one."),
             headers={"Allow": "GET, POST"},
@@ -146,7 +143,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
         return bot
     token = _bearer_token(request)
     if request.content_type != "application/json":
-        return _refusal(token, _error(415, _("Send the body as application/json.")))
+        return _refusal(token, json_error(415, _("Send the body as application/json.")))
     try:
         data = _json_body(request)
     except _BodyError as error:
@@ -154,13 +151,13 @@ def contacts(request: HttpRequest) -> JsonResponse:
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:
-        return _refusal(token, _error(400, _("Invalid fields."), fields=error.fields))
+        return _refusal(token, json_error(400, _("Invalid fields."), fields=error.fields))
     try:
         registration = _register(bot, token, payload)
     except TokenRotated:
         return _unknown_token()
     except IdempotencyConflict as conflict:
-        return _error(
+        return json_error(
             409,
             _("This external_id was already sent with another lead or message."),
             contact_id=conflict.contact.pk,
@@ -209,14 +206,14 @@ def _own_contact(bot: Bot, **lookup) -> Contact | None:
 
 
 def _not_found() -> JsonResponse:
-    return _error(404, _("This bot has no such contact."))
+    return json_error(404, _("This bot has no such contact."))
 
 
 def _external_id_lookup(request: HttpRequest) -> dict | JsonResponse:
     try:
         return {"external_id": parse_external_id(request.GET.get("external_id", ""))}
     except PayloadError as error:
-        return _error(400, _("Invalid fields."), fields=error.fields)
+        return json_error(400, _("Invalid fields."), fields=error.fields)
 
 
 def _answer(contact: Contact) -> JsonResponse:
@@ -243,7 +240,7 @@ def _contact_by_external_id(request: HttpRequest) -> JsonResponse:
 @never_cache
 def contact(request: HttpRequest, pk: int) -> JsonResponse:
     if request.method != "GET":
-        return _error(405, _("Use GET."), headers={"Allow": "GET"})
+        return json_error(405, _("Use GET."), headers={"Allow": "GET"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -252,7 +249,7 @@ def contact(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     if request.method != "POST":
-        return _error(405, _("Use POST."), headers={"Allow": "POST"})
+        return json_error(405, _("Use POST."), headers={"Allow": "POST"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -267,7 +264,7 @@ def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     try:
         reason = "" if data is _NO_BODY else parse_close_payload(data)
     except PayloadError as error:
-        return _error(400, _("Invalid fields."), fields=error.fields)
+        return json_error(400, _("Invalid fields."), fields=error.fields)
     contact = _own_contact(bot, **lookup)
     if contact is None:
         return _not_found()
@@ -293,7 +290,7 @@ def contact_close_by_external_id(request: HttpRequest) -> JsonResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         # A probe that answered any method would tell a misrouted POST that it succeeded.
-        return _error(405, _("Use GET."), headers={"Allow": "GET, HEAD"})
+        return json_error(405, _("Use GET."), headers={"Allow": "GET, HEAD"})
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
