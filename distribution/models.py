@@ -17,6 +17,7 @@ MAX_CAPACITY = 10_000
 MAX_WEIGHT = 1000
 # A resolution note is a line, not a report: it shows in lists.
 RESOLUTION_LENGTH = 500
+WEBHOOK_URL_LENGTH = 2000
 
 
 def operator_name_key(name: str) -> str:
@@ -402,7 +403,7 @@ class Webhook(models.Model):
         CLOSED = "contact.closed", _("closed")
 
     bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("bot"))
-    url = models.URLField(_("URL"), max_length=2000)
+    url = models.URLField(_("URL"), max_length=WEBHOOK_URL_LENGTH)
     secret = models.CharField(_("secret"), max_length=100, editable=False)
     # A list of Event values.
     events = models.JSONField(_("events"), default=list)
