@@ -90,6 +90,8 @@ def _moved_sources(*, source: Lead, target: Lead, fields: list[str]) -> list[Ide
     What the bots recorded stays; an identifier without a record is marked as moved by a manager.
     """
     recorded = {row.field: row for row in IdentifierSource.objects.filter(lead=source, field__in=fields)}
+    # Before any contact moves: see statements.key_share_bots.
+    statements.key_share_bots(row.bot_id for row in recorded.values() if row.bot_id)
     now = timezone.now()
     sources = []
     for field in fields:
@@ -120,13 +122,13 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
             for lead in Lead.objects.select_for_update().filter(pk__in=[target.pk, source.pk]).order_by("pk")
         }
         target, source = locked[target.pk], locked[source.pk]
-        Contact.objects.filter(lead=source).update(lead=target)
         inherited = {field: getattr(source, field) for field in (*IDENTIFIERS, "name")}
         moved = [field for field in IDENTIFIERS if inherited[field] and not getattr(target, field)]
         for field, value in inherited.items():
             if value and not getattr(target, field):
                 setattr(target, field, value)
         sources = _moved_sources(source=source, target=target, fields=moved)
+        Contact.objects.filter(lead=source).update(lead=target)
         source.delete()
         target.save()
         record_sources(sources)

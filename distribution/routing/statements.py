@@ -127,6 +127,17 @@ def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
         return cursor.fetchall()
 
 
+def key_share_bots(bot_ids: Iterable[int]) -> None:
+    """Lock these bots, in id order, as a check of a foreign key to them would (PostgreSQL only).
+
+    A write whose new rows name a bot takes this lock at commit: taken first, it cannot come
+    after a lock that a drain holding the bot waits for.
+    """
+    if _postgresql() and (bot_ids := sorted(set(bot_ids))):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {BOT} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [bot_ids])  # noqa: S608
+
+
 def insert_lead(*, name: str, identifiers: dict[str, str], created_at: datetime) -> int:
     columns = ["name", "created_at", *identifiers]
     values = [name, _datetime(created_at), *identifiers.values()]
