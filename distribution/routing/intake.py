@@ -4,6 +4,7 @@ The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the 
 of intake_function.py. A replay is rare and stays in the ORM.
 """
 
+import dataclasses
 import hmac
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from ..webhooks import record_deliveries
 from . import choice, intake_function, statements
 from .figures import day_of
 from .leads import find_lead, record_sources, resolve_lead
+from .queue import drain_queue
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
@@ -53,11 +55,18 @@ def register_contact(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with one_writer_at_a_time(connection), transaction.atomic():
-                return _register(bot, identity, message, external_id, token_hash)
+                registration, queued_behind = _register(bot, identity, message, external_id, token_hash)
+            break
         except IntegrityError:
             if attempt == MAX_ATTEMPTS - 1:
                 raise
-    raise AssertionError("unreachable")
+    if queued_behind:
+        # Older contacts waited beside free room (a process died before its drain): they go
+        # first, and the new contact is answered as the drain left it.
+        drain_queue(bot_ids=[bot.pk])
+        contact = Contact.objects.select_related("lead", "bot", "operator").get(pk=registration.contact.pk)
+        registration = dataclasses.replace(registration, contact=contact)
+    return registration
 
 
 def _check_token(stored: str | None, token_hash: str | None) -> None:
@@ -67,7 +76,8 @@ def _check_token(stored: str | None, token_hash: str | None) -> None:
 
 def _register(
     bot: Bot, identity: LeadIdentity, message: str, external_id: str | None, token_hash: str | None
-) -> Registration:
+) -> tuple[Registration, bool]:
+    """Register the contact; also return whether it queued behind older contacts with room free."""
     if external_id:
         found = statements.bot_and_contact(bot.pk, external_id)
         _check_token(found and found[0], token_hash)
@@ -75,7 +85,7 @@ def _register(
             stored = Contact.objects.select_related("lead", "bot", "operator").get(pk=found[1])
             if stored.message != message or find_lead(identity) != stored.lead:
                 raise IdempotencyConflict(stored)
-            return Registration(stored, lead_created=False, replayed=True)
+            return Registration(stored, lead_created=False, replayed=True), False
     lead, created, attached = resolve_lead(identity)
     if connection.vendor == "postgresql":
         return _assign_in_one_call(bot, lead, created, attached, message, external_id, token_hash)
@@ -89,7 +99,8 @@ def _register(
     contact = Contact(
         lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
     )
-    operator = choice.choose(locked.candidates)
+    queued_behind = locked.waiting and bool(choice.eligible(locked.candidates))
+    operator = None if locked.waiting else choice.choose(locked.candidates)
     if operator is not None:
         contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
         statements.count_assignments(bot_id=bot.pk, operator_id=operator.pk, day=day_of(contact.created_at))
@@ -112,7 +123,7 @@ def _register(
             for field in attached
         ]
     )
-    return Registration(contact, lead_created=created, replayed=False)
+    return Registration(contact, lead_created=created, replayed=False), queued_behind
 
 
 def _intake_events(contact: Contact) -> list[ContactEvent]:
@@ -139,7 +150,7 @@ def _assign_in_one_call(
     message: str,
     external_id: str | None,
     token_hash: str | None,
-) -> Registration:
+) -> tuple[Registration, bool]:
     """Do the rest of _register on PostgreSQL, in one call of the intake function."""
     now = timezone.now()
     done = intake_function.assign_in_one_call(
@@ -172,4 +183,4 @@ def _assign_in_one_call(
     events = _intake_events(contact)
     if done.webhook_events is not None:
         record_deliveries(events, contacts={contact.pk: contact})
-    return Registration(contact, lead_created=created, replayed=False)
+    return Registration(contact, lead_created=created, replayed=False), done.queued_behind

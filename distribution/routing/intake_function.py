@@ -27,7 +27,8 @@ CREATE FUNCTION {NAME}(
     p_now timestamptz, p_day date, p_fields text[], p_values text[]
 ) RETURNS TABLE (
     bot_name text, token_hash text, webhook_events text, contact_id bigint,
-    operator_id bigint, operator_name text, capacity integer, assigned_at timestamptz
+    operator_id bigint, operator_name text, capacity integer, assigned_at timestamptz,
+    queued_behind boolean
 ) LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -69,6 +70,16 @@ BEGIN
     FROM eligible c
     ORDER BY c.current_weight + c.weight DESC, c.operator_id
     LIMIT 1;
+    -- Rule 5: while older contacts of the bot wait, a new one queues behind them, and the caller
+    -- drains the queue when someone could take them.
+    queued_behind := v_link IS NOT NULL
+        AND EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = p_bot AND q.status = '{WAITING}');
+    IF queued_behind THEN
+        v_link := NULL;
+        operator_id := NULL;
+        operator_name := NULL;
+        capacity := NULL;
+    END IF;
     IF v_link IS NOT NULL THEN
         -- Assigned after the loads were counted, as intake.py times it, and never before arrival.
         assigned_at := greatest(p_now, clock_timestamp());
@@ -135,6 +146,7 @@ class Assigned:
     operator_name: str | None
     capacity: int | None
     assigned_at: datetime | None
+    queued_behind: bool
 
 
 def assign_in_one_call(

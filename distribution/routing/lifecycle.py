@@ -64,7 +64,8 @@ def close_contact(
             contact.assigned_at,
         ):
             raise ContactChanged(contact.pk)
-        freed_operator = locked.operator_id if locked.status == Contact.Status.OPEN else None
+        # A retry drains too: the process that closed it may have died before its drain.
+        freed_operator = locked.operator_id if locked.status != Contact.Status.WAITING else None
         if locked.status != Contact.Status.CLOSED:
             locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
             locked.resolution = note
@@ -195,8 +196,8 @@ class Sweep:
 def sweep_idle_contacts() -> Sweep:
     """Close open contacts past their bot's auto-close time and waiting ones past their expiry.
 
-    Safe in several processes at once: a contact changed since it was read is skipped, so each
-    is closed once.
+    Then drain every queue that has room. Safe in several processes at once: a contact changed
+    since it was read is skipped, so each is closed once.
     """
     now = timezone.now()
     sweep = Sweep()
@@ -212,6 +213,9 @@ def sweep_idle_contacts() -> Sweep:
             with contextlib.suppress(ContactChanged):
                 close_contact(contact=contact, reason=Reason.EXPIRED, only_if_unchanged=True)
                 sweep.expired.append(contact)
+    # Rule 5 whatever died when: a contact left waiting beside free room goes now.
+    queued = Contact.objects.filter(status=Contact.Status.WAITING).order_by().values_list("bot_id", flat=True)
+    sweep.assigned += drain_queue(bot_ids=set(queued.distinct()))
     return sweep
 
 

@@ -82,6 +82,7 @@ class LockedBot:
     token_hash: str
     webhook_events: list[str] | None  # None: no active webhook
     candidates: list[Candidate]
+    waiting: bool  # some of its contacts wait (rule 5: they go before a new one)
 
 
 def _postgresql() -> bool:
@@ -159,7 +160,8 @@ def update_lead(lead_id: int, changes: dict[str, str]) -> None:
 
 _SQLITE_BOT = f"""
 SELECT b.name, b.token_hash, w.events, l.id, l.operator_id, l.weight, l.current_weight, o.name,
-       o.max_open_contacts, {load("o.id")}
+       o.max_open_contacts, {load("o.id")},
+       EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = b.id AND q.status = '{WAITING}')
 FROM {BOT} b
 LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active
 LEFT JOIN {LINK} l ON l.bot_id = b.id
@@ -183,7 +185,7 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 for row in rows
                 if row[3] is not None
             ]
-            return LockedBot(name, token_hash, decode_events(events), candidates)
+            return LockedBot(name, token_hash, decode_events(events), candidates, bool(rows[0][10]))
         cursor.execute(
             f"SELECT b.name, b.token_hash, w.events FROM {BOT} b"  # noqa: S608
             f" LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active WHERE b.id = %s FOR UPDATE OF b",
@@ -193,12 +195,15 @@ def lock_bot(bot_id: int) -> LockedBot | None:
         if row is None:
             return None
         name, token_hash, events = row
+        # A statement begun under the bot's lock: it sees every contact queued under that lock.
         cursor.execute(
-            f"SELECT id, operator_id, weight, current_weight FROM {LINK}"  # noqa: S608
+            f"SELECT id, operator_id, weight, current_weight, EXISTS (SELECT 1 FROM {CONTACT} q"  # noqa: S608
+            f" WHERE q.bot_id = %s AND q.status = '{WAITING}') FROM {LINK}"
             " WHERE bot_id = %s ORDER BY id FOR UPDATE",
-            [bot_id],
+            [bot_id, bot_id],
         )
         links = cursor.fetchall()
+        waiting = bool(links and links[0][4])
         operators = {}
         if links:
             cursor.execute(
@@ -216,9 +221,9 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 operators[pk] = (*operators[pk][:2], count)
         candidates = [
             Candidate(link_id, operator_id, weight, current, *operators.get(operator_id, (None, 0, 0)))
-            for link_id, operator_id, weight, current in links
+            for link_id, operator_id, weight, current, _waiting in links
         ]
-        return LockedBot(name, token_hash, decode_events(events), candidates)
+        return LockedBot(name, token_hash, decode_events(events), candidates, waiting)
 
 
 def any_room(bot_ids: Iterable[int]) -> bool:
