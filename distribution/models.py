@@ -234,8 +234,7 @@ class Contact(models.Model):
 
 
 class ContactEvent(models.Model):
-    """One change of a contact, written by the routing package in the transaction of the change: the
-    contact's history, and what the report counts closes by."""
+    """One change of a contact, written in the transaction of the change: the contact's history."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("arrived")
@@ -431,9 +430,11 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event for one webhook: the outbox row. The routing package writes it in the transaction of the
-    change it tells of, so that a rolled-back change sends nothing and a crash loses nothing; the
-    worker sends it (in order per contact), retries it, and records how it went."""
+    """One event for one webhook: the outbox row, written in the transaction of the change it tells of.
+
+    A rolled-back change sends nothing and a crash loses nothing; the worker sends, retries and
+    records each.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

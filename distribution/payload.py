@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .identifiers import NORMALIZERS, InvalidIdentifier
+from .identifiers import NORMALIZERS, InvalidIdentifier, LeadIdentity
 from .models import RESOLUTION_LENGTH
-from .routing import LeadIdentity
 
 MAX_LENGTHS = {
     "external_id": 100,
