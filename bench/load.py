@@ -9,7 +9,8 @@ returning leads, exact retries of earlier requests, a few conflicting ones) whil
 contacts over the API (POST /api/contacts/<id>/close, some twice) and a manager closes a few.
 Each bot has a webhook to a receiver that runs in this process and verifies every signature;
 `manage.py worker` delivers the events meanwhile. With --kill-worker it SIGKILLs a gunicorn worker
-and the delivery worker (then starts it again) in the middle. At the end it waits until no delivery
+and the delivery worker (then starts it again) in the middle; with --kill-after-close a gunicorn
+worker dies between a close's commit and its drain (bench/faulty_wsgi.py). At the end it waits until no delivery
 is pending, checks every invariant from the database and the receiver, and runs the fault drills:
 SQLite held locked beyond the busy timeout (503, never 500), and PostgreSQL stopped and started
 again (503, then recovery by itself). It exits 1 if any invariant is broken. Nothing it starts
@@ -226,7 +227,7 @@ class Closer:
 
 class Receiver:
     """The bots' webhook endpoint, http://127.0.0.1:<port>/<bot id>, in a thread of this process.
-    It verifies each request as the README tells receivers to (written again here, so that the
+    It verifies each request as docs/webhooks.md tells receivers to (written again here, so that the
     sender is held to the contract rather than to its own code), answers 204, or 400 with the
     refusal counted, and records every event id it accepted. `delay` keeps each request in flight
     a moment, so that a worker killed mid-way is likely to be killed in the middle of one."""
@@ -679,6 +680,11 @@ def main() -> int:
         action="store_true",
         help="SIGKILL one gunicorn worker and the delivery worker half-way (the latter then restarted)",
     )
+    parser.add_argument(
+        "--kill-after-close",
+        action="store_true",
+        help="a gunicorn worker dies once after a close commits, before it drains the queue",
+    )
     parser.add_argument("--no-drills", action="store_true", help="skip the lock / database-down drills")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound on the load phase")
     parser.add_argument(
@@ -697,7 +703,13 @@ def main() -> int:
         harness.use_database(db)
         bots = build_scene(rng, receiver)
         requests = plan(rng, bots, args.requests)
-        with harness.Server(db, workers=args.workers) as server, Worker(db) as worker:
+        fault = db.workdir / "killed-after-close"
+        server = harness.Server(db, workers=args.workers)
+        if args.kill_after_close:
+            server = harness.Server(
+                db, workers=args.workers, app="bench.faulty_wsgi", env={"FAULT_MARKER": str(fault)}
+            )
+        with server, Worker(db) as worker:
             load = Load(server, requests, args.concurrency, args.max_seconds)
             stop, killed = threading.Event(), []
             closer = Closer(server, dict(bots))
@@ -723,6 +735,8 @@ def main() -> int:
                     killer.join(timeout=60)
             waited = wait_for_deliveries(args.delivery_seconds)
         report = check(load.results, duration, killed, load.connection_errors)
+        if args.kill_after_close:
+            report["gunicorn workers killed after a close, before its drain"] = int(fault.exists())
         report |= check_closes(closer)
         report |= check_webhooks(receiver, worker, waited)
         if not args.no_drills:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from minicrm.durations import format_duration, parse_duration
 
 from . import outbound, routing
+from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -204,8 +205,8 @@ class MergeForm(forms.Form):
             )
         for field in ("external_id", "email", "phone"):
             if other is None:
-                with contextlib.suppress(routing.InvalidIdentifier):  # not this kind of identifier
-                    other = routing.find_lead(routing.LeadIdentity.normalised(**{field: typed}))
+                with contextlib.suppress(InvalidIdentifier):  # not this kind of identifier
+                    other = routing.find_lead(LeadIdentity.normalised(**{field: typed}))
         if other is None:
             raise forms.ValidationError(_("No lead has this number or identifier."))
         if other.pk == self.lead.pk:
@@ -239,7 +240,7 @@ class SplitForm(forms.Form):
         labels = dict(IdentifierSource.Field.choices)
         self.held = [
             (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
-            for field in routing.IDENTIFIERS
+            for field in IDENTIFIERS
             if getattr(lead, field)
         ]
         self.fields["identifiers"].choices = self.held

@@ -115,7 +115,7 @@ class BotOperator(models.Model):
     weight = models.PositiveIntegerField(
         _("weight"), default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
     )
-    # Smooth weighted round robin state of this pair; only routing.py writes it.
+    # Smooth weighted round robin state of this pair (rule 4); only the routing package writes it.
     current_weight = models.IntegerField(_("current weight"), default=0, editable=False)
 
     class Meta:
@@ -235,8 +235,7 @@ class Contact(models.Model):
 
 
 class ContactEvent(models.Model):
-    """One change of a contact, written by routing.py in the same transaction as the change: the
-    contact's history, and what the report counts closes by."""
+    """One change of a contact, written in the transaction of the change: the contact's history."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("arrived")
@@ -432,9 +431,11 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event for one webhook: the outbox row. routing.py writes it in the transaction of the
-    change it tells of, so that a rolled-back change sends nothing and a crash loses nothing; the
-    worker sends it (in order per contact), retries it, and records how it went."""
+    """One event for one webhook: the outbox row, written in the transaction of the change it tells of.
+
+    A rolled-back change sends nothing and a crash loses nothing; the worker sends, retries and
+    records each.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -1,6 +1,7 @@
 import importlib
 import itertools
 import os
+from pathlib import Path
 
 import hypothesis
 import pytest
@@ -12,6 +13,7 @@ from distribution.models import BotOperator, Contact, Operator, Webhook, Webhook
 from distribution.tokens import create_bot
 
 _numbers = itertools.count(1)
+ROOT = Path(__file__).resolve().parent.parent
 # The lead of the bots' API tests' `contact`.
 ANNA = routing.LeadIdentity(
     external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
@@ -33,6 +35,25 @@ def fuzz_settings(*, examples: int) -> hypothesis.settings:
     )
 
 
+def subprocess_database_url() -> str:
+    """Return the URL of the test database, for a process the test starts."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict:
+    """Return a child process's environment: the production settings on the test database."""
+    return {
+        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
+        "DJANGO_SETTINGS_MODULE": "minicrm.settings",
+        "SECRET_KEY": "tests-only-secret-key",
+        "DATABASE_URL": subprocess_database_url(),
+        **extra,
+    }
+
+
 @pytest.fixture(autouse=True)
 def _the_settings_language():
     """Each test starts in LANGUAGE_CODE: LocaleMiddleware leaves a request's language active in
@@ -40,15 +61,6 @@ def _the_settings_language():
     translation.deactivate()
     yield
     translation.deactivate()
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The tests build the tables from the models (--no-migrations): the intake's PostgreSQL
-    function, which only a migration's SQL creates, is added."""
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(importlib.import_module("distribution.migrations.0013_intake_function").CREATE)
 
 
 @pytest.fixture
