@@ -1,7 +1,7 @@
 """The bots' contract, stated once: every body the API takes (ContactIn, CloseIn), answers (Contact,
 Error, Conflict, Health) and sends to webhooks (the events), as pydantic models. payload.py
 validates requests with them, openapi.py publishes their JSON Schema, and tests/test_openapi.py
-holds every answer and event that answers.py and webhooks.py build to them.
+holds every answer and event that api_json.py and webhooks.py build to them.
 
 The lead's identifiers have rules JSON Schema cannot state (a valid phone number, an address whose
 domain IDNA accepts, no invisible characters): identifiers.py applies them, and the schema names

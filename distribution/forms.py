@@ -22,6 +22,7 @@ from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
     RESOLUTION_LENGTH,
+    WEBHOOK_URL_LENGTH,
     Bot,
     Contact,
     IdentifierSource,
@@ -107,7 +108,7 @@ class BotForm(forms.Form):
 class WebhookForm(forms.Form):
     url = forms.URLField(
         label=gettext_lazy("URL"),
-        max_length=2000,
+        max_length=WEBHOOK_URL_LENGTH,
         help_text=gettext_lazy("Where each event is POSTed, signed."),
     )
     events = forms.MultipleChoiceField(

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
-from .messages import stored_message
+from .stored_messages import stored_message
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

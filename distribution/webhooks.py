@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from . import outbound, signatures
-from .answers import contact_json
+from .api_json import contact_json
 from .models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)

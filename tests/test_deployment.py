@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import harness  # noqa: E402
 import slowclients  # noqa: E402
 
-from distribution.views.intake import is_api_path  # noqa: E402
+from minicrm.errors import is_api_path  # noqa: E402
 
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 NGINX_CONFIG = (ROOT / "deploy" / "nginx.conf").read_text()

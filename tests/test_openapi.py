@@ -224,14 +224,14 @@ def test_it_documents_the_methods_each_route_allows(db, path):
 
 
 def _statuses_in_the_views() -> set[int]:
-    """Every status the intake module's code can answer: _error(<status>, ...), status=<status>,
+    """Every status the intake module's code can answer: json_error(<status>, ...), status=<status>,
     and the literal statuses that helpers return."""
     tree = ast.parse(inspect.getsource(intake))
     statuses = set()
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
-            and getattr(node.func, "id", "") == "_error"
+            and getattr(node.func, "id", "") == "json_error"
             and isinstance(node.args[0], ast.Constant)
         ):
             statuses.add(node.args[0].value)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CloseForm
-from ..models import Contact, ContactEvent, Operator
+from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import confirm_close, render_page, respond, tell_assigned, with_messages
 
@@ -68,6 +68,7 @@ def _context(operator: Operator, **extra) -> dict:
         .select_related("lead", "bot")
         .order_by("assigned_at", "pk"),
         "now": timezone.now(),
+        "resolution_length": RESOLUTION_LENGTH,
         **extra,
     }
 
