@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm, save_operator
-from ..models import Contact, Operator
+from ..models import Operator
 from ..permissions import permission_required
 from .common import (
     OPERATOR_WORK,
@@ -88,7 +88,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         capacity,
     )
     messages.success(request, held % {"operator": operator.name, "count": capacity})
-    open_now = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    open_now = selectors.load(operator)
     if open_now > capacity:
         # Counted by the open contacts: the limit's own word follows it in the sentence.
         over = ngettext(
@@ -107,7 +107,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
-    handed = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    handed = selectors.load(operator)
     if request.method == "GET":
         return confirm(
             request,

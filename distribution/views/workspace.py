@@ -138,7 +138,7 @@ def available(request: HttpRequest, operator: Operator) -> HttpResponse:
 def away(request: HttpRequest, operator: Operator) -> HttpResponse:
     """Going away with open contacts asks first whether to keep them or hand them back."""
     choice = request.POST.get("contacts")
-    holding = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    holding = selectors.load(operator)
     if holding and choice not in ("keep", "hand-back"):
         return render_page(
             request, PAGE, _context(operator, asking=holding), partials=("my-contacts", "my-status")
