@@ -86,7 +86,7 @@ def _detail_context(
 @permission_required("distribution.view_lead")
 @require_safe
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = get_object_or_404(Lead.objects.select_related("duplicate_of"), pk=pk)
     context = _detail_context(lead, detach=request.GET.getlist("identifiers"))
     return render_page(request, "leads/detail.html", context, partials=("split",))
 
