@@ -371,13 +371,14 @@ def _claim(delivery: WebhookDelivery) -> datetime | None:
 def _send(delivery: WebhookDelivery) -> int:
     """POST the delivery, signed, and return the receiver's status; raises outbound.OutboundError
     when there is none."""
-    body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+    body, event_id = json.dumps(delivery.payload, ensure_ascii=False).encode(), str(delivery.event_id)
+    signature = signatures.sign(delivery.webhook.secret, body, event_id=event_id, timestamp=int(time.time()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "Minicrm-Event-Id": str(delivery.event_id),
+        "Minicrm-Event-Id": event_id,
         "Minicrm-Event": delivery.event,
-        "Minicrm-Signature": signatures.sign(delivery.webhook.secret, body, timestamp=int(time.time())),
+        "Minicrm-Signature": signature,
     }
     return outbound.post(delivery.webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
 

@@ -94,7 +94,9 @@ def test_it_sends_a_signed_request_and_marks_it_delivered(receiver, hooked_bot, 
     assert headers["User-Agent"] == "mini-CRM-webhooks"
     assert headers["Minicrm-Event-Id"] == str(delivery.event_id)
     assert headers["Minicrm-Event"] == Event.ASSIGNED
-    assert signatures.verify(webhook.secret, request["body"], headers["Minicrm-Signature"])
+    assert signatures.verify(
+        webhook.secret, request["body"], headers["Minicrm-Signature"], event_id=str(delivery.event_id)
+    )
     delivery.refresh_from_db()
     assert delivery.status == Status.DELIVERED
     assert (delivery.attempts, delivery.response_status, delivery.last_error) == (1, 200, "")
@@ -317,8 +319,10 @@ def test_a_rotated_secret_signs_the_next_request(receiver, hooked_bot, send):
     webhooks.deliver_due()
 
     (request,) = receiver.requests
-    assert signatures.verify(new, request["body"], request["headers"]["Minicrm-Signature"])
-    assert not signatures.verify(old, request["body"], request["headers"]["Minicrm-Signature"])
+    body, headers = request["body"], request["headers"]
+    event_id = headers["Minicrm-Event-Id"]
+    assert signatures.verify(new, body, headers["Minicrm-Signature"], event_id=event_id)
+    assert not signatures.verify(old, body, headers["Minicrm-Signature"], event_id=event_id)
 
 
 def test_it_sends_at_least_once_to_a_receiver_that_fails_for_a_while(receiver, hooked_bot, send):
