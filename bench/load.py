@@ -295,7 +295,9 @@ class Receiver:
         secret = self.secrets.get(int(path.strip("/"))) if path.strip("/").isdigit() else None
         if secret is None:
             return "unknown webhook URL"
-        if not valid_signature(secret, body, headers.get("Minicrm-Signature", "")):
+        if not valid_signature(
+            secret, body, headers.get("Minicrm-Event-Id", ""), headers.get("Minicrm-Signature", "")
+        ):
             return "invalid signature"
         try:
             event = json.loads(body)
@@ -311,13 +313,14 @@ class Receiver:
         return None
 
 
-def valid_signature(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
-    """Minicrm-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as Stripe's."""
+def valid_signature(secret: str, body: bytes, event_id: str, header: str, tolerance: int = 300) -> bool:
+    """Minicrm-Signature: t=<unix time>,v2=<hex HMAC-SHA256 of "<t>.<Minicrm-Event-Id>.<body>">."""
     fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp, signature = fields.get("t", ""), fields.get("v1", "")
+    timestamp, signature = fields.get("t", ""), fields.get("v2", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
         return False
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    signed = f"{timestamp}.{event_id}.".encode() + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
 
 

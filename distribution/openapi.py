@@ -160,7 +160,9 @@ def _close(operation_id: str, summary: str, parameter: dict) -> dict:
 
 def _webhook(event: str, when: str) -> dict:
     signature = (
-        't=<unix seconds>,v1=<hex HMAC-SHA256 of f"{t}.".encode() + body, keyed with the webhook\'s secret>'
+        't=<unix seconds>,v2=<hex HMAC-SHA256 of f"{t}.{event_id}.".encode() + body, keyed with the '
+        "webhook's secret>, where event_id is the Minicrm-Event-Id header. Refuse a request that does "
+        "not verify, or whose t is more than 300 s from now."
     )
     return {
         "post": {
@@ -176,13 +178,13 @@ def _webhook(event: str, when: str) -> dict:
                     "in": "header",
                     "required": True,
                     "description": signature,
-                    "schema": {"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"},
+                    "schema": {"type": "string", "pattern": "^t=[0-9]+,v2=[0-9a-f]{64}$"},
                 },
                 {
                     "name": "Minicrm-Event-Id",
                     "in": "header",
                     "required": True,
-                    "description": "The event's id (as in the body): deduplicate on it.",
+                    "description": "The event's id, as in the body, and signed with it: deduplicate on it.",
                     "schema": {"type": "string", "format": "uuid"},
                 },
                 {

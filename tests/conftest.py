@@ -1,6 +1,8 @@
 import importlib
 import itertools
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import hypothesis
@@ -10,6 +12,7 @@ from django.utils import translation
 
 from distribution import routing
 from distribution.identifiers import IDENTIFIERS
+from distribution.management.commands import worker
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
 
@@ -208,3 +211,69 @@ def operator_login(db, make_operator, roles):
         return operator, user
 
     return make
+
+
+class WebhookReceiver(ThreadingHTTPServer):
+    """A receiver on 127.0.0.1 that answers 200 after `delay` seconds, or at once when `release` is
+    set; `first` is set when it gets its first request."""
+
+    daemon_threads = True
+
+    def __init__(self, *, delay: float = 0.0):
+        super().__init__(("127.0.0.1", 0), _WebhookHandler)
+        self.delay = delay
+        self.release, self.first = threading.Event(), threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.first.set()
+        self.server.release.wait(self.server.delay)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def receivers():
+    """receivers(delay=...) -> a WebhookReceiver on 127.0.0.1, serving until the end of the test."""
+    started = []
+
+    def start(*, delay: float = 0.0) -> WebhookReceiver:
+        server = WebhookReceiver(delay=delay)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def delivery_loop():
+    """delivery_loop(every) starts the worker's delivery loop in a thread, stopped at the end."""
+    stop = threading.Event()
+    threads = []
+
+    def start(*, every: float) -> None:
+        thread = threading.Thread(target=worker.deliver_webhooks, kwargs={"every": every, "stop": stop})
+        thread.start()
+        threads.append(thread)
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)

@@ -138,7 +138,7 @@ def test_a_merge_clears_the_mark_and_keeps_the_flags(victim, attacker_bot, send)
 
 def test_the_migration_lets_existing_bots_vouch_for_every_identifier(db):
     bot, _ = create_bot(name="Old")
-    migration = importlib.import_module("distribution.migrations.0015_verified_identifiers")
+    migration = importlib.import_module("distribution.migrations.0016_verified_identifiers")
 
     migration.vouch_as_before(django_apps, None)
 

@@ -76,9 +76,12 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         body = self.rfile.read(int(self.headers["Content-Length"]))
         event = json.loads(body)
+        event_id = self.headers.get("Minicrm-Event-Id", "")
         if (
-            not signatures.verify(server.secret, body, self.headers.get("Minicrm-Signature", ""))
-            or self.headers.get("Minicrm-Event-Id") != event["id"]
+            not signatures.verify(
+                server.secret, body, self.headers.get("Minicrm-Signature", ""), event_id=event_id
+            )
+            or event_id != event["id"]
         ):
             with server.lock:
                 server.bad_requests += 1

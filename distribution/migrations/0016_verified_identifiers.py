@@ -14,7 +14,7 @@ def vouch_as_before(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distribution', '0014_error_params'),
+        ('distribution', '0015_hide_resolved_addresses'),
     ]
 
     operations = [
