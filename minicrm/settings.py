@@ -241,6 +241,10 @@ INTAKE_RATE_WINDOW = envint("INTAKE_RATE_WINDOW", 60)
 # expired. Both off by default.
 AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
 WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
+# Rule 9: a new contact not taken within ANSWER_WITHIN passes to another operator (a bot can have
+# its own time; off by default); AWAY_AFTER_MISSED misses in a row switch an operator away (0: never).
+ANSWER_WITHIN = envduration("ANSWER_WITHIN")
+AWAY_AFTER_MISSED = envint("AWAY_AFTER_MISSED", 3)
 # The worker (manage.py worker) enqueues the sweep this often, in seconds.
 SWEEP_EVERY = envint("SWEEP_EVERY", 60)
 # On SQLite the worker truncates the WAL this often, in seconds (0: never).

@@ -159,7 +159,14 @@ def test_the_task_runs_the_sweep(auto_close, clock, bot_with_operators, send):
 
     result = tasks.sweep_idle_contacts.enqueue()
 
-    assert result.return_value == {"closed": 1, "expired": 0, "assigned": 1}
+    assert result.return_value == {
+        "passed on": 0,
+        "overdue": 0,
+        "switched away": 0,
+        "closed": 1,
+        "expired": 0,
+        "assigned": 1,
+    }
 
 
 def test_the_report_counts_closes_by_reason(manager_client, auto_close, bot_with_operators, send):

@@ -5,8 +5,9 @@ who gets a contact or what counts as load. Each write that carries a rule runs i
 transaction, in the lock order of docs/locking.md.
 """
 
-from ..exceptions import ContactChanged, IdempotencyConflict, SplitRefused, TokenRotated
+from ..exceptions import ContactChanged, ContactNotOpen, IdempotencyConflict, SplitRefused, TokenRotated
 from ..identifiers import IDENTIFIERS, LeadIdentity
+from .deadlines import PassOns, accept_contact, pass_on_due
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
 from .leads import (
@@ -33,18 +34,22 @@ from .queue import drain_queue
 __all__ = [
     "IDENTIFIERS",
     "ContactChanged",
+    "ContactNotOpen",
     "IdempotencyConflict",
     "LeadIdentity",
+    "PassOns",
     "Registration",
     "SplitRefused",
     "Sweep",
     "TokenRotated",
+    "accept_contact",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",
     "find_lead",
     "hand_over_contacts",
     "merge_leads",
+    "pass_on_due",
     "rebuild_daily_counts",
     "record_edited_identifiers",
     "register_contact",

@@ -1,14 +1,27 @@
-"""Rules 3 and 4: who is eligible for a bot, and which of them gets the next contact.
+"""Rules 3, 4, 9 and 10: who is eligible for a bot, which of them gets the next contact, and by
+when they should take it.
 
-The intake and the queue both choose here, over the candidates that statements.lock_bot read
-under the bot's locks. The PostgreSQL intake function (intake_function.py) is the SQL copy.
+The intake, the queue and the pass-on all choose here, over the candidates that
+statements.lock_bot read under the bot's locks. The PostgreSQL intake function
+(intake_function.py) is the SQL copy.
 """
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import connection
 
-from ..models import Operator
+from ..models import Contact, Operator
 from . import statements
 from .statements import Candidate
+
+
+@dataclass(frozen=True)
+class Chosen:
+    operator: Operator
+    returned: bool  # rule 10: the lead's own operator, outside the round robin
 
 
 def eligible(candidates: list[Candidate]) -> list[Candidate]:
@@ -34,17 +47,54 @@ def smooth_choice(rows: list) -> tuple:
     return chosen, total
 
 
-def choose(candidates: list[Candidate]) -> Operator | None:
+def choose(
+    candidates: list[Candidate], *, excluded: Collection[int] = (), returning_to: int | None = None
+) -> Chosen | None:
     """Choose the operator for the next contact and write the round robin's step.
 
-    The caller holds the locks of statements.lock_bot; None when nobody is eligible.
+    Operators in `excluded` are passed over. `returning_to` (rule 10) gets it when eligible,
+    without a step. The caller holds the locks of statements.lock_bot; None when nobody is
+    eligible.
     """
-    rows = eligible(candidates)
+    rows = [row for row in eligible(candidates) if row.operator_id not in excluded]
     if not rows:
         return None
+    back = next((row for row in rows if row.operator_id == returning_to), None)
+    if back is not None:
+        return Chosen(
+            switched_on_operator(back.operator_id, back.operator_name, back.capacity), returned=True
+        )
     chosen, total = smooth_choice(rows)
     statements.advance(eligible=[row.link_id for row in rows], chosen=chosen.link_id, total=total)
-    return switched_on_operator(chosen.operator_id, chosen.operator_name, chosen.capacity)
+    return Chosen(
+        switched_on_operator(chosen.operator_id, chosen.operator_name, chosen.capacity), returned=False
+    )
+
+
+def answer_within(own: timedelta | None) -> timedelta | None:
+    """Return a bot's time to take a new contact: its own, else ANSWER_WITHIN; None is off."""
+    within = settings.ANSWER_WITHIN if own is None else own
+    return within or None
+
+
+def answer_by(assigned_at: datetime, own: timedelta | None) -> datetime | None:
+    """Return rule 9's deadline of an assignment made at `assigned_at` for a bot's `own` time."""
+    within = answer_within(own)
+    return assigned_at + within if within else None
+
+
+def returning_operator(lead_id: int, *, within: timedelta | None, now: datetime) -> int | None:
+    """Return rule 10's operator: who had the lead's latest contact assigned within `within`."""
+    if within is None:
+        return None
+    latest = (
+        Contact.objects.filter(lead_id=lead_id, assigned_at__gte=now - within)
+        .exclude(operator=None)
+        .order_by("-assigned_at", "-pk")
+        .values_list("operator_id", flat=True)
+        .first()
+    )
+    return latest
 
 
 def switched_on_operator(operator_id: int, name: str, capacity: int) -> Operator:

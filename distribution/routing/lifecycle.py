@@ -27,6 +27,7 @@ from ..models import (
     Contact,
     ContactEvent,
     Operator,
+    OperatorEvent,
 )
 from ..webhooks import record_events
 from . import statements
@@ -95,11 +96,22 @@ def close_contact(
     return drain_queue(bot_ids=bots_of(freed_operator))
 
 
-def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
-    """Switch an operator on or off. Switching on drains the queues of its bots."""
+def set_operator_active(
+    *,
+    operator: Operator,
+    is_active: bool,
+    by: AbstractBaseUser | None = None,
+    reason: str = OperatorEvent.Reason.MANAGER,
+) -> list[Contact]:
+    """Switch an operator on or off, recording who (`by`) and why; switching on drains its queues."""
     with transaction.atomic():
-        Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
-    operator.is_active = is_active
+        changed = Operator.objects.filter(pk=operator.pk, is_active=not is_active).update(
+            is_active=is_active, away_reason=""
+        )
+        if changed:
+            kind = OperatorEvent.Kind.ON if is_active else OperatorEvent.Kind.AWAY
+            OperatorEvent.objects.create(operator=operator, kind=kind, reason=reason, actor=by)
+    operator.is_active, operator.away_reason = is_active, ""
     return drain_queue(bot_ids=bots_of(operator.pk)) if is_active else []
 
 
@@ -150,7 +162,13 @@ def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None
     its own contacts straight back.
     """
     with transaction.atomic():
-        Operator.objects.filter(pk=operator.pk).update(is_active=False)
+        if Operator.objects.filter(pk=operator.pk, is_active=True).update(is_active=False, away_reason=""):
+            OperatorEvent.objects.create(
+                operator=operator,
+                kind=OperatorEvent.Kind.AWAY,
+                reason=OperatorEvent.Reason.HAND_OVER,
+                actor=by,
+            )
         # Locked first, so that a close committing meanwhile cannot slip between what is
         # subtracted from the report's figures and what is handed over.
         handed = list(
@@ -165,7 +183,12 @@ def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None
         for (bot_id, day), count in per_day.items():
             statements.count_assignments(bot_id=bot_id, operator_id=operator.pk, day=day, change=-count)
         Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
-            status=Contact.Status.WAITING, operator=None, assigned_at=None
+            status=Contact.Status.WAITING,
+            operator=None,
+            assigned_at=None,
+            accepted_at=None,
+            answer_by=None,
+            overdue_since=None,
         )
         now = timezone.now()
         record_events(

@@ -60,7 +60,7 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
 def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
-    assigned = routing.set_operator_active(operator=operator, is_active=is_active)
+    assigned = routing.set_operator_active(operator=operator, is_active=is_active, by=request.user)
     if is_active:
         messages.success(request, _("%(operator)s switched on.") % {"operator": operator.name})
     else:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CloseForm
-from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator
+from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator, OperatorEvent
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import confirm_close, render_page, respond, tell_assigned, with_messages
 
@@ -127,7 +127,9 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
 @operator_required
 @require_POST
 def available(request: HttpRequest, operator: Operator) -> HttpResponse:
-    assigned = routing.set_operator_active(operator=operator, is_active=True)
+    assigned = routing.set_operator_active(
+        operator=operator, is_active=True, by=request.user, reason=OperatorEvent.Reason.SELF
+    )
     messages.success(request, _("You are available: new contacts come to you."))
     tell_assigned(request, assigned)
     return _status_changed(request, operator)
@@ -154,7 +156,9 @@ def away(request: HttpRequest, operator: Operator) -> HttpResponse:
         )
         messages.success(request, text % {"count": holding, "reassigned": len(reassigned)})
     else:
-        routing.set_operator_active(operator=operator, is_active=False)
+        routing.set_operator_active(
+            operator=operator, is_active=False, by=request.user, reason=OperatorEvent.Reason.SELF
+        )
         if holding:
             text = ngettext(
                 "You are away: no new contacts come to you. You keep your %(count)s open contact.",
