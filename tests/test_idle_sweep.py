@@ -2,10 +2,8 @@
 
 import datetime
 from collections import Counter
-from unittest import mock
 
 import pytest
-from django.utils import timezone
 
 from distribution import routing, tasks
 from distribution.models import Contact, ContactEvent
@@ -15,22 +13,6 @@ from .test_concurrency import simultaneously
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 HOUR = datetime.timedelta(hours=1)
-
-
-class Clock:
-    def __init__(self):
-        self.now = timezone.now()
-
-    def advance(self, delta: datetime.timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture
-def clock():
-    """timezone.now frozen at the real time, moved on by clock.advance()."""
-    frozen = Clock()
-    with mock.patch("django.utils.timezone.now", side_effect=lambda: frozen.now):
-        yield frozen
 
 
 @pytest.fixture

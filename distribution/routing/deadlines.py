@@ -94,8 +94,8 @@ def _pass_on(
 ) -> tuple[Contact, bool] | None:
     """Give the new contact to another eligible operator, in one transaction.
 
-    Return the contact and whether it moved; None when it changed since it was read. A contact
-    nobody else can take stays, overdue. With `missed`, its operator's miss is recorded once.
+    Return the contact and whether it moved; None when nothing changed. A contact nobody else can
+    take stays, overdue. With `missed`, its operator's miss is recorded once.
     """
     with transaction.atomic():
         locked = statements.lock_bot(bot_id)
@@ -119,10 +119,11 @@ def _pass_on(
         )
         chosen = choice.choose(locked.candidates, excluded={contact.operator_id, *missed_it})
         if chosen is None:
-            if missed and contact.overdue_since is None:
-                contact.overdue_since = contact.answer_by or now
-                contact.save(update_fields=["overdue_since"])
-                record_events(events)
+            if not (missed and contact.overdue_since is None):
+                return None
+            contact.overdue_since = contact.answer_by or now
+            contact.save(update_fields=["overdue_since"])
+            record_events(events)
             return contact, False
         contact.operator, contact.assigned_at = chosen.operator, now
         contact.answer_by = choice.answer_by(now, locked.answer_within)
