@@ -7,7 +7,7 @@ transaction, in the lock order of docs/locking.md.
 
 from ..exceptions import ContactChanged, ContactNotOpen, IdempotencyConflict, SplitRefused, TokenRotated
 from ..identifiers import IDENTIFIERS, LeadIdentity
-from .deadlines import PassOns, accept_contact, pass_on_due
+from .answering import PassOns, accept_contact, pass_on_due
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
 from .leads import (
