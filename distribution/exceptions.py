@@ -17,6 +17,10 @@ class ContactNotOpen(Exception):
         self.contact = contact
 
 
+class ActionRefused(ValueError):
+    """A manager's action that the contact's state does not allow; the message says why."""
+
+
 class TokenRotated(Exception):
     """The request's token is no longer its bot's; nothing was written."""
 

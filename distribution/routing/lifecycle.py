@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..exceptions import ContactChanged
+from ..exceptions import ActionRefused, ContactChanged
 from ..models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -29,8 +31,9 @@ from ..models import (
     Operator,
     OperatorEvent,
 )
+from ..selectors import load
 from ..webhooks import record_events
-from . import statements
+from . import choice, statements
 from .figures import day_of
 from .queue import bots_of, drain_queue
 
@@ -265,3 +268,101 @@ def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
         raise ValueError("The time must be positive.")
     Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)
     bot.auto_close_after = after
+
+
+def transfer_contact(
+    *, contact: Contact, to: Operator, by: User | None = None, note: str = ""
+) -> list[Contact]:
+    """Give an open contact to another operator with room, as a manager decided; return the drained.
+
+    The new operator has to take it (rule 8). Raise ActionRefused when it is not open, is that
+    operator's already, or the operator is switched off or full.
+    """
+    if len(note) > RESOLUTION_LENGTH:
+        raise ValueError(f"A note has at most {RESOLUTION_LENGTH} characters.")
+    with transaction.atomic():
+        bot = Bot.objects.select_for_update().get(pk=contact.bot_id)
+        operators = {
+            operator.pk: operator
+            for operator in Operator.objects.select_for_update()
+            .filter(pk__in={to.pk, contact.operator_id or to.pk})
+            .order_by("pk")
+        }
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        target = operators[to.pk]
+        if locked.status != Contact.Status.OPEN:
+            raise ActionRefused(_("Only an open contact can be transferred."))
+        if locked.operator_id == target.pk:
+            raise ActionRefused(_("%(operator)s has this contact already.") % {"operator": target.name})
+        if not target.is_active or load(target) >= target.max_open_contacts:
+            raise ActionRefused(_("%(operator)s is switched off or full.") % {"operator": target.name})
+        freed, now = locked.operator_id, timezone.now()
+        locked.operator, locked.assigned_at, locked.accepted_at = target, now, None
+        locked.answer_by, locked.overdue_since = choice.answer_by(now, bot.answer_within), None
+        locked.save(update_fields=["operator", "assigned_at", "accepted_at", "answer_by", "overdue_since"])
+        statements.count_assignments(bot_id=bot.pk, operator_id=target.pk, day=day_of(locked.created_at))
+        record_events(
+            [
+                ContactEvent(
+                    contact=locked,
+                    kind=Kind.ASSIGNED,
+                    at=now,
+                    reason=Reason.TRANSFER,
+                    note=note,
+                    actor=by,
+                    operator=target,
+                )
+            ]
+        )
+    contact.operator, contact.assigned_at, contact.accepted_at = target, now, None
+    return drain_queue(bot_ids=bots_of(freed)) if freed else []
+
+
+def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
+    """Open a closed contact again: to its operator when it is on and has room, else to the queue.
+
+    Raise ActionRefused when the contact is not closed.
+    """
+    with transaction.atomic():
+        bot = Bot.objects.select_for_update().get(pk=contact.bot_id)
+        operator = (
+            Operator.objects.select_for_update().filter(pk=contact.operator_id).first()
+            if contact.operator_id
+            else None
+        )
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.status != Contact.Status.CLOSED:
+            raise ActionRefused(_("Only a closed contact can be reopened."))
+        now = timezone.now()
+        back = operator is not None and operator.is_active and load(operator) < operator.max_open_contacts
+        locked.closed_at, locked.resolution, locked.accepted_at, locked.overdue_since = None, "", None, None
+        if back:
+            locked.status, locked.assigned_at = Contact.Status.OPEN, now
+            locked.answer_by = choice.answer_by(now, bot.answer_within)
+            statements.count_assignments(
+                bot_id=bot.pk, operator_id=operator.pk, day=day_of(locked.created_at)
+            )
+            event = ContactEvent(
+                contact=locked,
+                kind=Kind.ASSIGNED,
+                at=now,
+                reason=Reason.REOPENED,
+                actor=by,
+                operator=operator,
+            )
+        else:
+            locked.status, locked.operator, locked.assigned_at, locked.answer_by = (
+                Contact.Status.WAITING,
+                None,
+                None,
+                None,
+            )
+            event = ContactEvent(
+                contact=locked, kind=Kind.HANDED_BACK, at=now, reason=Reason.REOPENED, actor=by
+            )
+        locked.save()
+        record_events([event])
+    if not back:
+        drain_queue(bot_ids=[bot.pk])
+        locked.refresh_from_db()
+    return locked
