@@ -1,0 +1,127 @@
+"""Clients that stall straight at gunicorn, with no proxy in front: a request body that does not
+arrive in time is answered 408 and frees its thread, and the loop that accepts everyone else's
+connections keeps answering meanwhile."""
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from bench import harness
+
+# REQUEST_BODY_TIMEOUT of the server under test, in seconds.
+BODY_TIMEOUT = 2
+# How long an ordinary request may take while the slow clients are held.
+PROMPT = 1.0
+
+
+@pytest.fixture(scope="module")
+def gunicorn():
+    """The project under a real gunicorn (gunicorn.conf.py, one worker) on 127.0.0.1, and a bot's
+    token; stopped after the module."""
+    with harness.database("sqlite") as db:
+        created = subprocess.run(
+            [sys.executable, harness.ROOT / "manage.py", "createbot", "Slow"],
+            env=harness.server_env(db),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        env = {"REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT)}
+        with harness.Server(db, workers=1, env=env) as server:
+            yield server, created.stdout.split()[-1]
+
+
+@pytest.fixture
+def connections():
+    """Opens raw connections to a port; they stay open, whatever the server does, until the test ends."""
+    with contextlib.ExitStack() as stack:
+
+        def connect(port: int, data: bytes) -> socket.socket:
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=5))
+            sock.sendall(data)
+            return sock
+
+        yield connect
+
+
+def intake_head(token: str = "", length: int = 100) -> bytes:
+    authorization = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (
+        "POST /api/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n{authorization}\r\n"
+    ).encode()
+
+
+def until_closed(sock: socket.socket, timeout: float) -> bytes:
+    """What the server sends until it closes its side of the connection; ours stays open."""
+    sock.settimeout(timeout)
+    received = []
+    while chunk := sock.recv(4096):
+        received.append(chunk)
+    return b"".join(received)
+
+
+def timed_healthz(server: harness.Server) -> float:
+    started = time.monotonic()
+    status, _body = server.get("/healthz", timeout=30)
+    assert status == 200
+    return time.monotonic() - started
+
+
+def test_it_answers_408_to_a_body_that_stops(gunicorn, connections):
+    server, token = gunicorn
+    sock = connections(server.port, intake_head(token) + b'{"lead": ')
+    started = time.monotonic()
+
+    answer = until_closed(sock, timeout=BODY_TIMEOUT + 10)
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {
+        "error": f"The body did not arrive within {BODY_TIMEOUT} seconds."
+    }
+    assert BODY_TIMEOUT - 0.5 < time.monotonic() - started < BODY_TIMEOUT + 3
+    assert timed_healthz(server) < PROMPT
+
+
+def test_it_answers_408_to_a_body_that_trickles(gunicorn, connections):
+    server, token = gunicorn
+    sock = connections(server.port, intake_head(token) + b'{"lead": ')
+    answered = threading.Event()
+
+    def trickle():
+        # One byte every tenth of a second: each read gets something long before any per-read
+        # timeout, and the whole body would take 10 s.
+        while not answered.wait(0.1):
+            with contextlib.suppress(OSError):
+                sock.send(b" ")
+
+    trickler = threading.Thread(target=trickle)
+    trickler.start()
+    started = time.monotonic()
+    try:
+        answer = until_closed(sock, timeout=BODY_TIMEOUT + 10)
+    finally:
+        answered.set()
+        trickler.join()
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - started < BODY_TIMEOUT + 3
+
+
+def test_it_keeps_serving_while_refused_bodies_stall(gunicorn, connections):
+    """The issue's reproduction: no token, the headers and 8 of 100 bytes of the body."""
+    server, _token = gunicorn
+    stalled = [connections(server.port, intake_head() + b'{"lead": ') for _ in range(3)]
+    assert timed_healthz(server) < PROMPT
+
+    answers = [until_closed(sock, timeout=30) for sock in stalled]
+
+    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers)
+    assert timed_healthz(server) < PROMPT
