@@ -1,6 +1,6 @@
 """Clients that stall straight at gunicorn, with no proxy in front: a request body that does not
-arrive in time is answered 408 and frees its thread, and the loop that accepts everyone else's
-connections keeps answering meanwhile."""
+arrive in time is answered 408 and frees its thread, and a client that stays connected after its
+answer holds neither a thread for long nor the loop that accepts everyone else's connections."""
 
 import contextlib
 import json
@@ -124,4 +124,16 @@ def test_it_keeps_serving_while_refused_bodies_stall(gunicorn, connections):
     answers = [until_closed(sock, timeout=30) for sock in stalled]
 
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers)
+    assert timed_healthz(server) < PROMPT
+
+
+def test_it_keeps_serving_while_answered_clients_stay_connected(gunicorn, connections):
+    """Clients that ask gunicorn to close the connection after the answer, then never close theirs."""
+    server, _token = gunicorn
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    lingering = [connections(server.port, request) for _ in range(3)]
+
+    answers = [until_closed(sock, timeout=30) for sock in lingering]
+
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
     assert timed_healthz(server) < PROMPT
