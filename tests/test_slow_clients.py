@@ -5,8 +5,6 @@ answer holds neither a thread for long nor the loop that accepts everyone else's
 import contextlib
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -25,17 +23,9 @@ def gunicorn():
     """The project under a real gunicorn (gunicorn.conf.py, one worker) on 127.0.0.1, and a bot's
     token; stopped after the module."""
     with harness.database("sqlite") as db:
-        created = subprocess.run(
-            [sys.executable, harness.ROOT / "manage.py", "createbot", "Slow"],
-            env=harness.server_env(db),
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        env = {"REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT)}
-        with harness.Server(db, workers=1, env=env) as server:
-            yield server, created.stdout.split()[-1]
+        token = harness.bot_token(db, "Slow")
+        with harness.Server(db, workers=1, env={"REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT)}) as server:
+            yield server, token
 
 
 @pytest.fixture
