@@ -127,3 +127,20 @@ def test_it_keeps_serving_while_answered_clients_stay_connected(gunicorn, connec
 
     assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
     assert timed_healthz(server) < PROMPT
+
+
+def test_it_leaves_new_connections_to_a_worker_with_a_free_thread():
+    """Two workers of two threads and three clients stalled in their headers: one worker has both
+    its threads held, and new connections go to the other."""
+    with (
+        harness.database("sqlite") as db,
+        harness.Server(db, workers=2, env={"GUNICORN_THREADS": "2"}) as server,
+        contextlib.ExitStack() as stack,
+    ):
+        for _ in range(3):
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", server.port)))
+            sock.sendall(b"POST /api/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+
+        latencies = [timed_healthz(server) for _ in range(10)]
+
+    assert max(latencies) < PROMPT
