@@ -164,7 +164,15 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "token_hint", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["token_hint", "created_at"]
-    fields = ["name", "slug", "token_hint", "created_at"]
+    fields = [
+        "name",
+        "slug",
+        "token_hint",
+        "created_at",
+        "verifies_external_id",
+        "verifies_email",
+        "verifies_phone",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [BotLinkInline]
     actions = ["rotate_tokens"]
@@ -226,7 +234,7 @@ class LeadAdminForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = ["name", "external_id", "email", "phone"]
+        fields = ["name", "external_id", "email", "phone", "duplicate_of"]
 
     def _normalised(self, field: str) -> str | None:
         value = self.cleaned_data[field]
@@ -266,9 +274,11 @@ class IdentifierSourceInline(ReadOnly, admin.TabularInline):
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     form = LeadAdminForm
-    list_display = ["__str__", "external_id", "email", "phone", "created_at"]
+    list_display = ["__str__", "external_id", "email", "phone", "duplicate_of", "created_at"]
+    list_filter = [("duplicate_of", admin.EmptyFieldListFilter)]
     search_fields = ["name", "external_id", "email", "phone"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "external_id_verified", "email_verified", "phone_verified"]
+    raw_id_fields = ["duplicate_of"]
     inlines = [IdentifierSourceInline]
 
     def save_model(self, request, obj, form, change):

@@ -162,6 +162,19 @@ class AutoCloseForm(forms.Form):
             ) from None
 
 
+class VouchesForm(forms.Form):
+    vouches = forms.MultipleChoiceField(
+        label=gettext_lazy("Identifiers this bot vouches for"),
+        choices=IdentifierSource.Field.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, bot: Bot, **kwargs):
+        kwargs.setdefault("initial", {"vouches": sorted(bot.verified)})
+        super().__init__(*args, **kwargs)
+
+
 class WeightForm(forms.Form):
     weight = forms.IntegerField(label=gettext_lazy("Weight"), min_value=1, max_value=MAX_WEIGHT)
 
@@ -178,6 +191,7 @@ class LinkForm(forms.Form):
 class LeadSearchForm(forms.Form):
     # A CharField refuses NUL, which PostgreSQL cannot hold even in a query's parameter.
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=254)
+    duplicates = forms.BooleanField(label=gettext_lazy("Possible duplicates only"), required=False)
 
 
 class MergeForm(forms.Form):

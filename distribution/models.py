@@ -93,6 +93,11 @@ class Bot(models.Model):
     )
     # Overrides settings.AUTO_CLOSE_AFTER for this bot's contacts; None follows the setting.
     auto_close_after = models.DurationField(_("close idle contacts after"), null=True, blank=True)
+    # Which identifiers the bot vouches for (rule 1): a messenger's user id or a phone it shared,
+    # not what a customer typed. Only these join a contact to an existing lead.
+    verifies_external_id = models.BooleanField(_("verifies the external id"), default=True)
+    verifies_email = models.BooleanField(_("verifies the e-mail"), default=False)
+    verifies_phone = models.BooleanField(_("verifies the phone"), default=False)
 
     class Meta:
         verbose_name = _("bot")
@@ -105,6 +110,13 @@ class Bot(models.Model):
 
     def get_absolute_url(self) -> str:
         return id_url("bot", self.pk)
+
+    @property
+    def verified(self) -> frozenset[str]:
+        """Return the identifiers this bot vouches for."""
+        return frozenset(
+            field for field in ("external_id", "email", "phone") if getattr(self, f"verifies_{field}")
+        )
 
 
 class BotOperator(models.Model):
@@ -139,6 +151,20 @@ class Lead(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     email = models.EmailField(_("e-mail"), max_length=254, unique=True, null=True, blank=True)
     phone = models.CharField(_("phone (E.164)"), max_length=16, unique=True, null=True, blank=True)
+    # Whether a bot vouched for each identifier when it gave it (rule 1): one it did not vouch for
+    # never joins a later contact to this lead.
+    external_id_verified = models.BooleanField(_("external id verified"), default=True)
+    email_verified = models.BooleanField(_("e-mail verified"), default=True)
+    phone_verified = models.BooleanField(_("phone verified"), default=True)
+    # The lead one of its identifiers points to, unverified: the same person, perhaps.
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="possible_duplicates",
+        verbose_name=_("possible duplicate of"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

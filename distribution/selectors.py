@@ -319,10 +319,14 @@ def closes_by_reason(*, start: datetime, end: datetime, bot: Bot | None = None) 
 # Leads -------------------------------------------------------------------------------------------
 
 
-def search_leads(query: str) -> QuerySet[Lead]:
-    """Leads matching `query` by name, e-mail, phone (in any format) or external id, with
-    `contact_count` annotated; newest first."""
+def search_leads(query: str, *, duplicates: bool = False) -> QuerySet[Lead]:
+    """Return the leads matching `query` by name, e-mail, phone or external id, newest first.
+
+    Each has `contact_count`; with `duplicates`, only those marked as possible duplicates.
+    """
     leads = Lead.objects.annotate(contact_count=count_of(Contact.objects.filter(lead=OuterRef("pk"))))
+    if duplicates:
+        leads = leads.exclude(duplicate_of=None)
     query = query.strip()
     if not query:
         return leads
@@ -376,6 +380,7 @@ class Provenance:
     label: str
     value: str
     source: IdentifierSource | None
+    verified: bool  # a bot or a manager vouched for it (rule 1)
 
 
 def lead_provenance(lead: Lead) -> list[Provenance]:
@@ -385,9 +390,8 @@ def lead_provenance(lead: Lead) -> list[Provenance]:
     rows = []
     for name, value in lead_identifiers(lead).items():
         source = recorded.get(name)
-        rows.append(
-            Provenance(name, labels[name], value, source if source and source.value == value else None)
-        )
+        source = source if source and source.value == value else None
+        rows.append(Provenance(name, labels[name], value, source, getattr(lead, f"{name}_verified")))
     return rows
 
 

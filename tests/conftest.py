@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import translation
 
 from distribution import routing
+from distribution.identifiers import IDENTIFIERS
 from distribution.management.commands import worker
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
@@ -78,10 +79,19 @@ def make_operator(db):
 
 @pytest.fixture
 def bot_with_operators(db, make_operator):
-    """bot_with_operators(weights=[10, 30]) -> (bot, [operator, operator]), operators in id order."""
+    """bot_with_operators(weights=[10, 30]) -> (bot, [operator, operator]), operators in id order.
 
-    def make(*, weights: list[int], capacities: list[int] | None = None, name: str = ""):
+    `verifies` names the identifiers the bot vouches for (a new bot's: the external id).
+    """
+
+    def make(
+        *, weights: list[int], capacities: list[int] | None = None, name: str = "", verifies=("external_id",)
+    ):
         bot, _ = create_bot(name=name or f"Bot {next(_numbers)}")
+        if set(verifies) != bot.verified:
+            for field in IDENTIFIERS:
+                setattr(bot, f"verifies_{field}", field in verifies)
+            bot.save(update_fields=[f"verifies_{field}" for field in IDENTIFIERS])
         operators = []
         for weight, capacity in zip(weights, capacities or [100] * len(weights), strict=True):
             operator = make_operator(capacity=capacity)

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from distribution import routing, webhooks
+from distribution.identifiers import IDENTIFIERS
 from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator, Webhook
 from distribution.tokens import find_bot
 
@@ -221,7 +222,7 @@ def test_the_lead_form_stores_identifiers_in_their_normal_form(admin_client):
 
 
 def test_a_lead_edited_in_the_admin_is_the_one_the_intake_finds(admin_client, bot_with_operators, send):
-    bot, _ = bot_with_operators(weights=[10])
+    bot, _ = bot_with_operators(weights=[10], verifies=IDENTIFIERS)
     lead = Lead.objects.create(name="Anna", external_id="tg-1")
 
     admin_client.post(

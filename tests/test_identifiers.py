@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distribution import identifiers, routing, selectors
+from distribution.identifiers import IDENTIFIERS
 from distribution.models import Lead
 
 IDN = "user@xn--e1afmkfd.xn--p1ai"
@@ -220,7 +221,7 @@ def test_the_service_uses_the_same_functions():
 
 
 def test_it_recognises_a_lead_by_either_form_of_its_address(bot_with_operators, send):
-    bot, _ = bot_with_operators(weights=[10])
+    bot, _ = bot_with_operators(weights=[10], verifies=IDENTIFIERS)
     first = send(bot, lead=routing.LeadIdentity.normalised(email="user@пример.рф"))
     second = send(bot, lead=routing.LeadIdentity.normalised(email="USER@xn--e1afmkfd.xn--p1ai"))
 

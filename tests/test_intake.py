@@ -360,9 +360,9 @@ def test_unknown_api_addresses_get_a_json_404(client, db, url):
     ],
 )
 def test_it_finds_one_lead_by_every_form_of_an_address(post, first, second):
-    created = post({"lead": {"email": first}}).json()["lead"]
+    created = post({"lead": {"email": first, "verified": ["email"]}}).json()["lead"]
 
-    response = post({"lead": {"email": second}})
+    response = post({"lead": {"email": second, "verified": ["email"]}})
 
     assert response.status_code == 202
     assert response.json()["lead"]["id"] == created["id"]

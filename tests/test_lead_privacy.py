@@ -48,7 +48,8 @@ def bots(db):
 @pytest.fixture
 def victim(post, bots):
     token_a, _ = bots
-    assert post(token_a, {"lead": VICTIM, "message": "Hi"}).status_code == 202
+    vouched = {**VICTIM, "verified": ["external_id", "email", "phone"]}
+    assert post(token_a, {"lead": vouched, "message": "Hi"}).status_code == 202
     return Lead.objects.get()
 
 
@@ -62,7 +63,9 @@ def victim(post, bots):
 def test_it_answers_another_bot_without_the_stored_lead(post, bots, victim, sent, echoed):
     _, token_b = bots
 
-    response = post(token_b, {"lead": {**sent, "name": "Mallory"}, "message": "Who is this?"})
+    # Bot B vouches for the identifier, so it finds the victim's lead: still nothing stored leaks.
+    body = {"lead": {**sent, "name": "Mallory", "verified": list(sent)}, "message": "Who is this?"}
+    response = post(token_b, body)
 
     assert response.status_code == 202
     lead = response.json()["lead"]
@@ -72,7 +75,8 @@ def test_it_answers_another_bot_without_the_stored_lead(post, bots, victim, sent
 
 def test_it_does_not_leak_on_a_replay(post, bots, victim):
     _, token_b = bots
-    body = {"lead": {"email": "victim1@example.com"}, "message": "Hello", "external_id": "b-1"}
+    lead = {"email": "victim1@example.com", "verified": ["email"]}
+    body = {"lead": lead, "message": "Hello", "external_id": "b-1"}
     post(token_b, body)
 
     again = post(token_b, body)
@@ -80,6 +84,17 @@ def test_it_does_not_leak_on_a_replay(post, bots, victim):
     assert again.status_code == 200
     assert again.json()["lead"] == {"id": victim.pk, "created": False, "email": "victim1@example.com"}
     assert_nothing_stored_but(again, body["lead"])
+
+
+def test_an_identifier_the_bot_does_not_vouch_for_finds_no_lead(post, bots, victim):
+    _, token_b = bots
+
+    response = post(token_b, {"lead": {"email": "victim1@example.com"}, "message": "Who is this?"})
+
+    assert response.status_code == 202
+    assert response.json()["lead"]["created"] is True
+    assert response.json()["lead"]["id"] != victim.pk
+    assert Lead.objects.get(pk=response.json()["lead"]["id"]).duplicate_of == victim
 
 
 def test_it_echoes_what_the_request_sent_normalised_as_stored(post, bots):

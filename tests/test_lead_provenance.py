@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from distribution import routing
+from distribution.identifiers import IDENTIFIERS
 from distribution.models import Contact, IdentifierSource, Lead
 from distribution.routing import LeadIdentity
 from distribution.tokens import create_bot
@@ -17,10 +18,11 @@ from .test_concurrency import post_contact, simultaneously
 
 @pytest.fixture
 def scene(bot_with_operators, send):
-    """Bot A's customer Victoria; bot B then sends her e-mail with its own phone and external id,
-    which rule 1 attaches to her lead, and writes again by that external id alone."""
-    bot_a, _ = bot_with_operators(weights=[10], name="Bot A")
-    bot_b, _ = bot_with_operators(weights=[10], name="Bot B")
+    """Bot A's customer Victoria; bot B, which vouches for e-mails as the bots made before rule 1
+    knew vouching do, then sends her e-mail with its own phone and external id, which rule 1
+    attaches to her lead, and writes again by that external id alone."""
+    bot_a, _ = bot_with_operators(weights=[10], name="Bot A", verifies=IDENTIFIERS)
+    bot_b, _ = bot_with_operators(weights=[10], name="Bot B", verifies=IDENTIFIERS)
     a1 = send(bot_a, lead=LeadIdentity(email="victim2@example.com", name="Victoria"))
     b1 = send(
         bot_b, lead=LeadIdentity(email="victim2@example.com", phone="+79160000002", external_id="tg-mallory")
@@ -333,9 +335,18 @@ def test_admin_shows_the_sources_read_only(admin_client, scene, django_assert_ma
 def test_contacts_arriving_during_a_split_find_a_lead_and_keep_sources_whole():
     _, token_a = create_bot(name="Bot A")
     _, token_b = create_bot(name="Bot B")
-    post_contact(token_a, {"lead": {"email": "victim2@example.com"}})
+    # Both bots vouch for the e-mail, so B's identifiers join A's lead.
+    post_contact(token_a, {"lead": {"email": "victim2@example.com", "verified": ["email"]}})
     post_contact(
-        token_b, {"lead": {"email": "victim2@example.com", "phone": "+79160000002", "external_id": "m"}}
+        token_b,
+        {
+            "lead": {
+                "email": "victim2@example.com",
+                "phone": "+79160000002",
+                "external_id": "m",
+                "verified": ["email", "external_id"],
+            }
+        },
     )
     lead = Lead.objects.get()
 

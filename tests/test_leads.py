@@ -3,6 +3,7 @@
 import pytest
 
 from distribution import identifiers, routing
+from distribution.identifiers import IDENTIFIERS
 from distribution.models import Contact, Lead
 from distribution.routing import LeadIdentity
 
@@ -53,7 +54,7 @@ def test_it_recognises_a_lead_across_bots(bot_with_operators, send):
 
 
 def test_it_looks_up_external_id_before_email_before_phone(bot_with_operators, send):
-    bot, _ = bot_with_operators(weights=[10])
+    bot, _ = bot_with_operators(weights=[10], verifies=IDENTIFIERS)
     by_phone = Lead.objects.create(phone="+79991234567")
     by_email = Lead.objects.create(email="anna@example.com")
     by_external_id = Lead.objects.create(external_id="tg-1")
@@ -91,7 +92,7 @@ def test_it_does_not_take_an_identifier_another_lead_holds(bot_with_operators, s
 
 
 def test_a_shared_phone_matches_when_nothing_stronger_does(bot_with_operators, send):
-    bot, _ = bot_with_operators(weights=[10])
+    bot, _ = bot_with_operators(weights=[10], verifies=IDENTIFIERS)
     husband = send(bot, lead=LeadIdentity(external_id="tg-1", phone="+79991234567")).lead
 
     contact = send(bot, lead=LeadIdentity(external_id="tg-2", phone="+79991234567"))
@@ -103,7 +104,7 @@ def test_a_shared_phone_matches_when_nothing_stronger_does(bot_with_operators, s
 
 
 def test_it_never_merges_leads_by_itself(bot_with_operators, send):
-    bot, _ = bot_with_operators(weights=[10])
+    bot, _ = bot_with_operators(weights=[10], verifies=IDENTIFIERS)
     by_email = send(bot, lead=LeadIdentity(email="anna@example.com")).lead
     by_phone = send(bot, lead=LeadIdentity(phone="+79991234567")).lead
 

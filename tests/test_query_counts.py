@@ -71,7 +71,7 @@ PAGES = [
     ("/bots/{bot}/", 11),  # 9 + the webhook + its last deliveries
     ("/leads/", 8),
     ("/leads/?q=lead1", 8),
-    ("/leads/{lead}/", 9),  # the identifiers' sources and the contacts' history: one query each
+    ("/leads/{lead}/", 10),  # the sources, the contacts' history, the possible duplicates: one each
     ("/contacts/", 8),
     ("/contacts/{contact}/", 7),
     ("/contacts/?status=waiting&bot={bot}&period=30d", 9),

@@ -29,6 +29,7 @@ NEEDS = {
     "bots": ("view_bot", "add_bot"),
     "bot": ("view_bot", "view_bot"),
     "bot-auto-close": ("change_bot", "change_bot"),
+    "bot-vouches": ("change_bot", "change_bot"),
     "bot-rotate": ("rotate_token", "rotate_token"),
     # A bot's webhook is part of the bot; its secret is rotated like the bot's token.
     "bot-webhook": ("change_bot", "change_bot"),
@@ -43,6 +44,7 @@ NEEDS = {
     "lead": ("view_lead", "view_lead"),
     "lead-merge": ("merge_leads", "merge_leads"),
     "lead-split": ("merge_leads", "merge_leads"),
+    "lead-not-duplicate": ("merge_leads", "merge_leads"),
     "contacts": ("view_contact", "view_contact"),
     "contact": ("view_contact", "view_contact"),
     "contact-close": ("close_any_contact", "close_any_contact"),
@@ -113,7 +115,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 21
+    assert len(answers) == 23
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

@@ -1,8 +1,9 @@
 """A differential test of the intake's fast path and the capacity events: random sequences of
-arrivals (new and returning leads), closes, switches, capacity and weight changes run through the
-real services and through the plain statement of rules 1-5 (docs/rules.md) below, compared event by
-event: the operator chosen (or the queue), the lead created or found, the contacts each drain
-assigns and in which order, every BotOperator's round-robin state and the queue's order."""
+arrivals (new and returning leads, identifiers vouched for or not), closes, switches, capacity and
+weight changes run through the real services and through the plain statement of docs/rules.md's
+rules 1-5 below, compared event by event: the operator chosen (or the queue), the lead created or
+found, every lead's identifiers and marks, the contacts each drain assigns and in which order,
+every BotOperator's round-robin state and the queue's order."""
 
 from dataclasses import dataclass, field
 
@@ -11,10 +12,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from distribution import routing
-from distribution.models import BotOperator, Contact, Operator
+from distribution.models import Bot, BotOperator, Contact, Lead, Operator
 from distribution.tokens import create_bot
 
 BOTS, OPERATORS, LEADS = 2, 3, 6
+FIELDS = ("external_id", "email")
 
 
 # The rules, stated plainly -------------------------------------------------------------------------
@@ -26,8 +28,40 @@ class Model:
     capacity: dict[int, int]
     weight: dict[tuple[int, int], int]  # (bot, operator) -> weight; the links
     current: dict[tuple[int, int], int]  # the round robin's state of each link
-    leads: set[str] = field(default_factory=set)
+    verifies: dict[int, frozenset[str]]  # bot -> the identifiers it vouches for
+    # In order of creation: identifiers, whether each was vouched for, and the possible duplicate's index.
+    leads: list[dict] = field(default_factory=list)
     contacts: dict[int, dict] = field(default_factory=dict)  # id -> bot, status, operator (in arrival order)
+
+    def first_match(self, wanted: dict[str, str], verified: frozenset[str] | None = None) -> int | None:
+        for name, value in wanted.items():
+            for index, lead in enumerate(self.leads):
+                if lead["ids"].get(name) == value and (
+                    verified is None or (name in verified and lead["verified"][name])
+                ):
+                    return index
+        return None
+
+    def resolve(self, wanted: dict[str, str], verified: frozenset[str]) -> tuple[int, bool]:  # rule 1
+        found = self.first_match(wanted, verified)
+        taken = {(n, v) for i, lead in enumerate(self.leads) if i != found for n, v in lead["ids"].items()}
+        free = {name: value for name, value in wanted.items() if (name, value) not in taken}
+        if found is None:
+            self.leads.append(
+                {
+                    "ids": free,
+                    "verified": {name: name in verified for name in free},
+                    "duplicate_of": self.first_match(wanted),
+                }
+            )
+            return len(self.leads) - 1, True
+        lead = self.leads[found]
+        for name, value in free.items():
+            if name not in lead["ids"]:
+                lead["ids"][name], lead["verified"][name] = value, name in verified
+            elif lead["ids"][name] == value and name in verified:
+                lead["verified"][name] = True
+        return found, False
 
     def load(self, operator: int) -> int:  # rule 2
         return sum(1 for c in self.contacts.values() if c["status"] == "open" and c["operator"] == operator)
@@ -53,16 +87,17 @@ class Model:
         self.current[bot, chosen] -= sum(self.weight[bot, operator] for operator in eligible)
         return chosen
 
-    def arrive(self, contact_id: int, bot: int, lead: str) -> tuple[int | None, bool]:  # rules 1, 5
-        created = lead not in self.leads
-        self.leads.add(lead)
+    def arrive(
+        self, contact_id: int, bot: int, wanted: dict[str, str], verified: frozenset[str] | None
+    ) -> tuple[int | None, int, bool]:  # rules 1, 5
+        lead, created = self.resolve(wanted, self.verifies[bot] if verified is None else verified)
         operator = self.choose(bot)
         self.contacts[contact_id] = {
             "bot": bot,
             "status": "open" if operator else "waiting",
             "operator": operator,
         }
-        return operator, created
+        return operator, lead, created
 
     def drain(self, bots: set[int]) -> list[tuple[int, int]]:  # rule 5: oldest first
         assigned, pending = [], set(bots)
@@ -110,9 +145,17 @@ class Model:
 
 # The random sequences ----------------------------------------------------------------------------
 
+vouched = st.none() | st.frozensets(st.sampled_from(FIELDS))
+arrivals = st.tuples(
+    st.just("arrive"),
+    st.integers(0, BOTS - 1),
+    st.integers(0, LEADS - 1),
+    st.none() | st.integers(0, LEADS - 1),  # an e-mail too, maybe another lead's
+    vouched,
+)
 operations = st.one_of(
-    st.tuples(st.just("arrive"), st.integers(0, BOTS - 1), st.integers(0, LEADS - 1)),
-    st.tuples(st.just("arrive"), st.integers(0, BOTS - 1), st.integers(0, LEADS - 1)),
+    arrivals,
+    arrivals,
     st.tuples(st.just("close"), st.integers(0, 1000)),
     st.tuples(st.just("switch"), st.integers(0, OPERATORS - 1), st.booleans()),
     st.tuples(st.just("capacity"), st.integers(0, OPERATORS - 1), st.integers(1, 3)),
@@ -127,6 +170,7 @@ setups = st.fixed_dictionaries(
             max_size=BOTS * OPERATORS,
             unique_by=lambda link: link[:2],
         ),
+        "verifies": st.lists(st.frozensets(st.sampled_from(FIELDS)), min_size=BOTS, max_size=BOTS),
     }
 )
 
@@ -143,20 +187,30 @@ def _run(setup: dict, steps: list[tuple]) -> None:
     ]
     for bot, operator, weight in setup["links"]:
         BotOperator.objects.create(bot=bots[bot], operator=operators[operator], weight=weight)
+    for bot, verifies in zip(bots, setup["verifies"], strict=True):
+        Bot.objects.filter(pk=bot.pk).update(**{f"verifies_{name}": name in verifies for name in FIELDS})
     model = Model(
         active={operator.pk: True for operator in operators},
         capacity={operator.pk: operator.max_open_contacts for operator in operators},
         weight={(bots[b].pk, operators[o].pk): weight for b, o, weight in setup["links"]},
         current={(bots[b].pk, operators[o].pk): 0 for b, o, _ in setup["links"]},
+        verifies={bot.pk: verifies for bot, verifies in zip(bots, setup["verifies"], strict=True)},
     )
+    lead_pks: list[int] = []  # the model's lead indexes, as primary keys
     for number, step in enumerate(steps):
         kind, *args = step
         if kind == "arrive":
-            bot, lead = bots[args[0]], f"lead-{args[1]}"
-            registration = routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id=lead))
+            bot, wanted, verified = bots[args[0]], {"external_id": f"lead-{args[1]}"}, args[3]
+            if args[2] is not None:
+                wanted["email"] = f"lead-{args[2]}@example.com"
+            registration = routing.register_contact(
+                bot=bot, identity=routing.LeadIdentity(**wanted), verified=verified
+            )
             contact = registration.contact
-            expected = model.arrive(contact.pk, bot.pk, lead)
-            actual = (contact.operator_id, registration.lead_created)
+            if registration.lead_created:
+                lead_pks.append(contact.lead_id)
+            expected = model.arrive(contact.pk, bot.pk, wanted, verified)
+            actual = (contact.operator_id, lead_pks.index(contact.lead_id), registration.lead_created)
         else:
             if kind == "close":
                 unclosed = [pk for pk, c in model.contacts.items() if c["status"] != "closed"]
@@ -180,6 +234,17 @@ def _run(setup: dict, steps: list[tuple]) -> None:
                 actual = _drained(routing.set_weight(bot=bot, operator=operator, weight=weight))
                 expected = model.set_weight(bot.pk, operator.pk, weight)
         assert actual == expected, f"step {number}: {step}"
+        leads = {
+            lead.pk: {
+                "ids": {name: getattr(lead, name) for name in FIELDS if getattr(lead, name)},
+                "verified": {
+                    name: getattr(lead, f"{name}_verified") for name in FIELDS if getattr(lead, name)
+                },
+                "duplicate_of": lead.duplicate_of_id and lead_pks.index(lead.duplicate_of_id),
+            }
+            for lead in Lead.objects.all()
+        }
+        assert [leads[pk] for pk in lead_pks] == model.leads, f"leads after step {number}: {step}"
         state = {(link.bot_id, link.operator_id): link.current_weight for link in BotOperator.objects.all()}
         assert state == model.current, f"round-robin state after step {number}: {step}"
         queue = list(
@@ -198,8 +263,28 @@ def _run(setup: dict, steps: list[tuple]) -> None:
 @given(setup=setups, steps=st.lists(operations, min_size=5, max_size=40))
 # Two bots share a full operator and both queue: the slot freed goes to the older contact.
 @example(
-    setup={"capacities": [1, 1, 1], "links": [(0, 0, 10), (1, 0, 10)]},
-    steps=[("arrive", 0, 0), ("arrive", 0, 1), ("arrive", 1, 2), ("close", 0)],
+    setup={"capacities": [1, 1, 1], "links": [(0, 0, 10), (1, 0, 10)], "verifies": [frozenset(FIELDS)] * 2},
+    steps=[
+        ("arrive", 0, 0, None, None),
+        ("arrive", 0, 1, None, None),
+        ("arrive", 1, 2, None, None),
+        ("close", 0),
+    ],
+)
+# An e-mail typed into a bot that does not vouch for it: a new lead, marked; then vouched for.
+@example(
+    setup={
+        "capacities": [3, 3, 3],
+        "links": [(0, 0, 10), (1, 1, 10)],
+        "verifies": [frozenset(FIELDS), frozenset()],
+    },
+    steps=[
+        ("arrive", 0, 0, 0, None),
+        ("arrive", 1, 1, 0, None),
+        ("arrive", 1, 2, 3, None),
+        ("arrive", 0, 4, 3, None),
+        ("arrive", 1, 2, 3, frozenset(FIELDS)),
+    ],
 )
 def test_it_follows_the_rules_step_by_step(db, setup, steps):
     # Each example starts from an empty database: its writes are rolled back at its end.

@@ -54,9 +54,12 @@ def scene(manager, make_operator, send):
     BotOperator.objects.create(bot=sales, operator=igor, weight=7)
     routing.set_operator_active(operator=igor, is_active=False)
     anna = LeadIdentity(email="anna@example.com", phone="+79161234567", name="Анна Иванова")
-    first = send(sales, lead=anna, message="Здравствуйте, нужна консультация")
+    first = send(sales, lead=anna, message="Здравствуйте, нужна консультация", verified=frozenset({"email"}))
     send(
-        support, lead=LeadIdentity(external_id="tg-5511", email="anna@example.com"), message="Где мой заказ?"
+        support,
+        lead=LeadIdentity(external_id="tg-5511", email="anna@example.com"),
+        message="Где мой заказ?",
+        verified=frozenset({"email"}),
     )
     namesake = send(sales, lead=LeadIdentity(external_id="tg-77", name="Анна Иванова")).lead
     webhook = Webhook.objects.create(

@@ -9,7 +9,14 @@ from ..exceptions import ContactChanged, IdempotencyConflict, SplitRefused, Toke
 from ..identifiers import IDENTIFIERS, LeadIdentity
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
-from .leads import find_lead, merge_leads, record_edited_identifiers, split_lead
+from .leads import (
+    dismiss_duplicate,
+    find_lead,
+    merge_leads,
+    record_edited_identifiers,
+    set_bot_vouches,
+    split_lead,
+)
 from .lifecycle import (
     Sweep,
     close_contact,
@@ -33,6 +40,7 @@ __all__ = [
     "Sweep",
     "TokenRotated",
     "close_contact",
+    "dismiss_duplicate",
     "drain_queue",
     "find_lead",
     "hand_over_contacts",
@@ -42,6 +50,7 @@ __all__ = [
     "register_contact",
     "remove_operator",
     "set_bot_auto_close",
+    "set_bot_vouches",
     "set_operator_active",
     "set_operator_capacity",
     "set_weight",

@@ -19,7 +19,7 @@ from ..models import Bot, Contact, ContactEvent, IdentifierSource, Lead
 from ..webhooks import record_deliveries
 from . import choice, intake_function, statements
 from .figures import day_of
-from .leads import find_lead, record_sources, resolve_lead
+from .leads import could_be, record_sources, resolve_lead
 from .queue import drain_queue
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
@@ -43,19 +43,23 @@ def register_contact(
     message: str = "",
     external_id: str | None = None,
     token_hash: str | None = None,
+    verified: frozenset[str] | None = None,
 ) -> Registration:
     """Record that a lead wrote through `bot`, and give the contact to an operator or the queue.
 
-    A known (bot, external_id) returns the stored contact, or raises IdempotencyConflict if the
-    lead or message differ. With `token_hash`, raise TokenRotated, writing nothing, when the
-    token is no longer the bot's.
+    `verified` names the identifiers the bot vouches for in this request (None: the bot's own
+    setting). A known (bot, external_id) returns the stored contact, or raises
+    IdempotencyConflict if the lead or message differ. With `token_hash`, raise TokenRotated,
+    writing nothing, when the token is no longer the bot's.
     """
     if not identity.identifiers():
         raise ValueError("A lead needs an external_id, an email or a phone.")
     for attempt in range(MAX_ATTEMPTS):
         try:
             with one_writer_at_a_time(connection), transaction.atomic():
-                registration, queued_behind = _register(bot, identity, message, external_id, token_hash)
+                registration, queued_behind = _register(
+                    bot, identity, message, external_id or None, token_hash, verified
+                )
             break
         except IntegrityError:
             if attempt == MAX_ATTEMPTS - 1:
@@ -75,18 +79,26 @@ def _check_token(stored: str | None, token_hash: str | None) -> None:
 
 
 def _register(
-    bot: Bot, identity: LeadIdentity, message: str, external_id: str | None, token_hash: str | None
+    bot: Bot,
+    identity: LeadIdentity,
+    message: str,
+    external_id: str | None,
+    token_hash: str | None,
+    verified: frozenset[str] | None,
 ) -> tuple[Registration, bool]:
     """Register the contact; also return whether it queued behind older contacts with room free."""
-    if external_id:
-        found = statements.bot_and_contact(bot.pk, external_id)
-        _check_token(found and found[0], token_hash)
-        if found is not None and found[1] is not None:
-            stored = Contact.objects.select_related("lead", "bot", "operator").get(pk=found[1])
-            if stored.message != message or find_lead(identity) != stored.lead:
-                raise IdempotencyConflict(stored)
-            return Registration(stored, lead_created=False, replayed=True), False
-    lead, created, attached = resolve_lead(identity)
+    row = statements.read_bot(bot.pk, external_id)
+    _check_token(row and row.token_hash, token_hash)
+    if row is None:
+        raise Bot.DoesNotExist(bot.pk)
+    if verified is None:
+        verified = row.verified
+    if row.contact_id is not None:
+        stored = Contact.objects.select_related("lead", "bot", "operator").get(pk=row.contact_id)
+        if stored.message != message or not could_be(identity, stored.lead, verified):
+            raise IdempotencyConflict(stored)
+        return Registration(stored, lead_created=False, replayed=True), False
+    lead, created, attached = resolve_lead(identity, verified)
     if connection.vendor == "postgresql":
         return _assign_in_one_call(bot, lead, created, attached, message, external_id, token_hash)
     locked = statements.lock_bot(bot.pk)

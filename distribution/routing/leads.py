@@ -9,59 +9,111 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import SplitRefused
 from ..identifiers import IDENTIFIERS, LeadIdentity
-from ..models import Contact, IdentifierSource, Lead
+from ..models import Bot, Contact, IdentifierSource, Lead
 from . import statements
-
-_LEAD_COLUMNS = ["id", "name", *IDENTIFIERS]
 
 
 def find_lead(identity: LeadIdentity) -> Lead | None:
     """Return the lead these identifiers name: by external_id, then email, then phone."""
-    wanted = identity.identifiers()
-    if not wanted:
-        return None
+    return first_match(identity.identifiers(), _holders(identity))
+
+
+def _holders(identity: LeadIdentity) -> list[Lead]:
+    """Return every lead holding one of the identity's identifiers, in id order."""
     condition = Q()
-    for field, value in wanted.items():
+    for field, value in identity.identifiers().items():
         condition |= Q(**{field: value})
-    return first_match(wanted, list(Lead.objects.filter(condition).order_by("pk")))
+    return list(Lead.objects.filter(condition).order_by("pk")) if condition else []
 
 
-def first_match(wanted: dict[str, str], holders: list[Lead]) -> Lead | None:
-    """Return the holder of the external_id, else of the email, else of the phone."""
+def first_match(
+    wanted: dict[str, str], holders: list[Lead], *, verified: Iterable[str] | None = None
+) -> Lead | None:
+    """Return the holder of the external_id, else of the email, else of the phone.
+
+    With `verified`, only those identifiers count, and only where the holder's own is verified.
+    """
     for field, value in wanted.items():
+        if verified is not None and field not in verified:
+            continue
         for lead in holders:
-            if getattr(lead, field) == value:
+            if getattr(lead, field) == value and (verified is None or getattr(lead, f"{field}_verified")):
                 return lead
     return None
 
 
-def resolve_lead(identity: LeadIdentity) -> tuple[Lead, bool, list[str]]:
-    """Lock and return the lead, whether it was created, and the identifiers it was given."""
+def could_be(identity: LeadIdentity, lead: Lead, verified: frozenset[str]) -> bool:
+    """Return whether the intake, given this identity, could have found or made `lead`."""
+    wanted = identity.identifiers()
+    match = first_match(wanted, _holders(identity), verified=verified)
+    if match is not None:
+        return match == lead
+    # It made a new lead, which holds none of these fields with another value.
+    return all(getattr(lead, field) in (None, value) for field, value in wanted.items())
+
+
+def resolve_lead(identity: LeadIdentity, verified: frozenset[str]) -> tuple[Lead, bool, list[str]]:
+    """Lock and return the lead, whether it was created, and the identifiers it was given.
+
+    `verified` names the identifiers the bot vouches for: only those join an existing lead.
+    """
     # Leads are locked before the bot: a contact's insert takes a share lock on its lead at commit,
     # and a request adding an identifier to that lead must not hold it while waiting for the bot.
     wanted = identity.identifiers()
-    holders = [Lead.from_db(connection.alias, _LEAD_COLUMNS, row) for row in statements.lock_leads(wanted)]
-    lead = first_match(wanted, holders)
-    if lead is None:
-        lead = Lead(name=identity.name, created_at=timezone.now(), **wanted)
-        lead.pk = statements.insert_lead(name=lead.name, identifiers=wanted, created_at=lead.created_at)
-        lead._state.adding, lead._state.db = False, connection.alias
-        return lead, True, list(wanted)
-    # An identifier another lead holds is not added: two people may share a phone, and leads are
-    # only ever merged by hand.
+    rows = statements.lock_leads(wanted)
+    holders = [Lead.from_db(connection.alias, statements.LEAD_COLUMNS, row) for row in rows]
+    # An identifier another lead holds is never given to this one: two people may share a phone,
+    # and leads are only ever merged by hand.
+    lead = first_match(wanted, holders, verified=verified)
     taken = {(field, getattr(other, field)) for other in holders if other != lead for field in IDENTIFIERS}
-    attached = []
-    for field, value in wanted.items():
-        if not getattr(lead, field) and (field, value) not in taken:
+    free = {field: value for field, value in wanted.items() if (field, value) not in taken}
+    # An absent identifier's flag keeps the column's default.
+    flags = {f"{field}_verified": field in verified or field not in free for field in IDENTIFIERS}
+    if lead is None:
+        # No verified match: a new lead, marked when an identifier it claims is another lead's.
+        lead = Lead(
+            name=identity.name,
+            created_at=timezone.now(),
+            duplicate_of=first_match(wanted, holders),
+            **free,
+            **flags,
+        )
+        lead.pk = statements.insert_lead(
+            name=lead.name, created_at=lead.created_at, duplicate_of_id=lead.duplicate_of_id, **free, **flags
+        )
+        lead._state.adding, lead._state.db = False, connection.alias
+        return lead, True, list(free)
+    attached, vouched = [], []
+    for field, value in free.items():
+        if not getattr(lead, field):
             setattr(lead, field, value)
+            setattr(lead, f"{field}_verified", field in verified)
             attached.append(field)
-    changed = list(attached)
+        elif getattr(lead, field) == value and field in verified and not getattr(lead, f"{field}_verified"):
+            setattr(lead, f"{field}_verified", True)
+            vouched.append(field)
+    changed = [*attached, *(f"{field}_verified" for field in (*attached, *vouched))]
     if identity.name and not lead.name:
         lead.name = identity.name
         changed.append("name")
     if changed:
         statements.update_lead(lead.pk, {field: getattr(lead, field) for field in changed})
     return lead, False, attached
+
+
+def dismiss_duplicate(*, lead: Lead) -> None:
+    """Record a manager's word that `lead` is not the person its mark suggested."""
+    Lead.objects.filter(pk=lead.pk).update(duplicate_of=None)
+    lead.duplicate_of = None
+
+
+def set_bot_vouches(*, bot: Bot, fields: Iterable[str]) -> None:
+    """Let `bot` vouch for these identifiers from its next contact on (rule 1)."""
+    fields = set(fields)
+    values = {f"verifies_{field}": field in fields for field in IDENTIFIERS}
+    Bot.objects.filter(pk=bot.pk).update(**values)
+    for name, value in values.items():
+        setattr(bot, name, value)
 
 
 def record_sources(sources: list[IdentifierSource]) -> None:
@@ -74,6 +126,8 @@ def record_edited_identifiers(*, lead: Lead, fields: Iterable[str]) -> None:
     """Record that a manager typed these identifiers of `lead` by hand, in the caller's transaction."""
     edited = [field for field in IDENTIFIERS if field in set(fields)]
     IdentifierSource.objects.filter(lead=lead, field__in=[f for f in edited if not getattr(lead, f)]).delete()
+    if edited:  # a manager vouches for what they type
+        Lead.objects.filter(pk=lead.pk).update(**{f"{field}_verified": True for field in edited})
     now = timezone.now()
     record_sources(
         [
@@ -127,6 +181,10 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
         for field, value in inherited.items():
             if value and not getattr(target, field):
                 setattr(target, field, value)
+        for field in moved:
+            setattr(target, f"{field}_verified", getattr(source, f"{field}_verified"))
+        if target.duplicate_of_id == source.pk:
+            target.duplicate_of = None
         sources = _moved_sources(source=source, target=target, fields=moved)
         Contact.objects.filter(lead=source).update(lead=target)
         source.delete()
@@ -157,6 +215,7 @@ def split_lead(*, lead: Lead, fields: Iterable[str], contacts: Iterable[Contact]
         if strangers := sorted(contact_ids - mine):
             raise SplitRefused(_("Contact #%(pk)s is not one of this lead's.") % {"pk": strangers[0]})
         values = {field: getattr(lead, field) for field in fields}
+        values |= {f"{field}_verified": getattr(lead, f"{field}_verified") for field in fields}
         for field in fields:
             setattr(lead, field, None)
         # Emptied first: the identifiers are unique, and the new lead takes them.

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from ..identifiers import IDENTIFIERS
 from ..models import (
     Bot,
     BotOperator,
@@ -104,25 +105,39 @@ def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def bot_and_contact(bot_id: int, external_id: str) -> tuple[str, int | None] | None:
-    """Return the bot's token hash and its contact with this external_id; None if the bot is gone."""
+@dataclass
+class BotRow:
+    token_hash: str
+    verified: frozenset[str]
+    contact_id: int | None  # its contact with the external_id asked for
+
+
+def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
+    """Return what the intake reads of the bot before the lead; None if the bot is gone."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.token_hash, c.id FROM {BOT} b LEFT JOIN {CONTACT} c"  # noqa: S608
-            " ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
+            f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone, c.id"  # noqa: S608
+            f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
             [external_id, bot_id],
         )
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_hash, *flags, contact_id = row
+    verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
+    return BotRow(token_hash, verified, contact_id)
+
+
+LEAD_COLUMNS = ["id", "name", *IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)]
 
 
 def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
-    """Lock every lead holding one of these identifiers, in id order, and return their rows."""
+    """Lock every lead holding one of these identifiers, in id order; return LEAD_COLUMNS of each."""
     condition = " OR ".join(f"{field} = %s" for field in identifiers)
     lock = " FOR UPDATE" if _postgresql() else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, name, external_id, email, phone FROM {LEAD}"  # noqa: S608
-            f" WHERE {condition} ORDER BY id{lock}",
+            f"SELECT {', '.join(LEAD_COLUMNS)} FROM {LEAD} WHERE {condition} ORDER BY id{lock}",  # noqa: S608
             list(identifiers.values()),
         )
         return cursor.fetchall()
@@ -139,9 +154,9 @@ def key_share_bots(bot_ids: Iterable[int]) -> None:
             cursor.execute(f"SELECT id FROM {BOT} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [bot_ids])  # noqa: S608
 
 
-def insert_lead(*, name: str, identifiers: dict[str, str], created_at: datetime) -> int:
-    columns = ["name", "created_at", *identifiers]
-    values = [name, _datetime(created_at), *identifiers.values()]
+def insert_lead(*, created_at: datetime, **fields: object) -> int:
+    columns = ["created_at", *fields]
+    values = [_datetime(created_at), *fields.values()]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {LEAD} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) RETURNING id",  # noqa: S608
@@ -150,7 +165,7 @@ def insert_lead(*, name: str, identifiers: dict[str, str], created_at: datetime)
         return cursor.fetchone()[0]
 
 
-def update_lead(lead_id: int, changes: dict[str, str]) -> None:
+def update_lead(lead_id: int, changes: dict[str, object]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {LEAD} SET {', '.join(f'{field} = %s' for field in changes)} WHERE id = %s",  # noqa: S608

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from minicrm.durations import format_duration
 
 from .. import routing, selectors, tokens, webhooks
-from ..forms import AutoCloseForm, BotForm, LinkForm, WebhookForm, WeightForm
+from ..forms import AutoCloseForm, BotForm, LinkForm, VouchesForm, WebhookForm, WeightForm
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
 from .common import confirm, render_page, respond, tell_assigned
@@ -47,6 +47,7 @@ def _detail_context(bot: Bot, **extra) -> dict:
         "rows": list(zip(links, shares, strict=True)),
         "link_form": LinkForm(bot=bot),
         "auto_close_form": AutoCloseForm(bot=bot),
+        "vouches_form": VouchesForm(bot=bot),
         "auto_close_default": format_duration(settings.AUTO_CLOSE_AFTER)
         if settings.AUTO_CLOSE_AFTER
         else None,
@@ -70,7 +71,34 @@ def _webhook_context(bot: Bot, **extra) -> dict:
 def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     return render_page(
-        request, "bots/detail.html", _detail_context(bot), partials=("links", "auto-close", "webhook")
+        request,
+        "bots/detail.html",
+        _detail_context(bot),
+        partials=("links", "auto-close", "vouches", "webhook"),
+    )
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_vouches(request: HttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    form = VouchesForm(request.POST, bot=bot)
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, form.errors["vouches"][0])
+        return respond(
+            request,
+            "bots/detail.html#vouches",
+            partial(_detail_context, bot, vouches_form=form),
+            redirect_to=bot.get_absolute_url(),
+            status=422,
+        )
+    routing.set_bot_vouches(bot=bot, fields=form.cleaned_data["vouches"])
+    messages.success(
+        request, _("%(bot)s's identifiers saved: they apply from its next contact.") % {"bot": bot.name}
+    )
+    return respond(
+        request, "bots/detail.html#vouches", partial(_detail_context, bot), redirect_to=bot.get_absolute_url()
     )
 
 

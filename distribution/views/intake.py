@@ -179,6 +179,7 @@ def _register(bot: Bot, token: str, payload: ContactPayload) -> Registration:
             message=payload.message,
             external_id=payload.external_id,
             token_hash=token_hash(token),
+            verified=payload.verified,
         )
 
     try:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -23,16 +24,23 @@ COUNT_CAP = 10_000
 def lead_list(request: HttpRequest) -> HttpResponse:
     form = LeadSearchForm(request.GET)
     query = request.GET.get("q", "")
-    leads = selectors.search_leads(form.cleaned_data["q"]) if form.is_valid() else Lead.objects.none()
+    valid = form.is_valid()
+    leads = (
+        selectors.search_leads(form.cleaned_data["q"], duplicates=form.cleaned_data["duplicates"])
+        if valid
+        else Lead.objects.none()
+    )
     page = CappedPaginator(leads, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     bots_of = selectors.bots_of_leads(list(page))
     for lead in page:
         lead.bot_names = bots_of.get(lead.pk, [])
+    duplicates = valid and form.cleaned_data["duplicates"]
     context = {
         "form": form,
         "query": query,
+        "duplicates": duplicates,
         "page": page,
-        "query_string": urlencode({"q": query}) if query else "",
+        "query_string": urlencode({"q": query, **({"duplicates": "on"} if duplicates else {})}),
     }
     status = 422 if form.errors else 200
     return render_page(request, "leads/list.html", context, partials=("lead-results",), status=status)
@@ -71,13 +79,14 @@ def _detail_context(
         "namesakes": Lead.objects.filter(name__iexact=lead.name).exclude(pk=lead.pk)[:10]
         if lead.name
         else [],
+        "possible_duplicates": list(lead.possible_duplicates.all()[:10]),
     }
 
 
 @permission_required("distribution.view_lead")
 @require_safe
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = get_object_or_404(Lead.objects.select_related("duplicate_of"), pk=pk)
     context = _detail_context(lead, detach=request.GET.getlist("identifiers"))
     return render_page(request, "leads/detail.html", context, partials=("split",))
 
@@ -110,6 +119,18 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
         moved,
     )
     messages.success(request, merged % {"lead": other.pk, "count": moved})
+    url = lead.get_absolute_url()
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@permission_required("distribution.merge_leads")
+@require_POST
+def lead_not_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    routing.dismiss_duplicate(lead=lead)
+    messages.success(
+        request, _("Lead #%(lead)s is no longer marked as a possible duplicate.") % {"lead": lead.pk}
+    )
     url = lead.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
