@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
@@ -8,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
 from ..forms import LeadSearchForm, MergeForm, SplitForm
+from ..http import HtmxHttpRequest
 from ..models import Contact, Lead
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
@@ -20,7 +21,7 @@ COUNT_CAP = 10_000
 
 @permission_required("distribution.view_lead")
 @require_safe
-def lead_list(request: HttpRequest) -> HttpResponse:
+def lead_list(request: HtmxHttpRequest) -> HttpResponse:
     form = LeadSearchForm(request.GET)
     query = request.GET.get("q", "")
     leads = selectors.search_leads(form.cleaned_data["q"]) if form.is_valid() else Lead.objects.none()
@@ -76,7 +77,7 @@ def _detail_context(
 
 @permission_required("distribution.view_lead")
 @require_safe
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     context = _detail_context(lead, detach=request.GET.getlist("identifiers"))
     return render_page(request, "leads/detail.html", context, partials=("split",))
@@ -84,7 +85,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.merge_leads")
 @require_POST
-def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     form = MergeForm(request.POST, lead=lead)
     if not form.is_valid():
@@ -116,7 +117,7 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.merge_leads")
 @require_POST
-def lead_split(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     form = SplitForm(request.POST, lead=lead, contacts=_contacts_of(lead))
     if form.is_valid():
