@@ -90,7 +90,7 @@ def _register(
     if connection.vendor == "postgresql":
         return _assign_in_one_call(bot, lead, created, attached, message, external_id, token_hash)
     locked = statements.lock_bot(bot.pk)
-    _check_token(locked and locked.token_hash, token_hash)
+    _check_token(locked.token_hash if locked else None, token_hash)
     if locked is None:
         raise Bot.DoesNotExist(bot.pk)
     bot.name = locked.name
@@ -129,7 +129,7 @@ def _register(
 def _intake_events(contact: Contact) -> list[ContactEvent]:
     """Return an intake's history rows: created, and assigned if an operator took it."""
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
-    if contact.operator is not None:
+    if contact.assigned_at is not None:
         events.append(
             ContactEvent(
                 contact=contact,
@@ -163,7 +163,7 @@ def _assign_in_one_call(
         day=day_of(now),
         sources={field: getattr(lead, field) for field in attached},
     )
-    _check_token(done and done.token_hash, token_hash)
+    _check_token(done.token_hash if done else None, token_hash)
     if done is None:
         raise Bot.DoesNotExist(bot.pk)
     bot.name = done.bot_name
@@ -178,6 +178,9 @@ def _assign_in_one_call(
     )
     contact._state.adding, contact._state.db = False, connection.alias
     if done.operator_id is not None:
+        # The function returns the operator's name and capacity with its id.
+        assert done.operator_name is not None
+        assert done.capacity is not None
         contact.status, contact.assigned_at = Contact.Status.OPEN, done.assigned_at
         contact.operator = choice.switched_on_operator(done.operator_id, done.operator_name, done.capacity)
     events = _intake_events(contact)

@@ -89,11 +89,11 @@ def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _datetime(value: datetime | None) -> object:
+def _datetime(value: datetime | None) -> str | datetime | None:
     return None if value is None else connection.ops.adapt_datetimefield_value(value)
 
 
-def decode_events(value: object) -> list[str] | None:
+def decode_events(value: str | list[str] | None) -> list[str] | None:
     if value is None:
         return None
     # The JSON column comes back as text from both drivers (Django decodes it in the ORM only).
@@ -181,7 +181,7 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 return None
             name, token_hash, events = rows[0][:3]
             candidates = [
-                Candidate(*row[3:8], capacity=row[8] or 0, load=row[9] or 0)
+                Candidate(row[3], row[4], row[5], row[6], row[7], capacity=row[8] or 0, load=row[9] or 0)
                 for row in rows
                 if row[3] is not None
             ]
