@@ -63,8 +63,9 @@ class ReadDeadlines:
                     continue
                 heapq.heappop(self._due)
                 watch.expired = True
-                with contextlib.suppress(OSError):
-                    watch.sock.shutdown(socket.SHUT_RD)
+                if watch.sock is not None:
+                    with contextlib.suppress(OSError):
+                        watch.sock.shutdown(socket.SHUT_RD)
 
 
 read_deadlines = ReadDeadlines()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ..models import ContactEvent
 from . import statements
@@ -124,7 +125,7 @@ $$;
 """  # noqa: S608
 
 
-def install(using_connection) -> None:
+def install(using_connection: BaseDatabaseWrapper) -> None:
     """Replace the function with this module's text, on PostgreSQL only."""
     if using_connection.vendor != "postgresql":
         return

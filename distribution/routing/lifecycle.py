@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,7 +39,7 @@ Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 def close_contact(
     *,
     contact: Contact,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = Reason.MANAGER,
     note: str = "",
     bot: Bot | None = None,
@@ -143,7 +143,7 @@ def remove_operator(*, bot: Bot, operator: Operator) -> None:
     BotOperator.objects.filter(bot=bot, operator=operator).delete()
 
 
-def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None) -> list[Contact]:
+def hand_over_contacts(*, operator: Operator, by: User | None = None) -> list[Contact]:
     """Switch the operator off and put its open contacts back in the queue; return those re-assigned.
 
     They keep their age, so they go first to the others; switched on, the operator would get
@@ -223,7 +223,7 @@ def _idle_contacts(now: datetime) -> list[Contact]:
     """Return the open contacts assigned before their bot's limit, oldest first."""
     overrides: dict[timedelta, list[int]] = {}
     for bot_id, after in Bot.objects.exclude(auto_close_after=None).values_list("pk", "auto_close_after"):
-        overrides.setdefault(after, []).append(bot_id)
+        overrides.setdefault(after, []).append(bot_id)  # type: ignore[arg-type]  # None is excluded
     overridden = [bot_id for bot_ids in overrides.values() for bot_id in bot_ids]
     limits = [Q(bot_id__in=bot_ids, assigned_at__lt=now - after) for after, bot_ids in overrides.items()]
     if settings.AUTO_CLOSE_AFTER is not None:
