@@ -4,9 +4,10 @@ the same settings; flags on the command line still win over it.
 
 Threads, not sync workers: a sync worker reads each request itself, so a client that sends half
 its headers and waits holds the whole worker until the worker timeout kills it (two such sockets
-made /healthz answer after 32 s against two sync workers). A gthread worker waits for clients in
-its main loop and gives a connection to a thread once the client has sent something; a slow
-client then holds one thread, not the worker. Each worker still has only `threads` of them, so
+made /healthz answer after 32 s against two sync workers). A gthread worker gives each connection
+to a thread, which waits up to 5 s for its first bytes (then the main loop waits for them), reads
+its headers however long they take, and its body within REQUEST_BODY_TIMEOUT (minicrm/wsgi.py):
+a slow client holds one thread, not the worker. Each worker still has only `threads` of them, so
 the reverse proxy in front (deploy/nginx.conf), which reads whole requests before it passes them
 on, is what keeps hundreds of slow clients away. docs/deployment.md has the figures."""
 
@@ -21,7 +22,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 forwarded_allow_ips = ""
 # gunicorn itself reads WEB_CONCURRENCY for the number of workers; this says the default here.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-worker_class = "gthread"
+# gunicorn's gthread worker, closing connections off its main loop (minicrm/gunicorn_worker.py).
+worker_class = "minicrm.gunicorn_worker.ThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 # A worker that stops answering its master (it is stuck, not one of its threads) is replaced.
 timeout = 30

@@ -140,6 +140,19 @@ def server_env(db: Database, **extra: str) -> dict:
     }
 
 
+def bot_token(db: Database, name: str) -> str:
+    """Create a bot named `name` in the database with `manage.py createbot`; return its token."""
+    created = subprocess.run(
+        [sys.executable, ROOT / "manage.py", "createbot", name],
+        env=server_env(db),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return created.stdout.split()[-1]
+
+
 def use_database(db: Database) -> None:
     """Point this process's Django at the benchmark database (call before django.setup())."""
     os.environ.update(server_env(db))

@@ -12,10 +12,17 @@ holding its slow sockets for --hold seconds while /healthz and POST /api/contact
 2. behind the proxy: Debian's nginx runs the shipped deploy/nginx.conf (only the upstream
    address, the listen address and file paths replaced) and 200 slow sockets go to it.
 
-Half the slow sockets send request headers that never end, half send complete headers and a
-body that never ends; every couple of seconds each sends one more byte, and a socket the server
-closes is opened again, so the pressure lasts the whole phase. The drill exits 1 unless every
-poll was answered, as expected, within --max-latency seconds. Everything it starts is stopped.
+The slow sockets take turns among these kinds (--kinds picks some):
+
+- headers: request headers that never end, a byte more every couple of seconds;
+- body: a bot's complete headers and a body that never ends, a byte more every couple of seconds;
+- refused-body: headers without a token and 8 of a 100-byte body, then nothing (issue 18's case);
+- closing: a whole request asking for `Connection: close`; the socket is kept open, unread;
+- idle: a connection that sends nothing.
+
+A socket the server answers or closes is kept open, unread, as a client that never closes its
+side would, and another is opened in its place, so the pressure lasts the whole phase. The drill exits 1 unless every poll was
+answered, as expected, within --max-latency seconds. Everything it starts is stopped.
 """
 
 import argparse
@@ -45,6 +52,9 @@ NGINX_BINARY = "/usr/sbin/nginx"
 
 POLL_TIMEOUT = 10
 TRICKLE_EVERY = 2.0
+KINDS = ("headers", "body", "refused-body", "closing", "idle")
+# The kinds that send a byte more at each turn.
+TRICKLING = {"headers", "body"}
 
 
 def nginx_config_for_drill(upstream: str, listen: str, workdir: Path) -> str:
@@ -103,11 +113,13 @@ def timed_request(port: int, method: str, path: str, body: bytes = b"", headers:
 
 
 class SlowSockets:
-    """`count` connections to `port` that never finish a request, kept open for the phase."""
+    """`count` slow connections to `port` of the given kinds, kept up for the whole phase."""
 
-    def __init__(self, port: int, count: int, token: str):
-        self.port, self.count, self.token = port, count, token
+    def __init__(self, port: int, count: int, token: str, kinds: tuple[str, ...] = KINDS):
+        self.port, self.count, self.token, self.kinds = port, count, token, kinds
         self.sockets: list[tuple[socket.socket, str] | None] = [None] * count
+        # Sockets the server answered or closed, kept open until the phase ends.
+        self.answered: list[socket.socket] = []
         self.opened = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run)
@@ -119,13 +131,20 @@ class SlowSockets:
             sock.connect(("127.0.0.1", self.port))
             if kind == "headers":
                 sock.sendall(b"POST /api/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            else:
+            elif kind == "body":
                 sock.sendall(
                     b"POST /api/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     b"Content-Type: application/json\r\nContent-Length: 10000\r\n"
                     + f"Authorization: Bearer {self.token}\r\n\r\n".encode()
                     + b'{"lead": '
                 )
+            elif kind == "refused-body":
+                sock.sendall(
+                    b"POST /api/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"lead": '
+                )
+            elif kind == "closing":
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         except OSError:
             sock.close()
             return None
@@ -143,6 +162,8 @@ class SlowSockets:
             pass  # nothing to read: the server still waits for the rest of the request
         except OSError:
             return False
+        if kind not in TRICKLING:
+            return True
         try:
             sock.send(b"X" if kind == "headers" else b" ")
         except OSError:
@@ -150,16 +171,15 @@ class SlowSockets:
         return True
 
     def _run(self) -> None:
-        kinds = ["headers", "body"]
         while not self.stop.is_set():
             for index, entry in enumerate(self.sockets):
                 if self.stop.is_set():
                     break
                 if entry is not None and not self._trickle(entry):
-                    entry[0].close()
+                    self.answered.append(entry[0])
                     entry = None
                 if entry is None:
-                    entry = self._open(kinds[index % 2])
+                    entry = self._open(self.kinds[index % len(self.kinds)])
                 self.sockets[index] = entry
             self.stop.wait(TRICKLE_EVERY)
 
@@ -174,6 +194,8 @@ class SlowSockets:
         for entry in self.sockets:
             if entry is not None:
                 entry[0].close()
+        for sock in self.answered:
+            sock.close()
 
     def held(self) -> int:
         return sum(entry is not None for entry in self.sockets)
@@ -202,9 +224,10 @@ def poll(port: int, token: str, seconds: float, label: str) -> list[tuple[str, i
     return results
 
 
-def phase(name: str, port: int, sockets: int, token: str, hold: float, max_latency: float) -> bool:
-    with SlowSockets(port, sockets, token) as slow:
-        results = poll(port, token, hold, name.replace(" ", "-"))
+def phase(name: str, port: int, sockets: int, token: str, args: argparse.Namespace) -> bool:
+    max_latency = args.max_latency
+    with SlowSockets(port, sockets, token, args.kinds) as slow:
+        results = poll(port, token, args.hold, name.replace(" ", "-"))
         held = slow.held()
         opened = slow.opened
     expected = {"/healthz": {200}, "/api/contacts": {201, 202}}
@@ -212,7 +235,8 @@ def phase(name: str, port: int, sockets: int, token: str, hold: float, max_laten
     wrong = [(what, status, took) for what, status, took in results if status not in expected[what]]
     worst = max(took for _what, _status, took in results)
     print(
-        f"  {name}: {sockets} slow sockets ({opened} opened in all, {held} open at the end), "
+        f"  {name}: {sockets} slow sockets ({', '.join(args.kinds)}; {opened} opened in all, "
+        f"{held} open at the end), "
         f"{len(results)} polls, max latency {worst:.3f} s, {len(late)} over {max_latency} s, "
         f"{len(wrong)} unexpected"
     )
@@ -245,7 +269,15 @@ def main() -> int:
     parser.add_argument("--proxy-sockets", type=int, default=200, help="slow sockets at nginx (0: skip)")
     parser.add_argument("--hold", type=float, default=30, help="seconds each phase holds its sockets")
     parser.add_argument("--max-latency", type=float, default=1.0)
+    parser.add_argument(
+        "--kinds",
+        type=lambda value: tuple(value.split(",")),
+        default=KINDS,
+        help=f"slow sockets' kinds, in turn (default: {','.join(KINDS)})",
+    )
     args = parser.parse_args()
+    if unknown := set(args.kinds) - set(KINDS):
+        parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
 
     with harness.database("sqlite") as db:
         harness.use_database(db)
@@ -273,7 +305,7 @@ def main() -> int:
             )
             print("mini-CRM slow-client drill")
             if args.direct_sockets:
-                passed &= phase("no proxy", web_port, args.direct_sockets, token, args.hold, args.max_latency)
+                passed &= phase("no proxy", web_port, args.direct_sockets, token, args)
             if args.proxy_sockets:
                 passed &= proxy_phase(web_port, token, args)
     print("Every poll answered in time." if passed else "FAILED: some polls were late or wrong.")
@@ -296,7 +328,7 @@ def proxy_phase(web_port: int, token: str, args) -> bool:
                 lambda: timed_request(port, "GET", "/healthz")[0] == 200, timeout=30, what="nginx"
             )
             passed = body_limit_answers_json(port)
-            passed &= phase("behind nginx", port, args.proxy_sockets, token, args.hold, args.max_latency)
+            passed &= phase("behind nginx", port, args.proxy_sockets, token, args)
         if not passed:
             print((workdir / "error.log").read_text()[-3000:])
         return passed

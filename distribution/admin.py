@@ -74,7 +74,7 @@ class BotLinkInline(LinkInline):
     autocomplete_fields = ["operator"]
 
 
-class RoutedLinksMixin:
+class RoutedLinksMixin(admin.ModelAdmin):
     """New and changed weights go through routing.set_weight, removals through remove_operator."""
 
     def save_formset(self, request, form, formset, change):
@@ -108,7 +108,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
         return selectors.operators_with_load()
 
     @admin.display(description=gettext_lazy("open contacts"), ordering="open_contacts")
-    def open_contacts(self, operator: Operator) -> int:
+    def open_contacts(self, operator: "selectors.OperatorWithLoad") -> int:
         return operator.open_contacts
 
     def save_model(self, request, obj, form, change):
@@ -261,8 +261,7 @@ class IdentifierSourceInline(ReadOnly, admin.TabularInline):
 
     model = IdentifierSource
     extra = 0
-    fields = ["field", "value", "bot", "contact", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("field", "value", "bot", "contact", "created_at")
     raw_id_fields = ["bot", "contact"]
     verbose_name = gettext_lazy("identifier source")
     verbose_name_plural = gettext_lazy("where the identifiers came from")
@@ -293,8 +292,7 @@ class ContactEventInline(NotWrittenHere, admin.TabularInline):
     """The contact's history: written only by the routing service, never edited."""
 
     model = ContactEvent
-    fields = ["at", "kind", "operator", "reason", "actor", "bot", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "operator", "reason", "actor", "bot", "note")
     ordering = ["at", "pk"]
     extra = 0
     can_delete = False

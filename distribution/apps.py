@@ -17,4 +17,6 @@ class DistributionConfig(AppConfig):
     verbose_name = _("Contact distribution")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers them)
+
         post_migrate.connect(install_intake_function, sender=self)

@@ -8,12 +8,19 @@ domain IDNA accepts, no invisible characters): identifiers.py applies them, and 
 them by formats of this API's own (`lead-email`, ...), which validators ignore and the
 schemathesis hooks in .ci/schemathesis_hooks.py generate."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonDict,
+    JsonSchemaMode,
+    SkipJsonSchema,
+    models_json_schema,
+)
 from pydantic_core import PydanticCustomError
 
 from . import identifiers, models
@@ -33,14 +40,14 @@ def invalid(kind: str, message: str = "") -> PydanticCustomError:
 
 
 def _text(max_length: int, pattern: str = NO_NUL) -> Any:
-    return Annotated[str, Field(max_length=max_length, pattern=pattern)]
+    return Field(max_length=max_length, pattern=pattern)
 
 
 def _stripped(value: str) -> str:
     return value.strip()
 
 
-def _identifier(normalize, form: str, max_length: int) -> Any:
+def _identifier(normalize: Callable[[str], str], form: str, max_length: int) -> tuple[Any, ...]:
     """A lead identifier: trimmed, blank as absent, else normalised by identifiers.py."""
 
     def validate(value: str) -> str | None:
@@ -55,9 +62,7 @@ def _identifier(normalize, form: str, max_length: int) -> Any:
             raise invalid("identifier", str(error)) from None
 
     # The format says it all: a pattern beside it would make generators drop the format.
-    return Annotated[
-        str, Field(max_length=max_length, json_schema_extra={"format": form}), AfterValidator(validate)
-    ]
+    return Field(max_length=max_length, json_schema_extra={"format": form}), AfterValidator(validate)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -75,7 +80,7 @@ class Body(BaseModel):
 # Requests -------------------------------------------------------------------------------------------
 
 
-LEAD_EXAMPLE = {
+LEAD_EXAMPLE: JsonDict = {
     "external_id": "tg-9001",
     "email": "Anna@Example.com",
     "phone": "+7 999 123-45-67",
@@ -104,20 +109,28 @@ class LeadIn(Body):
     model_config = ConfigDict(json_schema_extra=_lead_schema)
 
     external_id: (
-        _identifier(identifiers.normalize_external_id, "lead-external-id", identifiers.MAX_EXTERNAL_ID_LENGTH)
+        Annotated[
+            str,
+            *_identifier(
+                identifiers.normalize_external_id, "lead-external-id", identifiers.MAX_EXTERNAL_ID_LENGTH
+            ),
+        ]
         | None
     ) = None
     """An id shared across the company's bots (a CRM or messenger user id), compared as sent: no
     control or invisible characters."""
-    email: _identifier(identifiers.normalize_email, "lead-email", identifiers.MAX_EMAIL_LENGTH) | None = None
+    email: (
+        Annotated[str, *_identifier(identifiers.normalize_email, "lead-email", identifiers.MAX_EMAIL_LENGTH)]
+        | None
+    ) = None
     """A valid address; stored NFKC-normalised, lower-cased, its domain IDNA-encoded."""
-    phone: _identifier(identifiers.normalize_phone, "lead-phone", max_length=32) | None = None
+    phone: Annotated[str, *_identifier(identifiers.normalize_phone, "lead-phone", 32)] | None = None
     """Any common format, stored in E.164; no letters, no extension."""
-    name: Annotated[_text(200), AfterValidator(_stripped)] | None = None
+    name: Annotated[str, _text(200), AfterValidator(_stripped)] | None = None
     """The lead's name."""
     verified: (
         Annotated[
-            list[Literal[IDENTIFIERS]],
+            list[Literal[IDENTIFIERS]],  # type: ignore[valid-type]  # the names, from identifiers.py
             AfterValidator(_unique),
             Field(json_schema_extra={"uniqueItems": True}),
         ]
@@ -152,9 +165,9 @@ class ContactIn(Body):
     )
 
     lead: LeadIn
-    message: _text(10_000) | None = None
+    message: Annotated[str, _text(10_000)] | None = None
     """What the lead wrote."""
-    external_id: Annotated[_text(100), AfterValidator(_stripped)] | None = None
+    external_id: Annotated[str, _text(100), AfterValidator(_stripped)] | None = None
     """The bot's own id of this contact: sending it again is a safe retry."""
 
 
@@ -163,7 +176,7 @@ class CloseIn(Body):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "The customer ordered"}]})
 
-    reason: Annotated[_text(models.RESOLUTION_LENGTH), AfterValidator(_stripped)] | None = None
+    reason: Annotated[str, _text(models.RESOLUTION_LENGTH), AfterValidator(_stripped)] | None = None
     """Kept as the contact's resolution note."""
 
 
@@ -174,7 +187,7 @@ class AcceptIn(Body):
 
 
 # The contact's external_id where a bot names it in a query string (reads and closes).
-ExternalIdParameter = Annotated[_text(100, NOT_BLANK_NO_NUL), AfterValidator(_stripped)]
+ExternalIdParameter = Annotated[str, _text(100, NOT_BLANK_NO_NUL), AfterValidator(_stripped)]
 
 
 # Answers -------------------------------------------------------------------------------------------
@@ -201,10 +214,10 @@ class Lead(Body):
 
     id: int
     created: bool
-    name: str = None
-    external_id: str = None
-    email: str = None
-    phone: str = None
+    name: str | SkipJsonSchema[None] = None
+    external_id: str | SkipJsonSchema[None] = None
+    email: str | SkipJsonSchema[None] = None
+    phone: str | SkipJsonSchema[None] = None
     """In E.164."""
 
 
@@ -222,31 +235,28 @@ class Operator(Body):
     name: str
 
 
+CONTACT_EXAMPLE: JsonDict = {
+    "id": 702,
+    "status": "open",
+    "external_id": "msg-8813",
+    "message": "Hello, I want to order",
+    "lead": {"id": 151, "created": False, "external_id": "tg-9001"},
+    "bot": {"id": 31, "name": "Telegram Sales"},
+    "operator": {"id": 13, "name": "Chen Wei"},
+    "created_at": "2026-11-25T22:07:21.987337+00:00",
+    "assigned_at": "2026-11-25T22:07:21.989489+00:00",
+    "accepted_at": None,
+    "closed_at": None,
+}
+
+
 class Contact(Body):
     """A contact as it is now."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 702,
-                    "status": "open",
-                    "external_id": "msg-8813",
-                    "message": "Hello, I want to order",
-                    "lead": {"id": 151, "created": False, "external_id": "tg-9001"},
-                    "bot": {"id": 31, "name": "Telegram Sales"},
-                    "operator": {"id": 13, "name": "Chen Wei"},
-                    "created_at": "2026-11-25T22:07:21.987337+00:00",
-                    "assigned_at": "2026-11-25T22:07:21.989489+00:00",
-                    "accepted_at": None,
-                    "closed_at": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [CONTACT_EXAMPLE]})
 
     id: int
-    status: Literal[tuple(models.Contact.Status.values)]
+    status: Literal[tuple(models.Contact.Status.values)]  # type: ignore[valid-type]  # from the model
     external_id: str | None
     message: str
     lead: Lead
@@ -271,7 +281,7 @@ class Error(Body):
     )
 
     error: str
-    fields: dict[str, str] = None
+    fields: dict[str, str] | SkipJsonSchema[None] = None
     """Each bad field by its path: what is wrong with it."""
 
 
@@ -309,7 +319,7 @@ class EventData(Body):
 
     contact: Contact
     """As GET /api/contacts/{id} answered it at the change: its lead is only `id` and `created`."""
-    reason: Literal[tuple(models.ContactEvent.Reason.values)]
+    reason: Literal[tuple(models.ContactEvent.Reason.values)]  # type: ignore[valid-type]  # from the model
     """What made the change."""
 
 
@@ -328,7 +338,7 @@ def _event_example(event: str, reason: str, **contact) -> dict:
         "type": event,
         "created": "2026-11-25T22:07:21.989489+00:00",
         "data": {
-            "contact": {**Contact.model_config["json_schema_extra"]["examples"][0], **contact},
+            "contact": {**CONTACT_EXAMPLE, **contact},
             "reason": reason,
         },
     }
@@ -339,7 +349,7 @@ class ContactAssigned(_Event):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_event_example("contact.assigned", "intake")]})
 
-    type: Literal[models.Webhook.Event.ASSIGNED.value]
+    type: Literal[models.Webhook.Event.ASSIGNED.value]  # type: ignore[name-defined]  # from the model
 
 
 class ContactAccepted(_Event):
@@ -353,7 +363,7 @@ class ContactAccepted(_Event):
         }
     )
 
-    type: Literal[models.Webhook.Event.ACCEPTED.value]
+    type: Literal[models.Webhook.Event.ACCEPTED.value]  # type: ignore[name-defined]  # from the model
 
 
 class ContactPassedOn(_Event):
@@ -372,7 +382,7 @@ class ContactPassedOn(_Event):
         }
     )
 
-    type: Literal[models.Webhook.Event.PASSED_ON.value]
+    type: Literal[models.Webhook.Event.PASSED_ON.value]  # type: ignore[name-defined]  # from the model
 
 
 class ContactWaiting(_Event):
@@ -386,7 +396,7 @@ class ContactWaiting(_Event):
         }
     )
 
-    type: Literal[models.Webhook.Event.WAITING.value]
+    type: Literal[models.Webhook.Event.WAITING.value]  # type: ignore[name-defined]  # from the model
 
 
 class ContactClosed(_Event):
@@ -405,18 +415,18 @@ class ContactClosed(_Event):
         }
     )
 
-    type: Literal[models.Webhook.Event.CLOSED.value]
+    type: Literal[models.Webhook.Event.CLOSED.value]  # type: ignore[name-defined]  # from the model
 
 
-EVENTS = {
+EVENTS: dict[str, type[_Event]] = {
     models.Webhook.Event.ASSIGNED.value: ContactAssigned,
     models.Webhook.Event.ACCEPTED.value: ContactAccepted,
     models.Webhook.Event.PASSED_ON.value: ContactPassedOn,
     models.Webhook.Event.WAITING.value: ContactWaiting,
     models.Webhook.Event.CLOSED.value: ContactClosed,
 }
-REQUESTS = (ContactIn, CloseIn, AcceptIn)
-ANSWERS = (Contact, Error, Conflict, Health)
+REQUESTS: tuple[type[Body], ...] = (ContactIn, CloseIn, AcceptIn)
+ANSWERS: tuple[type[Body], ...] = (Contact, Error, Conflict, Health)
 
 
 class _Document(GenerateJsonSchema):
@@ -459,7 +469,9 @@ def _unwrapped(schema):
 
 def json_schemas() -> dict[str, dict]:
     """Each body's JSON Schema by its name, referring to the others under #/components/schemas."""
-    models_ = [(model, "validation") for model in (*REQUESTS, *ANSWERS, *EVENTS.values())]
+    models_: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (model, "validation") for model in (*REQUESTS, *ANSWERS, *EVENTS.values())
+    ]
     _, schemas = models_json_schema(
         models_, ref_template="#/components/schemas/{model}", schema_generator=_Document
     )

@@ -4,6 +4,7 @@ import contextlib
 import datetime
 import re
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -42,6 +43,9 @@ class OperatorNameMixin:
     """For a ModelForm of Operator: a name no other operator has, whatever its case or spacing,
     since lists, the report and the bot pages tell operators apart by name only (the unique
     Operator.name_key holds it when two saves race past this check: see save_operator)."""
+
+    cleaned_data: dict[str, Any]
+    instance: Operator
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
@@ -89,8 +93,9 @@ class BotForm(forms.Form):
         help_text=gettext_lazy("Defaults to the name."),
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "name" not in cleaned:
             return cleaned  # the name's own error says what is wrong; a slug made of nothing adds nothing
         slug = cleaned.get("slug") or slug_for(cleaned["name"])
@@ -185,7 +190,8 @@ class LinkForm(forms.Form):
 
     def __init__(self, *args, bot: Bot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)
+        # Each field's copy is typed as a plain Field: Django copies the declared ones at run time.
+        self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)  # type: ignore[attr-defined]
 
 
 class LeadSearchForm(forms.Form):
@@ -257,9 +263,9 @@ class SplitForm(forms.Form):
             for field in IDENTIFIERS
             if getattr(lead, field)
         ]
-        self.fields["identifiers"].choices = self.held
+        self.fields["identifiers"].choices = self.held  # type: ignore[attr-defined]  # as in LinkForm
         self.contacts_by_pk = {str(contact.pk): contact for contact in contacts}
-        self.fields["contacts"].choices = [
+        self.fields["contacts"].choices = [  # type: ignore[attr-defined]
             (pk, _contact_label(contact)) for pk, contact in self.contacts_by_pk.items()
         ]
 
@@ -312,8 +318,9 @@ class PeriodForm(forms.Form):
             data["period"] = "custom" if data.get("start") or data.get("end") else self.default_period
         super().__init__(data, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") or cleaned.get("end"):
             cleaned["period"] = "custom"  # typing a date means "from ... to"
         if cleaned.get("period") == "custom":
@@ -336,7 +343,8 @@ class ReportForm(PeriodForm):
     def __init__(self, data=None, *, bots: list[Bot], **kwargs):
         super().__init__(data, **kwargs)
         self.bots = {bot.pk: bot for bot in bots}
-        self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in bots)]
+        # A field's copy, typed as a plain Field (as in LinkForm).
+        self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in bots)]  # type: ignore[attr-defined]
 
     def clean_bot(self) -> Bot | None:
         pk = self.cleaned_data["bot"]

@@ -10,7 +10,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,11 +26,10 @@ class UsernameTaken(LoginRefused):
     """Another user has this username, in any case."""
 
 
-def _refuse_beyond_an_operator(operator: Operator) -> None:
+def _refuse_beyond_an_operator(operator: Operator, user: User) -> None:
     """A manager manages operators' logins, not other people's: a login that can do more than an
     operator's (staff, a superuser, other groups or permissions of its own) is changed only by an
     administrator in admin, or its password reset would hand its powers to whoever reset it."""
-    user = operator.user
     if (
         user.is_staff
         or user.is_superuser
@@ -80,7 +79,7 @@ def reset_password(*, operator: Operator) -> str:
         operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         if operator.user is None:
             raise LoginRefused(_("%(operator)s has no login.") % {"operator": operator.name})
-        _refuse_beyond_an_operator(operator)
+        _refuse_beyond_an_operator(operator, operator.user)
         operator.user.set_password(password)
         operator.user.save(update_fields=["password"])
     return password
@@ -95,7 +94,7 @@ def detach_login(*, operator: Operator) -> AbstractBaseUser:
         user = operator.user
         if user is None:
             raise LoginRefused(_("%(operator)s has no login.") % {"operator": operator.name})
-        _refuse_beyond_an_operator(operator)
+        _refuse_beyond_an_operator(operator, user)
         operator.user = None
         operator.save(update_fields=["user"])
         user.is_active = False

@@ -224,7 +224,7 @@ class _PinnedConnection(http.client.HTTPSConnection):
             self.sock = sock
             if self.tls:
                 # The certificate is checked against the hostname, as if we had looked it up here.
-                self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+                self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]  # typeshed omits it
             return
         raise error
 

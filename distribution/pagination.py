@@ -4,6 +4,7 @@ and nobody pages through ten thousand of them: beyond the cap the pager says "mo
 still offers the next page, which it knows from one row more than the page shows."""
 
 from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -17,6 +18,8 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
+    object_list: QuerySet
+
     def __init__(self, object_list, per_page, *, cap: int, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
@@ -38,7 +41,7 @@ class CappedPaginator(Paginator):
             return super().validate_number(number)
         # Beyond the cap the last page is not known: any page may be asked for, and one past the
         # end is empty; as far as the databases' 64-bit OFFSET reaches.
-        return self._validate_number(number, (2**63 - 2) // self.per_page)
+        return self._validate_number(number, (2**63 - 2) // self.per_page)  # type: ignore[attr-defined]  # private to Django
 
     def get_page(self, number) -> Page:
         if not self.capped:

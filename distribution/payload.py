@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from . import contract
 from .identifiers import LeadIdentity
@@ -25,7 +26,7 @@ class ContactPayload:
     verified: frozenset[str] | None = None
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     """Our message for one of pydantic's errors (its own are English and name Python types)."""
     kind, path, context = error["type"], error["loc"], error.get("ctx") or {}
     if path == ("lead",) and kind in ("missing", "model_type"):
@@ -50,7 +51,7 @@ def _message(error: dict) -> str:
 
 
 def _fields(error: ValidationError) -> dict[str, str]:
-    fields = {}
+    fields: dict[str, str] = {}
     for each in error.errors(include_url=False):
         # An item of a list is named by the list: lead.verified, not lead.verified.0.
         path = ".".join(part for part in each["loc"] if isinstance(part, str)) or "body"

@@ -15,12 +15,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from .http import HtmxHttpRequest
 
 # Django's default permissions, which it names in English only ("Can view %s").
 DEFAULT_ACTIONS = {
@@ -68,7 +70,7 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return login_first(request)
             needed = post if post and request.method == "POST" else perm
@@ -81,7 +83,7 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
     return decorator
 
 
-def login_first(request: HttpRequest) -> HttpResponse:
+def login_first(request: HtmxHttpRequest) -> HttpResponse:
     """To the login page, coming back to where the request came from; htmx is told to go there."""
     response = redirect_to_login(_page_of(request))
     return HttpResponseClientRedirect(response.url) if request.htmx else response
@@ -92,7 +94,7 @@ def operators_to_their_workspace(view: Callable) -> Callable:
     an operator's login, which may not see it, goes to its workspace instead of a 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
         if (
             user.is_authenticated
@@ -106,7 +108,7 @@ def operators_to_their_workspace(view: Callable) -> Callable:
     return wrapper
 
 
-def refuse(request: HttpRequest, perm: str) -> HttpResponse:
+def refuse(request: HtmxHttpRequest, perm: str) -> HttpResponse:
     """The 403 for a login without `perm`: the page, or for htmx the refusal in place."""
     reason = _("This needs the permission “%(permission)s”, which your login does not have.") % {
         "permission": describe(perm)
@@ -138,7 +140,7 @@ def describe(perm: str) -> str:
     return _(permission.name)
 
 
-def _page_of(request: HttpRequest) -> str:
+def _page_of(request: HtmxHttpRequest) -> str:
     """Where to come back to after logging in: the page itself, or for an action (a POST, or an
     htmx request) the page it was made from, since the action's own URL cannot be opened."""
     if request.method == "GET" and not request.htmx:

@@ -9,10 +9,12 @@ import contextlib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_stubs_ext import StrOrPromise
 
 from .identifiers import IDENTIFIERS, InvalidIdentifier, normalize_domain, normalize_phone
 from .models import (
@@ -51,6 +53,16 @@ def start_of_today() -> datetime:
 
 
 # Load --------------------------------------------------------------------------------------------
+
+
+if TYPE_CHECKING:  # WithAnnotations is for annotations only: it cannot be subscripted at run time.
+    from django_stubs_ext import WithAnnotations
+
+    class _Load(TypedDict):
+        open_contacts: int
+
+    # A row of operators_with_load().
+    OperatorWithLoad = WithAnnotations[Operator, _Load]
 
 
 def operators_with_load() -> QuerySet[Operator]:
@@ -215,7 +227,7 @@ def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | Non
     bot_ids = [bot.pk for bot in bots]
     # Assigned contacts come from the daily figures routing keeps (a row per bot, operator and
     # day), waiting ones from the queue's index: neither reads the period's closed contacts.
-    assigned = (
+    assigned_rows = (
         DailyAssignments.objects.filter(
             day__gte=timezone.localdate(start), day__lt=timezone.localdate(end), bot_id__in=bot_ids
         )
@@ -231,7 +243,9 @@ def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | Non
         .annotate(n=Count("pk"))
         .order_by()
     )
-    got = {(row["bot_id"], row["operator_id"]): row["n"] for row in assigned if row["n"]}
+    got: dict[tuple[int, int | None], int] = {
+        (row["bot_id"], row["operator_id"]): row["n"] for row in assigned_rows if row["n"]
+    }
     got |= {(row["bot_id"], None): row["n"] for row in waiting}
     reports = {bot.pk: BotReport(bot=bot) for bot in bots}
     links: dict[int, list[BotOperator]] = {}
@@ -305,7 +319,9 @@ def with_history(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     return contacts.prefetch_related(Prefetch("events", queryset=_events()))
 
 
-def closes_by_reason(*, start: datetime, end: datetime, bot: Bot | None = None) -> list[tuple[str, int]]:
+def closes_by_reason(
+    *, start: datetime, end: datetime, bot: Bot | None = None
+) -> list[tuple[StrOrPromise, int]]:
     """How many contacts (of `bot`, if given) were closed in [start, end), per reason (its label),
     most first."""
     events = ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED, at__gte=start, at__lt=end)
@@ -377,7 +393,7 @@ class Provenance:
     (set by hand in admin, or stored before provenance was kept)."""
 
     field: str
-    label: str
+    label: StrOrPromise
     value: str
     source: IdentifierSource | None
     verified: bool  # a bot or a manager vouched for it (rule 1)

@@ -35,7 +35,7 @@ def slug_for(name: str) -> str:
     slug column is cut to fit, and numbered if the cut is another bot's slug already."""
     slug = slugify(name, allow_unicode=True)
     limit = Bot._meta.get_field("slug").max_length
-    if len(slug) <= limit:
+    if limit is None or len(slug) <= limit:
         return slug
     cut, number = slug[:limit], 1
     while Bot.objects.filter(slug=cut).exists():

@@ -44,7 +44,7 @@ Kind, Status = ContactEvent.Kind, WebhookDelivery.Status
 
 # Which change tells a webhook what. A contact created and assigned at once has both a "created"
 # and an "assigned" row: it is told only that it was assigned (see _event_of).
-_EVENT_OF_KIND = {
+_EVENT_OF_KIND: dict[str, str] = {
     Kind.CREATED: Webhook.Event.WAITING,
     Kind.ASSIGNED: Webhook.Event.ASSIGNED,
     Kind.ACCEPTED: Webhook.Event.ACCEPTED,
@@ -105,7 +105,7 @@ def record_deliveries(events: list[ContactEvent], *, contacts: dict[int, Contact
     wanted = []
     for event in events:
         webhook, name = webhooks.get(event.contact.bot_id), _event_of(event, assigned)
-        if webhook is not None and name in webhook.events:
+        if webhook is not None and name is not None and name in webhook.events:
             wanted.append((webhook, event, name))
     if not wanted:
         return
@@ -174,7 +174,8 @@ def _claimable(now: datetime) -> Q:
         webhook=OuterRef("webhook"), contact=OuterRef("contact"), status=Status.PENDING, pk__lt=OuterRef("pk")
     )
     return (
-        Q(status=Status.PENDING, next_attempt_at__lte=now)
+        # Q & Exists is a Q: the stubs' Q.__and__ takes only a Q.
+        Q(status=Status.PENDING, next_attempt_at__lte=now)  # type: ignore[return-value]
         & (Q(claimed_until=None) | Q(claimed_until__lt=now))
         & ~Exists(older_pending)
     )
@@ -248,7 +249,7 @@ class Sender:
         and at once when a webhook's request ended and none of its deliveries is in hand (the
         contact's next event may be due). Once `stop` is set no more is taken: the requests in
         flight finish and are recorded."""
-        looked, ended = -math.inf, set()
+        looked, ended = -math.inf, set[int]()
         while not stop.is_set():
             self._start(stop)
             # A thread is free and nothing in hand can use it.

@@ -11,4 +11,4 @@ class AxesConfig(AxesAppConfig):
 
 
 class TasksConfig(TasksAppConfig):
-    verbose_name = _("Background tasks")
+    verbose_name = _("Background tasks")  # type: ignore[assignment]  # a plain str in django-tasks-db

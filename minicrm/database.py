@@ -28,7 +28,7 @@ def is_unavailable(error: BaseException | None) -> bool:
     if not isinstance(error, OperationalError):
         return False
     cause = error.__cause__  # the driver's exception, which Django wraps
-    if hasattr(cause, "sqlstate"):
+    if cause is not None and hasattr(cause, "sqlstate"):
         # psycopg: no SQLSTATE when no server answered (connecting failed, the connection dropped).
         state = cause.sqlstate
         return state is None or state.startswith("08") or state in _POSTGRESQL_STATES

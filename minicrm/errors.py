@@ -10,6 +10,7 @@ from http import HTTPStatus
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,7 +49,7 @@ def _api_error(status: int) -> JsonResponse:
     return json_error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
 
 
-def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def api_error_for(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """The response, unless it is an error page under /api: then the same error as JSON."""
     if not is_api_path(request.path_info) or response.status_code < 400:
         return response
@@ -98,7 +99,7 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     log.warning("dashboard: database unavailable", exc_info=True)
     # Rendered without the request: its user, session and messages would need the database.
     if getattr(request, "htmx", False):
-        notice = Message(constants.ERROR, UNAVAILABLE_MESSAGE)
+        notice = Message(constants.ERROR, str(UNAVAILABLE_MESSAGE))
         html = render_to_string("base.html#message-list", {"messages": [notice]})
         response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "innerHTML")
     else:

@@ -232,6 +232,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU")
 # The largest intake body accepted, in bytes; larger ones get 413.
 INTAKE_MAX_BODY_BYTES = envint("INTAKE_MAX_BODY_BYTES", 64 * 1024)
+# A request's body must arrive within this many seconds of its headers (a 408 otherwise): a
+# client that sends part of it and stalls holds a gunicorn thread for that long at most.
+REQUEST_BODY_TIMEOUT = envint("REQUEST_BODY_TIMEOUT", 10)
+if REQUEST_BODY_TIMEOUT <= 0:
+    raise ImproperlyConfigured("REQUEST_BODY_TIMEOUT: a number of seconds, at least 1.")
 # Each bot may send INTAKE_RATE_LIMIT requests per INTAKE_RATE_WINDOW seconds (0: no limit);
 # beyond that it gets 429 with Retry-After.
 INTAKE_RATE_LIMIT = envint("INTAKE_RATE_LIMIT", 600)

@@ -7,6 +7,8 @@ from django.conf import global_settings, settings
 from django.core.exceptions import BadRequest
 from django.core.handlers.wsgi import WSGIHandler, get_path_info
 
+from .deadlines import read_deadlines
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minicrm.settings")
 
 django.setup(set_prefix=False)
@@ -57,6 +59,13 @@ def _has_unsized_body(environ) -> bool:
     )
 
 
+def _declared_length(environ) -> int:
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0  # Django's rule; the intake answers it 400 itself
+
+
 def _read_at_most(stream, size: int) -> bytes:
     chunks, read = [], 0
     while read < size:
@@ -68,11 +77,45 @@ def _read_at_most(stream, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def application(environ, start_response):
-    """Django's WSGI application, with two things Django does not do itself:
+def _take_body(environ, api: bool) -> tuple[str, str] | None:
+    """Read the request's body, if any, before Django runs, and hand it to Django from memory;
+    return the error to answer instead, as (status, message), when it cannot be taken.
 
-    - a chunked request body is read and handed to Django with its length, so that Django reads
-      it as if it had come with a Content-Length. Under /api the intake's INTAKE_MAX_BODY_BYTES
+    Every body within the limit is read whole and within REQUEST_BODY_TIMEOUT, before anything
+    takes a database connection or a lock, and before any view may refuse the request unread: a
+    body left on the connection makes gunicorn wait for it after the answer. A body declared over
+    the limit is left to Django, which refuses it unread (the intake's 413, a form's 400)."""
+    limit = _body_limit(api)
+    unsized = _has_unsized_body(environ)
+    if unsized:
+        size = limit + 1
+    else:
+        size = _declared_length(environ)
+        if not 0 < size <= limit:
+            return None
+    seconds = settings.REQUEST_BODY_TIMEOUT
+    with read_deadlines.watch(environ.get("gunicorn.socket"), seconds) as watch:
+        try:
+            body = _read_at_most(environ["wsgi.input"], size)
+        except OSError:  # the client went away; gunicorn answers malformed chunks itself
+            body = None
+    if watch.expired:
+        return "408 Request Timeout", f"The body did not arrive within {seconds} seconds."
+    if body is None or (not unsized and len(body) < size):
+        return "400 Bad Request", "The body could not be read."
+    if len(body) > limit:
+        return "413 Content Too Large", f"The body is larger than {limit} bytes."
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return None
+
+
+def application(environ, start_response):
+    """Django's WSGI application, with what Django does not do itself:
+
+    - the request's body is read before Django runs, within REQUEST_BODY_TIMEOUT (a 408 after it),
+      see _take_body. A chunked body is handed to Django with its length, so that Django reads it
+      as if it had come with a Content-Length. Under /api the intake's INTAKE_MAX_BODY_BYTES
       applies (beyond it a JSON 413, as the proxy answers); elsewhere DATA_UPLOAD_MAX_MEMORY_SIZE,
       the bound Django puts on the bodies of forms;
     - a request Django cannot even parse (a Content-Type with a malformed charset, say) gets a
@@ -81,18 +124,8 @@ def application(environ, start_response):
     Under /api (the intake's rule, is_api_path) these errors are JSON, elsewhere plain text.
     """
     api = is_api_path(get_path_info(environ))
-    if _has_unsized_body(environ):
-        limit = _body_limit(api)
-        try:
-            body = _read_at_most(environ["wsgi.input"], limit + 1)
-        except OSError:  # the client went away; gunicorn answers malformed chunks itself
-            return _error(start_response, api, "400 Bad Request", "The body could not be read.")
-        if len(body) > limit:
-            return _error(
-                start_response, api, "413 Content Too Large", f"The body is larger than {limit} bytes."
-            )
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
+    if error := _take_body(environ, api):
+        return _error(start_response, api, *error)
     try:
         return django_application(environ, start_response)
     except BadRequest:

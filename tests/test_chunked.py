@@ -5,8 +5,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE elsewhere."""
 import http.client
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -161,16 +159,9 @@ def test_it_does_not_read_an_input_the_server_does_not_terminate(wsgi, bot_and_t
 def gunicorn():
     """The project under a real gunicorn on 127.0.0.1, and a bot's token; stopped after the module."""
     with harness.database("sqlite") as db:
-        created = subprocess.run(
-            [sys.executable, harness.ROOT / "manage.py", "createbot", "Chunked"],
-            env=harness.server_env(db),
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        token = harness.bot_token(db, "Chunked")
         with harness.Server(db, workers=1) as server:
-            yield server, created.stdout.split()[-1]
+            yield server, token
 
 
 def post_chunked(server: harness.Server, token: str, payload: dict) -> tuple[int, dict]:

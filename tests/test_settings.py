@@ -126,3 +126,10 @@ def test_it_refuses_a_webhook_timeout_below_a_second():
 
     assert result.returncode != 0
     assert "WEBHOOK_TIMEOUT" in result.stderr
+
+
+def test_it_refuses_a_body_timeout_below_a_second():
+    result = settings_of(DEBUG="true", REQUEST_BODY_TIMEOUT="0")
+
+    assert result.returncode != 0
+    assert "REQUEST_BODY_TIMEOUT" in result.stderr

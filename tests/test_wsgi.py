@@ -47,3 +47,11 @@ def test_a_malformed_content_type_outside_the_api_gets_a_plain_text_400():
 
     assert status.startswith("400")
     assert body == b"400 Bad Request: Malformed request.\n"
+
+
+@pytest.mark.django_db
+def test_a_body_shorter_than_its_content_length_gets_400():
+    status, body = call({"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "10"})
+
+    assert status.startswith("400")
+    assert body == b'{"error": "The body could not be read."}'

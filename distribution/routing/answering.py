@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,9 +23,7 @@ from .queue import bots_of, drain_queue
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 
 
-def accept_contact(
-    *, contact: Contact, by: AbstractBaseUser | None = None, bot: Bot | None = None
-) -> Contact:
+def accept_contact(*, contact: Contact, by: User | None = None, bot: Bot | None = None) -> Contact:
     """Record that the contact's operator took it (rule 8); taking it twice changes nothing.
 
     Raise ContactNotOpen for a contact that waits or is closed.
@@ -115,7 +113,9 @@ def _pass_on(
             )
         # Each operator misses a contact once: who missed it never gets it back by a pass-on.
         missed_it = set(
-            ContactEvent.objects.filter(contact_id=pk, kind=Kind.MISSED).values_list("operator_id", flat=True)
+            ContactEvent.objects.filter(contact_id=pk, kind=Kind.MISSED)
+            .exclude(operator=None)
+            .values_list("operator_id", flat=True)
         )
         chosen = choice.choose(locked.candidates, excluded={contact.operator_id, *missed_it})
         if chosen is None:

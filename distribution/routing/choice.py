@@ -48,7 +48,7 @@ def smooth_choice(rows: list) -> tuple:
 
 
 def choose(
-    candidates: list[Candidate], *, excluded: Collection[int] = (), returning_to: int | None = None
+    candidates: list[Candidate], *, excluded: Collection[int | None] = (), returning_to: int | None = None
 ) -> Chosen | None:
     """Choose the operator for the next contact and write the round robin's step.
 
@@ -61,14 +61,15 @@ def choose(
         return None
     back = next((row for row in rows if row.operator_id == returning_to), None)
     if back is not None:
-        return Chosen(
-            switched_on_operator(back.operator_id, back.operator_name, back.capacity), returned=True
-        )
+        return Chosen(_operator_of(back), returned=True)
     chosen, total = smooth_choice(rows)
     statements.advance(eligible=[row.link_id for row in rows], chosen=chosen.link_id, total=total)
-    return Chosen(
-        switched_on_operator(chosen.operator_id, chosen.operator_name, chosen.capacity), returned=False
-    )
+    return Chosen(_operator_of(chosen), returned=False)
+
+
+def _operator_of(row: Candidate) -> Operator:
+    assert row.operator_name is not None  # an eligible row's operator is switched on
+    return switched_on_operator(row.operator_id, row.operator_name, row.capacity)
 
 
 def answer_within(own: timedelta | None) -> timedelta | None:

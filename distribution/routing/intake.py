@@ -89,7 +89,7 @@ def _register(
 ) -> tuple[Registration, bool]:
     """Register the contact; also return whether it queued behind older contacts with room free."""
     row = statements.read_bot(bot.pk, external_id)
-    _check_token(row and row.token_hash, token_hash)
+    _check_token(row.token_hash if row else None, token_hash)
     if row is None:
         raise Bot.DoesNotExist(bot.pk)
     if verified is None:
@@ -108,7 +108,7 @@ def _register(
             bot, lead, created, attached, message, external_id, token_hash, row.answer_within, returning_to
         )
     locked = statements.lock_bot(bot.pk)
-    _check_token(locked and locked.token_hash, token_hash)
+    _check_token(locked.token_hash if locked else None, token_hash)
     if locked is None:
         raise Bot.DoesNotExist(bot.pk)
     bot.name = locked.name
@@ -154,7 +154,7 @@ def _register(
 def _intake_events(contact: Contact, *, returned: bool) -> list[ContactEvent]:
     """Return an intake's history rows: created, and assigned if an operator got it."""
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
-    if contact.operator is not None:
+    if contact.assigned_at is not None:
         events.append(
             ContactEvent(
                 contact=contact,
@@ -192,7 +192,7 @@ def _assign_in_one_call(
         answer_within=choice.answer_within(answer_within),
         returning_to=returning_to,
     )
-    _check_token(done and done.token_hash, token_hash)
+    _check_token(done.token_hash if done else None, token_hash)
     if done is None:
         raise Bot.DoesNotExist(bot.pk)
     bot.name = done.bot_name
@@ -207,6 +207,9 @@ def _assign_in_one_call(
     )
     contact._state.adding, contact._state.db = False, connection.alias
     if done.operator_id is not None:
+        # The function returns the operator's name and capacity with its id.
+        assert done.operator_name is not None
+        assert done.capacity is not None
         contact.status, contact.assigned_at, contact.answer_by = (
             Contact.Status.OPEN,
             done.assigned_at,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ..models import ContactEvent
 from . import statements
@@ -132,7 +133,7 @@ $$;
 """  # noqa: S608
 
 
-def install(using_connection) -> None:
+def install(using_connection: BaseDatabaseWrapper) -> None:
     """Replace the function with this module's text, on PostgreSQL only."""
     if using_connection.vendor != "postgresql":
         return
@@ -186,7 +187,7 @@ def assign_in_one_call(
                 day,
                 list(sources),
                 list(sources.values()),
-                answer_within,
+                answer_within,  # type: ignore[list-item]  # psycopg adapts a timedelta to an interval
                 returning_to,
             ],
         )

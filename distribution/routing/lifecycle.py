@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
@@ -43,7 +42,7 @@ Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 def close_contact(
     *,
     contact: Contact,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = Reason.MANAGER,
     note: str = "",
     bot: Bot | None = None,
@@ -103,7 +102,7 @@ def set_operator_active(
     *,
     operator: Operator,
     is_active: bool,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = OperatorEvent.Reason.MANAGER,
 ) -> list[Contact]:
     """Switch an operator on or off, recording who (`by`) and why; switching on drains its queues."""
@@ -158,7 +157,7 @@ def remove_operator(*, bot: Bot, operator: Operator) -> None:
     BotOperator.objects.filter(bot=bot, operator=operator).delete()
 
 
-def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None) -> list[Contact]:
+def hand_over_contacts(*, operator: Operator, by: User | None = None) -> list[Contact]:
     """Switch the operator off and put its open contacts back in the queue; return those re-assigned.
 
     They keep their age, so they go first to the others; switched on, the operator would get
@@ -249,7 +248,7 @@ def _idle_contacts(now: datetime) -> list[Contact]:
     """Return the open contacts assigned before their bot's limit, oldest first."""
     overrides: dict[timedelta, list[int]] = {}
     for bot_id, after in Bot.objects.exclude(auto_close_after=None).values_list("pk", "auto_close_after"):
-        overrides.setdefault(after, []).append(bot_id)
+        overrides.setdefault(after, []).append(bot_id)  # type: ignore[arg-type]  # None is excluded
     overridden = [bot_id for bot_ids in overrides.values() for bot_id in bot_ids]
     limits = [Q(bot_id__in=bot_ids, assigned_at__lt=now - after) for after, bot_ids in overrides.items()]
     if settings.AUTO_CLOSE_AFTER is not None:
@@ -334,9 +333,10 @@ def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
         if locked.status != Contact.Status.CLOSED:
             raise ActionRefused(_("Only a closed contact can be reopened."))
         now = timezone.now()
-        back = operator is not None and operator.is_active and load(operator) < operator.max_open_contacts
+        if operator is not None and not (operator.is_active and load(operator) < operator.max_open_contacts):
+            operator = None  # off or full: the queue
         locked.closed_at, locked.resolution, locked.accepted_at, locked.overdue_since = None, "", None, None
-        if back:
+        if operator is not None:
             locked.status, locked.assigned_at = Contact.Status.OPEN, now
             locked.answer_by = choice.answer_by(now, bot.answer_within)
             statements.count_assignments(
@@ -362,7 +362,7 @@ def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
             )
         locked.save()
         record_events([event])
-    if not back:
+    if operator is None:
         drain_queue(bot_ids=[bot.pk])
         locked.refresh_from_db()
     return locked

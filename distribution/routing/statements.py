@@ -97,11 +97,11 @@ def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _datetime(value: datetime | None) -> object:
+def _datetime(value: datetime | None) -> str | datetime | None:
     return None if value is None else connection.ops.adapt_datetimefield_value(value)
 
 
-def decode_events(value: object) -> list[str] | None:
+def decode_events(value: str | list[str] | None) -> list[str] | None:
     if value is None:
         return None
     # The JSON column comes back as text from both drivers (Django decodes it in the ORM only).
@@ -164,9 +164,13 @@ def key_share_bots(bot_ids: Iterable[int]) -> None:
             cursor.execute(f"SELECT id FROM {BOT} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [bot_ids])  # noqa: S608
 
 
-def insert_lead(*, created_at: datetime, **fields: object) -> int:
+# A lead's column values: its name and identifiers, their marks, the possible duplicate's id.
+LeadValue = str | bool | int | None
+
+
+def insert_lead(*, created_at: datetime, **fields: LeadValue) -> int:
     columns = ["created_at", *fields]
-    values = [_datetime(created_at), *fields.values()]
+    values: list[LeadValue | datetime] = [_datetime(created_at), *fields.values()]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {LEAD} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) RETURNING id",  # noqa: S608
@@ -175,7 +179,7 @@ def insert_lead(*, created_at: datetime, **fields: object) -> int:
         return cursor.fetchone()[0]
 
 
-def update_lead(lead_id: int, changes: dict[str, object]) -> None:
+def update_lead(lead_id: int, changes: dict[str, LeadValue]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {LEAD} SET {', '.join(f'{field} = %s' for field in changes)} WHERE id = %s",  # noqa: S608
@@ -206,7 +210,7 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 return None
             name, token_hash, events, answer_within, return_within = rows[0][:5]
             candidates = [
-                Candidate(*row[5:10], capacity=row[10] or 0, load=row[11] or 0)
+                Candidate(row[5], row[6], row[7], row[8], row[9], capacity=row[10] or 0, load=row[11] or 0)
                 for row in rows
                 if row[5] is not None
             ]

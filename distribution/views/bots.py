@@ -2,7 +2,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from minicrm.durations import format_duration
 
 from .. import routing, selectors, tokens, webhooks
 from ..forms import AutoCloseForm, BotForm, LinkForm, VouchesForm, WebhookForm, WeightForm
+from ..http import HtmxHttpRequest
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
 from .common import confirm, render_page, respond, tell_assigned
@@ -23,9 +24,9 @@ LAST_DELIVERIES = 20
 
 
 @permission_required("distribution.view_bot", post="distribution.add_bot")
-def bot_list(request: HttpRequest) -> HttpResponse:
+def bot_list(request: HtmxHttpRequest) -> HttpResponse:
     form = BotForm(request.POST or None)
-    context = {"form": form}
+    context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():
         bot, token = tokens.create_bot(name=form.cleaned_data["name"], slug=form.cleaned_data["slug"])
         messages.success(
@@ -68,7 +69,7 @@ def _webhook_context(bot: Bot, **extra) -> dict:
 
 @permission_required("distribution.view_bot")
 @require_safe
-def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     return render_page(
         request,
@@ -80,12 +81,12 @@ def bot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_POST
-def bot_vouches(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_vouches(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     form = VouchesForm(request.POST, bot=bot)
     if not form.is_valid():
         if not request.htmx:
-            messages.error(request, form.errors["vouches"][0])
+            messages.error(request, str(form.errors["vouches"][0]))
         return respond(
             request,
             "bots/detail.html#vouches",
@@ -104,12 +105,13 @@ def bot_vouches(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_POST
-def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_auto_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     form = AutoCloseForm(request.POST, bot=bot)
     if not form.is_valid():
         if not request.htmx:
-            messages.error(request, form.errors["auto_close_after"][0])
+            # ErrorList items are text; django-stubs says they may be ValidationErrors.
+            messages.error(request, form.errors["auto_close_after"][0])  # type: ignore[arg-type]
         return respond(
             request,
             "bots/detail.html#auto-close",
@@ -139,7 +141,7 @@ def bot_auto_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.rotate_token")
 @require_http_methods(["GET", "POST"])
-def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_rotate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     if request.method == "GET":
         return confirm(
@@ -161,7 +163,7 @@ def bot_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_POST
-def bot_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_webhook(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     form = WebhookForm(request.POST)
     if not form.is_valid():
@@ -181,7 +183,7 @@ def bot_webhook(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.rotate_token")
 @require_http_methods(["GET", "POST"])
-def bot_webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_webhook_rotate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
     webhook = get_object_or_404(Webhook, bot=bot)
     if request.method == "GET":
@@ -202,7 +204,7 @@ def bot_webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_secret(request, bot, secret)
 
 
-def _with_secret(request: HttpRequest, bot: Bot, secret: str) -> HttpResponse:
+def _with_secret(request: HtmxHttpRequest, bot: Bot, secret: str) -> HttpResponse:
     # Answered here, not redirected, and never put in a message: the secret exists only in this
     # response (messages outlive it, in the session).
     context = _detail_context(bot, secret=secret)
@@ -211,7 +213,7 @@ def _with_secret(request: HttpRequest, bot: Bot, secret: str) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_POST
-def bot_webhook_switch(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_webhook_switch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     webhook = get_object_or_404(Webhook, bot=bot)
     is_active = request.POST.get("is_active") == "on"
@@ -225,7 +227,7 @@ def bot_webhook_switch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_http_methods(["GET", "POST"])
-def bot_webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def bot_webhook_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     webhook = get_object_or_404(Webhook, bot=bot)
     if request.method == "GET":
@@ -243,7 +245,7 @@ def bot_webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_bot")
 @require_POST
-def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+def delivery_resend(request: HtmxHttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
     delivery = get_object_or_404(
         WebhookDelivery.objects.select_related("webhook__bot"), pk=delivery_pk, webhook__bot_id=pk
     )
@@ -262,7 +264,7 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
     return respond(request, "bots/detail.html#delivery", lambda: context, redirect_to=bot.get_absolute_url())
 
 
-def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
+def _links(request: HtmxHttpRequest, bot: Bot, status: int = 200, **extra) -> HttpResponse:
     if not request.htmx:
         return redirect(bot.get_absolute_url())
     # Counted after the change: the fragment's warning reads operators_on, and the stat cards,
@@ -277,12 +279,13 @@ def _links(request: HttpRequest, bot: Bot, status: int = 200, **extra) -> HttpRe
 
 @permission_required("distribution.add_botoperator")
 @require_POST
-def link_add(request: HttpRequest, pk: int) -> HttpResponse:
+def link_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     form = LinkForm(request.POST, bot=bot)
     if not form.is_valid():
         if not request.htmx:
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            errors = (error for field in form.errors.values() for error in field)
+            messages.error(request, " ".join(errors))  # type: ignore[arg-type]  # ErrorList items are text
         return _links(request, bot, status=422, link_form=form)
     operator = form.cleaned_data["operator"]
     assigned = routing.set_weight(bot=bot, operator=operator, weight=form.cleaned_data["weight"])
@@ -296,7 +299,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_botoperator")
 @require_POST
-def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
+def link_weight(request: HtmxHttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     link = get_object_or_404(
         BotOperator.objects.select_related("bot", "operator"), bot_id=pk, operator_id=operator_pk
     )
@@ -319,7 +322,7 @@ def link_weight(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse
 
 @permission_required("distribution.delete_botoperator")
 @require_http_methods(["GET", "POST"])
-def link_remove(request: HttpRequest, pk: int, operator_pk: int) -> HttpResponse:
+def link_remove(request: HtmxHttpRequest, pk: int, operator_pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     operator = get_object_or_404(Operator, pk=operator_pk)
     names = {"operator": operator.name, "bot": bot.name}

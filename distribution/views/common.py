@@ -2,7 +2,7 @@
 operator page that the operators', logins' and contacts' actions answer with (who may call them:
 distribution/permissions.py)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from .. import selectors
 from ..forms import LoginForm
+from ..http import HtmxHttpRequest
 from ..models import Contact
 
 # The operator page's part that its actions replace, by the id htmx aims them at.
@@ -23,7 +24,12 @@ OPERATOR_WORK = "operator-work"
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict, *, partials: Iterable[str] = (), status: int = 200
+    request: HtmxHttpRequest,
+    template: str,
+    context: dict,
+    *,
+    partials: Collection[str] = (),
+    status: int = 200,
 ) -> HttpResponse:
     """The full page; or, for an htmx request aimed at the id of one of its `partials`, only that
     partial of the page's template."""
@@ -34,7 +40,7 @@ def render_page(
 
 
 def respond(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     fragment: str,
     context: Callable[[], dict],
     *,
@@ -125,7 +131,7 @@ def operator_page_context(pk: int) -> dict:
     }
 
 
-def operator_work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
+def operator_work(request: HtmxHttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
     """The operator page's part that its actions (and a contact's close) change; for htmx, with the
     recent closed contacts out of band, as a close adds one there."""
     if not request.htmx:

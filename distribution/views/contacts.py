@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
 from ..forms import ContactFilterForm, PageOperatorForm
+from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import Contact
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
@@ -24,7 +25,7 @@ def contacts_with_people():
 
 @permission_required("distribution.view_contact")
 @require_safe
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
     contacts = contacts_with_people().order_by("-created_at", "-pk")
     if form.is_valid():
@@ -51,7 +52,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required("distribution.view_contact")
 @require_safe
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contacts_with_people(), pk=pk)
     context = {"contact": contact, "events": selectors.history(contact)}
     return render_page(request, "contacts/detail.html", context)
@@ -59,7 +60,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.close_any_contact")
 @require_http_methods(["GET", "POST"])
-def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk)
     if request.method == "GET":
         return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")))
@@ -69,7 +70,7 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(
             request,
             _("Contact #%(contact)s from the queue went to %(operator)s.")
-            % {"contact": other.pk, "operator": other.operator.name},
+            % {"contact": other.pk, "operator": other.operator},
         )
     if request.htmx and request.htmx.target == OPERATOR_WORK:
         # The contact may have been handed back or over in another tab: its operator now is not

@@ -87,10 +87,10 @@ def _counted(bot: Bot, token: str) -> tuple[Bot, int | None]:
         return bot, ratelimit.retry_after(bot, token_hash=digest)
     except TokenRotated:
         forget_token(token)
-        bot = find_bot(token)
-        if bot is None:
+        found = find_bot(token)
+        if found is None:
             raise
-    return bot, ratelimit.retry_after(bot, token_hash=digest)
+    return found, ratelimit.retry_after(found, token_hash=digest)
 
 
 _NO_BODY = object()
@@ -189,10 +189,10 @@ def _register(bot: Bot, token: str, payload: ContactPayload) -> Registration:
         return register(bot)
     except TokenRotated:
         forget_token(token)
-        bot = find_bot(token)
-        if bot is None:
+        found = find_bot(token)
+        if found is None:
             raise
-    return register(bot)
+    return register(found)
 
 
 def _refusal(token: str, response: JsonResponse) -> JsonResponse:
@@ -259,9 +259,10 @@ def _act(request: HttpRequest, lookup: dict | None, parse, act) -> JsonResponse:
     if isinstance(bot, JsonResponse):
         return bot
     if lookup is None:
-        lookup = _external_id_lookup(request)
-        if isinstance(lookup, JsonResponse):
-            return lookup
+        by_external_id = _external_id_lookup(request)
+        if isinstance(by_external_id, JsonResponse):
+            return by_external_id
+        lookup = by_external_id
     try:
         data = _json_body(request, optional=True)
     except _BodyError as error:

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
 from ..forms import LeadSearchForm, MergeForm, SplitForm
+from ..http import HtmxHttpRequest
 from ..models import Contact, Lead
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
@@ -21,7 +22,7 @@ COUNT_CAP = 10_000
 
 @permission_required("distribution.view_lead")
 @require_safe
-def lead_list(request: HttpRequest) -> HttpResponse:
+def lead_list(request: HtmxHttpRequest) -> HttpResponse:
     form = LeadSearchForm(request.GET)
     query = request.GET.get("q", "")
     valid = form.is_valid()
@@ -85,7 +86,7 @@ def _detail_context(
 
 @permission_required("distribution.view_lead")
 @require_safe
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead.objects.select_related("duplicate_of"), pk=pk)
     context = _detail_context(lead, detach=request.GET.getlist("identifiers"))
     return render_page(request, "leads/detail.html", context, partials=("split",))
@@ -93,7 +94,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.merge_leads")
 @require_POST
-def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     form = MergeForm(request.POST, lead=lead)
     if not form.is_valid():
@@ -125,7 +126,7 @@ def lead_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.merge_leads")
 @require_POST
-def lead_not_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_not_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     routing.dismiss_duplicate(lead=lead)
     messages.success(
@@ -137,7 +138,7 @@ def lead_not_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.merge_leads")
 @require_POST
-def lead_split(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     form = SplitForm(request.POST, lead=lead, contacts=_contacts_of(lead))
     if form.is_valid():

@@ -3,13 +3,14 @@ in the response that makes it and nowhere else: never in a message (messages wai
 nor after a redirect, so a plain form POST gets the whole page back instead of a redirect."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import logins
 from ..forms import LoginForm
+from ..http import HtmxHttpRequest
 from ..models import Operator
 from ..permissions import permission_required
 from .common import confirm, operator_page_context, render_page
@@ -17,14 +18,14 @@ from .common import confirm, operator_page_context, render_page
 PARTIALS = ("operator-login",)
 
 
-def _page(request: HttpRequest, operator: Operator, *, status: int = 200, **extra) -> HttpResponse:
+def _page(request: HtmxHttpRequest, operator: Operator, *, status: int = 200, **extra) -> HttpResponse:
     context = {**operator_page_context(operator.pk), **extra}
     return render_page(request, "operators/detail.html", context, partials=PARTIALS, status=status)
 
 
 @permission_required("distribution.change_operator")
 @require_POST
-def login_create(request: HttpRequest, pk: int) -> HttpResponse:
+def login_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     form = LoginForm(request.POST)
     if form.is_valid():
@@ -46,7 +47,7 @@ def login_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_operator")
 @require_http_methods(["GET", "POST"])
-def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def login_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
     if operator.user is None:
         return _refused(request, operator, _("%(operator)s has no login.") % {"operator": operator.name})
@@ -73,7 +74,7 @@ def login_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_operator")
 @require_http_methods(["GET", "POST"])
-def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
+def login_detach(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
     if operator.user is None:
         return _refused(request, operator, _("%(operator)s has no login.") % {"operator": operator.name})
@@ -98,7 +99,7 @@ def login_detach(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, operator)
 
 
-def _refused(request: HttpRequest, operator: Operator, reason: str) -> HttpResponse:
+def _refused(request: HtmxHttpRequest, operator: Operator, reason: str) -> HttpResponse:
     """The login changed since the page was shown (another manager detached or created it): the
     page as it is now, with the reason."""
     messages.error(request, reason)

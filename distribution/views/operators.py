@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm, save_operator
+from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import Operator
 from ..permissions import permission_required
 from .common import (
@@ -25,7 +26,7 @@ ROW = "operators/list.html#operator-row"
 
 
 @permission_required("distribution.view_operator", post="distribution.add_operator")
-def operator_list(request: HttpRequest) -> HttpResponse:
+def operator_list(request: HtmxHttpRequest) -> HttpResponse:
     form = OperatorForm(request.POST or None)
     operator = save_operator(form) if request.method == "POST" and form.is_valid() else None
     if operator is not None:
@@ -40,7 +41,7 @@ def operator_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
+def _row(request: HtmxHttpRequest, pk: int, **context) -> HttpResponse:
     """The row of the operators list, or the operator page's controls and open contacts: whichever
     the action came from."""
     status = 422 if context.get("capacity_form") else 200
@@ -57,7 +58,7 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
 
 @permission_required("distribution.change_operator")
 @require_POST
-def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_switch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
     assigned = routing.set_operator_active(operator=operator, is_active=is_active, by=request.user)
@@ -71,7 +72,7 @@ def operator_switch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.change_operator")
 @require_POST
-def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_capacity(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     form = CapacityForm(request.POST)
     if not form.is_valid():
@@ -105,7 +106,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.hand_over")
 @require_http_methods(["GET", "POST"])
-def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     handed = selectors.load(operator)
     if request.method == "GET":
@@ -143,5 +144,5 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("distribution.view_operator")
 @require_safe
-def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def operator_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "operators/detail.html", operator_page_context(pk))

@@ -1,8 +1,9 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..forms import ReportForm
+from ..http import HtmxHttpRequest
 from ..models import Bot
 from ..permissions import permission_required
 from .common import render_page
@@ -10,10 +11,10 @@ from .common import render_page
 
 @permission_required("distribution.view_report")
 @require_safe
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: HtmxHttpRequest) -> HttpResponse:
     bots = list(Bot.objects.all())
     form = ReportForm(request.GET, bots=bots)
-    context = {"form": form}
+    context: dict[str, object] = {"form": form}
     if form.is_valid():
         data = form.cleaned_data
         start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])

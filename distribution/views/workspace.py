@@ -12,7 +12,7 @@ from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CloseForm
+from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator, OperatorEvent
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import confirm_close, render_page, respond, tell_assigned, with_messages
@@ -37,7 +38,7 @@ def operator_required(view: Callable) -> Callable:
     operator needs the permission to work on its own contacts. The view gets the operator."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return login_first(request)
         # Through the user, so that the page's nav finds the operator cached on it.
@@ -53,7 +54,7 @@ def operator_required(view: Callable) -> Callable:
 
 @login_required
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where a login lands: an operator on its workspace, everyone else on the overview."""
     if not request.user.has_perm(MANAGES_OPERATORS) and Operator.objects.filter(user=request.user).exists():
         return redirect("workspace")
@@ -75,13 +76,13 @@ def _context(operator: Operator, **extra) -> dict:
 
 @operator_required
 @require_safe
-def workspace(request: HttpRequest, operator: Operator) -> HttpResponse:
+def workspace(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
     return render_page(request, PAGE, _context(operator), partials=("my-contacts", "my-status"))
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
-def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResponse:
+def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk, operator=operator)
     if request.method == "GET":
         # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
@@ -126,7 +127,7 @@ def contact_close(request: HttpRequest, operator: Operator, pk: int) -> HttpResp
 
 @operator_required
 @require_POST
-def available(request: HttpRequest, operator: Operator) -> HttpResponse:
+def available(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
     assigned = routing.set_operator_active(
         operator=operator, is_active=True, by=request.user, reason=OperatorEvent.Reason.SELF
     )
@@ -137,7 +138,7 @@ def available(request: HttpRequest, operator: Operator) -> HttpResponse:
 
 @operator_required
 @require_POST
-def away(request: HttpRequest, operator: Operator) -> HttpResponse:
+def away(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
     """Going away with open contacts asks first whether to keep them or hand them back."""
     choice = request.POST.get("contacts")
     holding = selectors.load(operator)
@@ -171,7 +172,7 @@ def away(request: HttpRequest, operator: Operator) -> HttpResponse:
     return _status_changed(request, operator)
 
 
-def _status_changed(request: HttpRequest, operator: Operator) -> HttpResponse:
+def _status_changed(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
     """htmx gets the status and, out of band, the list (a hand-back empties it)."""
     if not request.htmx:
         return redirect("workspace")
@@ -183,7 +184,7 @@ def _status_changed(request: HttpRequest, operator: Operator) -> HttpResponse:
 
 @operator_required
 @require_safe
-def contact_detail(request: HttpRequest, operator: Operator, pk: int) -> HttpResponse:
+def contact_detail(request: HtmxHttpRequest, operator: Operator, pk: int) -> HttpResponse:
     """One of the operator's contacts, with its lead's other contacts across every bot, read
     only: what the lead asked before, and how it was resolved (not who answered it)."""
     contact = get_object_or_404(Contact.objects.select_related("lead", "bot"), pk=pk, operator=operator)

@@ -1,5 +1,6 @@
 import random
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
@@ -74,7 +75,7 @@ MESSAGES = [
     "Please call me back",
     "Thanks, that helped!",
 ]
-PERIOD = timezone.timedelta(days=30)
+PERIOD = timedelta(days=30)
 
 
 class Command(BaseCommand):
@@ -202,8 +203,8 @@ class Command(BaseCommand):
 
         # End of the day: everyone who is on works at about two thirds of their capacity.
         for operator in operators[:-1]:
-            open_contacts = list(operator.contacts.filter(status=Contact.Status.OPEN).order_by("created_at"))
-            for contact in open_contacts[: max(0, len(open_contacts) - operator.max_open_contacts * 2 // 3)]:
+            held = list(operator.contacts.filter(status=Contact.Status.OPEN).order_by("created_at"))
+            for contact in held[: max(0, len(held) - operator.max_open_contacts * 2 // 3)]:
                 routing.close_contact(contact=contact, reason=ContactEvent.Reason.OPERATOR)
 
         self._spread_over_period(started, timezone.now())
@@ -214,7 +215,7 @@ class Command(BaseCommand):
         """The contacts were made in a few seconds; stretch that time line over the last 30 days,
         keeping its order, so that ages, periods and reports look like a real month."""
         now = timezone.now()
-        scale = PERIOD / max(finished - started, timezone.timedelta(microseconds=1))
+        scale = PERIOD / max(finished - started, timedelta(microseconds=1))
 
         def stretch(moment):
             return moment and now - PERIOD + (moment - started) * scale

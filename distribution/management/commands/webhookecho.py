@@ -36,7 +36,12 @@ def describe(event: dict) -> str:
     return f"{event['type']} {event['id']} contact #{contact['id']} {contact['status']}, {taken_by}"
 
 
+class EchoServer(HTTPServer):
+    command: "Command"
+
+
 class Handler(BaseHTTPRequestHandler):
+    server: EchoServer
     server_version = "mini-CRM-webhookecho"
     # One request at a time: a client that stops sending mid-body must not hold the port for ever.
     timeout = 10
@@ -107,7 +112,7 @@ class Command(BaseCommand):
             raise CommandError("--status must be an HTTP status, 200 to 599.")
         self.secret, self.status = secret, status
         try:
-            server = HTTPServer(("127.0.0.1", port), Handler)
+            server = EchoServer(("127.0.0.1", port), Handler)
         except OSError as error:
             raise CommandError(f"Cannot listen on 127.0.0.1:{port}: {error}") from error
         server.command = self

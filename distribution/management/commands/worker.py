@@ -107,7 +107,7 @@ class Command(db_worker.Command):
             "(default: WAL_CHECKPOINT_EVERY, %(default)s).",
         )
 
-    def handle(
+    def handle(  # type: ignore[override]  # argparse passes the options that add_arguments adds
         self, *args, sweep_every: float, webhook_poll_every: float, wal_checkpoint_every: float, **options
     ) -> None:
         # With --reload the process that watches the files runs no tasks: only its child schedules.
