@@ -1,19 +1,22 @@
-"""What the worker runs (manage.py worker): each task a thin call into the routing service."""
+"""What the worker runs (manage.py worker): each task a thin call into the routing service (and
+the report's response times)."""
 
 import logging
 
 from django.tasks import task
 
-from . import routing
+from . import response_times, routing
 
 logger = logging.getLogger(__name__)
 
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Pass on late contacts, close idle ones and expire old waiting ones, then drain the queues."""
+    """Pass on late contacts, close idle ones and expire old waiting ones, then drain the queues;
+    last, fold the events into the report's response times."""
     passed = routing.pass_on_due()
     sweep = routing.sweep_idle_contacts()
+    response_times.fold()
     counts = {
         "passed on": len(passed.passed_on),
         "overdue": len(passed.overdue),
