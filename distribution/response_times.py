@@ -271,8 +271,9 @@ def fold(*, until: datetime | None = None) -> int:
     until = until or timezone.now() - FOLD_MARGIN
     state = _state()
     if state.folded_until is None:
+        # Every fact comes with or after an assignment: the (kind, at) index finds the first.
         first = (
-            ContactEvent.objects.filter(contact_id__gt=state.since_contact)
+            ContactEvent.objects.filter(kind=Kind.ASSIGNED, contact_id__gt=state.since_contact)
             .order_by("at")
             .values_list("at", flat=True)
             .first()
