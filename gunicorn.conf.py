@@ -8,7 +8,7 @@ made /healthz answer after 32 s against two sync workers). A gthread worker wait
 its main loop and gives a connection to a thread once the client has sent something; a slow
 client then holds one thread, not the worker. Each worker still has only `threads` of them, so
 the reverse proxy in front (deploy/nginx.conf), which reads whole requests before it passes them
-on, is what keeps hundreds of slow clients away. The README has the figures."""
+on, is what keeps hundreds of slow clients away. docs/deployment.md has the figures."""
 
 import os
 

@@ -226,7 +226,7 @@ class Closer:
 
 class Receiver:
     """The bots' webhook endpoint, http://127.0.0.1:<port>/<bot id>, in a thread of this process.
-    It verifies each request as the README tells receivers to (written again here, so that the
+    It verifies each request as docs/webhooks.md tells receivers to (written again here, so that the
     sender is held to the contract rather than to its own code), answers 204, or 400 with the
     refusal counted, and records every event id it accepted. `delay` keeps each request in flight
     a moment, so that a worker killed mid-way is likely to be killed in the middle of one."""

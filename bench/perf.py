@@ -10,8 +10,8 @@ and size it prints, per endpoint: requests/s, the ratio to /healthz, the gunicor
 per request answered (their utime + stime from /proc/<pid>/stat, read before and after the wrk
 run), the SQL statements one request makes, p50 / p95 / p99 latency and the server's own time
 (Server-Timing) of one request at a time; then each gunicorn worker's peak memory, the goals of
-issues 5 and 12 with their verdicts, and the README's table (the fewest workers, every database and
-size as a column).
+issues 5 and 12 with their verdicts, and the summary table of docs/performance.md (the fewest
+workers, every database and size as a column).
 """
 
 import argparse
@@ -480,7 +480,7 @@ def report(rows: list[dict]) -> None:
     for text, met in said:
         print(f"  {text} {verdict(met)}")
     workers = min(r["workers"] for r in rows)
-    print(f"\nFor the README ({workers} gunicorn workers):\n")
+    print(f"\nFor docs/performance.md ({workers} gunicorn workers):\n")
     print(readme_table([r for r in rows if r["workers"] == workers], ceiling))
 
 
@@ -492,7 +492,7 @@ def short_size(size: int) -> str:
 
 
 def readme_table(rows: list[dict], ceiling: dict) -> str:
-    """The README's table: a column for each database and size, a line for each figure."""
+    """The summary table: a column for each database and size, a line for each figure."""
     columns = sorted({(r["db"], r["size"]) for r in rows}, key=lambda c: (c[0] != "sqlite", c[0], c[1]))
     cell = {(r["db"], r["size"], r["endpoint"]): r for r in rows}
 

@@ -2,7 +2,7 @@
 routing service: switching an operator on, raising a capacity or a weight drain the queue.
 
 The admin saves inside its own transaction; the service calls run once it has committed, so that
-they lock and drain exactly as they do from the dashboard (see routing.py on the lock order).
+they lock and drain exactly as they do from the dashboard (docs/locking.md).
 """
 
 from functools import partial

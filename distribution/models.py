@@ -114,7 +114,7 @@ class BotOperator(models.Model):
     weight = models.PositiveIntegerField(
         _("weight"), default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
     )
-    # Smooth weighted round robin state of this pair; only routing.py writes it.
+    # Smooth weighted round robin state of this pair (rule 4); only the routing package writes it.
     current_weight = models.IntegerField(_("current weight"), default=0, editable=False)
 
     class Meta:
@@ -234,7 +234,7 @@ class Contact(models.Model):
 
 
 class ContactEvent(models.Model):
-    """One change of a contact, written by routing.py in the same transaction as the change: the
+    """One change of a contact, written by the routing package in the transaction of the change: the
     contact's history, and what the report counts closes by."""
 
     class Kind(models.TextChoices):
@@ -431,7 +431,7 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event for one webhook: the outbox row. routing.py writes it in the transaction of the
+    """One event for one webhook: the outbox row. The routing package writes it in the transaction of the
     change it tells of, so that a rolled-back change sends nothing and a crash loses nothing; the
     worker sends it (in order per contact), retries it, and records how it went."""
 

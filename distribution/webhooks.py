@@ -1,8 +1,9 @@
 """The bots' webhooks: the transactional outbox, and its delivery by the worker.
 
-routing.py records every change of a contact through record_events, which writes the history rows
-and, in the same transaction, a WebhookDelivery for each event that the bot's active webhook asks
-for: a change that rolls back leaves no delivery, and one that commits always leaves its own.
+The routing package records every change of a contact through record_events, which writes the
+history rows and, in the same transaction, a WebhookDelivery for each event that the bot's active
+webhook asks for: a change that rolls back leaves no delivery, and one that commits always leaves
+its own.
 
 The worker calls deliver_due in a loop. Several workers may run at once: each takes a row with a
 lease (a conditional UPDATE of claimed_until that only one of them can win) and holds it while it

@@ -1,5 +1,5 @@
-"""Take the dashboard's screenshots for the README, in each language (docs/screenshots/<language>/,
-Russian in the README). Run through scripts/screenshots."""
+"""Take the dashboard's screenshots for docs/dashboard.md and the README, in each language
+(docs/screenshots/<language>/). Run through scripts/screenshots."""
 
 import os
 import shutil

@@ -1,6 +1,6 @@
 """A differential test of the intake's fast path and the capacity events: random sequences of
 arrivals (new and returning leads), closes, switches, capacity and weight changes run through the
-real services and through the plain statement of DESIGN.md's rules 1-5 below, compared event by
+real services and through the plain statement of rules 1-5 (docs/rules.md) below, compared event by
 event: the operator chosen (or the queue), the lead created or found, the contacts each drain
 assigns and in which order, every BotOperator's round-robin state and the queue's order."""
 
