@@ -34,6 +34,10 @@ def fuzz_settings(*, examples: int) -> hypothesis.settings:
     )
 
 
+# Tests that start gunicorn with bench/harness.py, which collects the static files into the tree's
+# staticfiles/: under pytest-xdist, one worker runs them all, one at a time.
+under_gunicorn = pytest.mark.xdist_group("gunicorn")
+
 # Tests that one database only can run are marked only_on_postgresql(why) or only_on_sqlite(why). A
 # run on the other database skips them and names them at the end, in the summary and on stderr.
 DATABASES = {
