@@ -19,14 +19,7 @@ ONLY_ON = {
 def test_it_names_the_tests_that_only_the_other_database_runs():
     # Only those are selected: all skipped, the run makes no test database beside this one's.
     result = subprocess.run(
-        [
-            ROOT / "scripts" / "test",
-            "tests/test_kept_connections.py",
-            "-m",
-            f"only_on_{OTHER}",
-            "-n",
-            "0",
-        ],
+        [ROOT / "scripts" / "test", "tests/test_kept_connections.py", "-m", f"only_on_{OTHER}"],
         cwd=ROOT,
         env={key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")},
         capture_output=True,
