@@ -40,7 +40,7 @@ under_gunicorn = pytest.mark.xdist_group("gunicorn")
 
 # Tests that one database only can run are marked only_on_postgresql(why) or only_on_sqlite(why). A
 # run on the other database skips them and names them at the end, in the summary and on stderr.
-DATABASES = {
+DATABASE_ONLY = {
     "postgresql": ("PostgreSQL", "DATABASE_URL=postgres://... scripts/test runs them"),
     "sqlite": ("SQLite", "scripts/test without DATABASE_URL runs them"),
 }
@@ -50,7 +50,7 @@ _banner = pytest.StashKey[list]()
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for vendor, (name, _how) in DATABASES.items():
+        for vendor, (name, _how) in DATABASE_ONLY.items():
             marker = item.get_closest_marker(f"only_on_{vendor}")
             if marker and connection.vendor != vendor:
                 item.add_marker(pytest.mark.skip(reason=f"{name} only: {' '.join(marker.args)}"))
@@ -65,7 +65,7 @@ def pytest_terminal_summary(terminalreporter, config):
                 skipped.setdefault(vendor, []).append(report.nodeid)
     lines = []
     for vendor, nodeids in sorted(skipped.items()):
-        name, how = DATABASES[vendor]
+        name, how = DATABASE_ONLY[vendor]
         lines.append(f"{len(nodeids)} {name}-only tests NOT RUN on {connection.display_name}: {how}.")
         lines += [f"    {nodeid}" for nodeid in sorted(nodeids)]
     if lines:
