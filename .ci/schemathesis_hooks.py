@@ -1,5 +1,5 @@
 """schemathesis hooks for .ci/schemathesis: values for the API's own string formats
-(distribution/openapi.py), drawn from what identifiers.py's normalisers accept, so that the
+(distribution/contract.py), drawn from what identifiers.py's normalisers accept, so that the
 requests schemathesis generates as valid are valid."""
 
 import functools

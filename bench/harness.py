@@ -156,6 +156,7 @@ class Server:
     db: Database
     workers: int
     env: dict = field(default_factory=dict)
+    app: str = "minicrm.wsgi"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -177,7 +178,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 VENV_BIN / "gunicorn",
-                "minicrm.wsgi",
+                self.app,
                 "--workers",
                 str(self.workers),
                 "--bind",

@@ -9,7 +9,8 @@ returning leads, exact retries of earlier requests, a few conflicting ones) whil
 contacts over the API (POST /api/contacts/<id>/close, some twice) and a manager closes a few.
 Each bot has a webhook to a receiver that runs in this process and verifies every signature;
 `manage.py worker` delivers the events meanwhile. With --kill-worker it SIGKILLs a gunicorn worker
-and the delivery worker (then starts it again) in the middle. At the end it waits until no delivery
+and the delivery worker (then starts it again) in the middle; with --kill-after-close a gunicorn
+worker dies between a close's commit and its drain (bench/faulty_wsgi.py). At the end it waits until no delivery
 is pending, checks every invariant from the database and the receiver, and runs the fault drills:
 SQLite held locked beyond the busy timeout (503, never 500), and PostgreSQL stopped and started
 again (503, then recovery by itself). It exits 1 if any invariant is broken. Nothing it starts
@@ -294,7 +295,9 @@ class Receiver:
         secret = self.secrets.get(int(path.strip("/"))) if path.strip("/").isdigit() else None
         if secret is None:
             return "unknown webhook URL"
-        if not valid_signature(secret, body, headers.get("Minicrm-Signature", "")):
+        if not valid_signature(
+            secret, body, headers.get("Minicrm-Event-Id", ""), headers.get("Minicrm-Signature", "")
+        ):
             return "invalid signature"
         try:
             event = json.loads(body)
@@ -310,13 +313,14 @@ class Receiver:
         return None
 
 
-def valid_signature(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
-    """Minicrm-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">, as Stripe's."""
+def valid_signature(secret: str, body: bytes, event_id: str, header: str, tolerance: int = 300) -> bool:
+    """Minicrm-Signature: t=<unix time>,v2=<hex HMAC-SHA256 of "<t>.<Minicrm-Event-Id>.<body>">."""
     fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp, signature = fields.get("t", ""), fields.get("v1", "")
+    timestamp, signature = fields.get("t", ""), fields.get("v2", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
         return False
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    signed = f"{timestamp}.{event_id}.".encode() + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
 
 
@@ -679,6 +683,11 @@ def main() -> int:
         action="store_true",
         help="SIGKILL one gunicorn worker and the delivery worker half-way (the latter then restarted)",
     )
+    parser.add_argument(
+        "--kill-after-close",
+        action="store_true",
+        help="a gunicorn worker dies once after a close commits, before it drains the queue",
+    )
     parser.add_argument("--no-drills", action="store_true", help="skip the lock / database-down drills")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound on the load phase")
     parser.add_argument(
@@ -697,7 +706,13 @@ def main() -> int:
         harness.use_database(db)
         bots = build_scene(rng, receiver)
         requests = plan(rng, bots, args.requests)
-        with harness.Server(db, workers=args.workers) as server, Worker(db) as worker:
+        fault = db.workdir / "killed-after-close"
+        server = harness.Server(db, workers=args.workers)
+        if args.kill_after_close:
+            server = harness.Server(
+                db, workers=args.workers, app="bench.faulty_wsgi", env={"FAULT_MARKER": str(fault)}
+            )
+        with server, Worker(db) as worker:
             load = Load(server, requests, args.concurrency, args.max_seconds)
             stop, killed = threading.Event(), []
             closer = Closer(server, dict(bots))
@@ -723,6 +738,8 @@ def main() -> int:
                     killer.join(timeout=60)
             waited = wait_for_deliveries(args.delivery_seconds)
         report = check(load.results, duration, killed, load.connection_errors)
+        if args.kill_after_close:
+            report["gunicorn workers killed after a close, before its drain"] = int(fault.exists())
         report |= check_closes(closer)
         report |= check_webhooks(receiver, worker, waited)
         if not args.no_drills:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from . import routing, selectors, tokens, webhooks
 from .forms import OperatorNameMixin
-from .identifiers import MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
+from .identifiers import IDENTIFIERS, MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
 from .models import (
     Bot,
     BotOperator,
@@ -275,9 +275,7 @@ class LeadAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # Compared in their normal forms: "Anna@Example.com" typed over "anna@example.com" changes
         # nothing, and must not take the identifier's source away from the bot that supplied it.
-        edited = [
-            field for field in routing.IDENTIFIERS if form.cleaned_data[field] != form.initial.get(field)
-        ]
+        edited = [field for field in IDENTIFIERS if form.cleaned_data[field] != form.initial.get(field)]
         routing.record_edited_identifiers(lead=obj, fields=edited)
 
 

@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def install_intake_function(sender, using, **kwargs) -> None:
+    """Replace the PostgreSQL intake function with the code's text after every migrate."""
+    from django.db import connections
+
+    from .routing import intake_function
+
+    intake_function.install(connections[using])
 
 
 class DistributionConfig(AppConfig):
     name = "distribution"
     verbose_name = _("Contact distribution")
+
+    def ready(self) -> None:
+        post_migrate.connect(install_intake_function, sender=self)

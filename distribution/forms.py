@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy
 from minicrm.durations import format_duration, parse_duration
 
 from . import outbound, routing
+from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
     RESOLUTION_LENGTH,
+    WEBHOOK_URL_LENGTH,
     Bot,
     Contact,
     IdentifierSource,
@@ -106,7 +108,7 @@ class BotForm(forms.Form):
 class WebhookForm(forms.Form):
     url = forms.URLField(
         label=gettext_lazy("URL"),
-        max_length=2000,
+        max_length=WEBHOOK_URL_LENGTH,
         help_text=gettext_lazy("Where each event is POSTed, signed."),
     )
     events = forms.MultipleChoiceField(
@@ -203,8 +205,8 @@ class MergeForm(forms.Form):
             )
         for field in ("external_id", "email", "phone"):
             if other is None:
-                with contextlib.suppress(routing.InvalidIdentifier):  # not this kind of identifier
-                    other = routing.find_lead(routing.LeadIdentity.normalised(**{field: typed}))
+                with contextlib.suppress(InvalidIdentifier):  # not this kind of identifier
+                    other = routing.find_lead(LeadIdentity.normalised(**{field: typed}))
         if other is None:
             raise forms.ValidationError(_("No lead has this number or identifier."))
         if other.pk == self.lead.pk:
@@ -238,7 +240,7 @@ class SplitForm(forms.Form):
         labels = dict(IdentifierSource.Field.choices)
         self.held = [
             (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
-            for field in routing.IDENTIFIERS
+            for field in IDENTIFIERS
             if getattr(lead, field)
         ]
         self.fields["identifiers"].choices = self.held

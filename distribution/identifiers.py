@@ -25,6 +25,7 @@ itself.
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
@@ -173,3 +174,31 @@ def normalize_external_id(value: str) -> str:
 
 
 NORMALIZERS = {"external_id": normalize_external_id, "email": normalize_email, "phone": normalize_phone}
+
+# The identifiers of a lead, in the order rule 1 looks a lead up by.
+IDENTIFIERS = ("external_id", "email", "phone")
+
+
+@dataclass(frozen=True)
+class LeadIdentity:
+    """What a request says about its lead, already normalised."""
+
+    external_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str = ""
+
+    def identifiers(self) -> dict[str, str]:
+        return {field: getattr(self, field) for field in IDENTIFIERS if getattr(self, field)}
+
+    @classmethod
+    def normalised(
+        cls, *, external_id: str = "", email: str = "", phone: str = "", name: str = ""
+    ) -> "LeadIdentity":
+        """Build one from identifiers as people write them; blanks are absent."""
+        return cls(
+            external_id=normalize_external_id(external_id) if external_id.strip() else None,
+            email=normalize_email(email) if email.strip() else None,
+            phone=normalize_phone(phone) if phone.strip() else None,
+            name=name.strip(),
+        )

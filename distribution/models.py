@@ -10,13 +10,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .links import id_url
-from .messages import stored_message
+from .stored_messages import stored_message
 
 # Upper bounds keep the round-robin arithmetic far from integer overflow and catch typos.
 MAX_CAPACITY = 10_000
 MAX_WEIGHT = 1000
 # A resolution note is a line, not a report: it shows in lists.
 RESOLUTION_LENGTH = 500
+WEBHOOK_URL_LENGTH = 2000
 
 
 def operator_name_key(name: str) -> str:
@@ -234,8 +235,7 @@ class Contact(models.Model):
 
 
 class ContactEvent(models.Model):
-    """One change of a contact, written by the routing package in the transaction of the change: the
-    contact's history, and what the report counts closes by."""
+    """One change of a contact, written in the transaction of the change: the contact's history."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("arrived")
@@ -402,13 +402,13 @@ class Webhook(models.Model):
         CLOSED = "contact.closed", _("closed")
 
     bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("bot"))
-    url = models.URLField(_("URL"), max_length=2000)
+    url = models.URLField(_("URL"), max_length=WEBHOOK_URL_LENGTH)
     secret = models.CharField(_("secret"), max_length=100, editable=False)
     # A list of Event values.
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("sending"), default=True)
     # Why it stopped sending by itself (the receiver answered 410 Gone), shown on the bot's page:
-    # an English msgid and its parameters, translated when shown (messages.stored_message).
+    # an English msgid and its parameters, translated when shown (stored_messages.stored_message).
     disabled_reason = models.CharField(_("why it stopped"), max_length=200, blank=True)
     disabled_reason_params = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -431,9 +431,11 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event for one webhook: the outbox row. The routing package writes it in the transaction of the
-    change it tells of, so that a rolled-back change sends nothing and a crash loses nothing; the
-    worker sends it (in order per contact), retries it, and records how it went."""
+    """One event for one webhook: the outbox row, written in the transaction of the change it tells of.
+
+    A rolled-back change sends nothing and a crash loses nothing; the worker sends, retries and
+    records each.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -461,7 +463,7 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     # The receiver's HTTP status at the last attempt; None when it gave none (refused, timed out).
     response_status = models.PositiveSmallIntegerField(_("answer status"), null=True, blank=True)
-    # An English msgid and its parameters, translated when shown (messages.stored_message).
+    # An English msgid and its parameters, translated when shown (stored_messages.stored_message).
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_error_params = models.JSONField(default=dict, blank=True, editable=False)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

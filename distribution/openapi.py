@@ -1,241 +1,30 @@
-"""The bots' API as an OpenAPI 3.1 document, kept beside the views it describes: the limits come
-from payload.py and the settings, and tests/test_openapi.py drives every documented answer
-through the live views and validates it against this document.
-
-The lead's identifiers have rules JSON Schema cannot state (a valid phone number, an address whose
-domain IDNA accepts, no invisible characters), so their `format`s are this API's own names:
-validators ignore unknown formats, and the schemathesis hooks in .ci/schemathesis_hooks.py
-generate values that identifiers.py's own normalisers accept."""
+"""The bots' API as an OpenAPI 3.1 document: its paths, parameters, answers and webhooks, written
+here beside the views they describe, around the bodies that distribution/contract.py declares and
+whose JSON Schema it derives. tests/test_openapi.py drives every documented answer through the
+live views and validates it against this document."""
 
 import functools
 
 from django.conf import settings
+from pydantic import TypeAdapter
 
-from .models import Contact, ContactEvent, Webhook
-from .payload import MAX_LENGTHS
-
-# The characters str.strip() removes (str.isspace()), spelled out: the regex engines of
-# validators and generators disagree on what \s means.
-_SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NO_NUL = r"^[^\x00]*$"
-# Not blank and no NUL: the query's external_id, which the views refuse blank or with a NUL (400).
-NOT_BLANK_NO_NUL = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
+from . import contract
+from .models import Webhook
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _text(path: str, description: str, **extra) -> dict:
-    """An optional string field of a request body; null counts as absent."""
-    return {
-        "type": ["string", "null"],
-        "maxLength": MAX_LENGTHS[path],
-        "pattern": NO_NUL,
+def _example(model) -> dict:
+    return model.model_config["json_schema_extra"]["examples"][0]
+
+
+def _json(schema: dict, description: str, example: dict, **headers) -> dict:
+    response = {
         "description": description,
-        **extra,
+        "content": {"application/json": {"schema": schema, "example": example}},
     }
-
-
-def _identifier(path: str, form: str, description: str) -> dict:
-    # The format says it all (a blank value counts as absent): a second pattern beside it would
-    # make generators drop the format when they merge the two.
-    return {
-        "type": ["string", "null"],
-        "maxLength": MAX_LENGTHS[path],
-        "format": form,
-        "description": description,
-    }
-
-
-def _one_of_the_identifiers() -> list[dict]:
-    # At least one identifier that is a string: null counts as absent.
-    return [
-        {"required": [name], "properties": {name: {"type": "string"}}}
-        for name in ("external_id", "email", "phone")
-    ]
-
-
-def _named(description: str) -> dict:
-    return {
-        "type": "object",
-        "description": description,
-        "required": ["id", "name"],
-        "additionalProperties": False,
-        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-    }
-
-
-def _schemas() -> dict:
-    timestamp = {"type": "string", "format": "date-time"}
-    return {
-        "ContactIn": {
-            "type": "object",
-            "required": ["lead"],
-            "additionalProperties": False,
-            "properties": {
-                "lead": {
-                    "type": "object",
-                    "description": "Who wrote: at least one of external_id, email, phone.",
-                    "additionalProperties": False,
-                    "anyOf": _one_of_the_identifiers(),
-                    "properties": {
-                        "external_id": _identifier(
-                            "lead.external_id",
-                            "lead-external-id",
-                            "An id shared across the company's bots (a CRM or messenger user id); "
-                            "no control or invisible characters.",
-                        ),
-                        "email": _identifier(
-                            "lead.email",
-                            "lead-email",
-                            "A valid address; stored NFKC-normalised, lower-cased, its domain IDNA-encoded.",
-                        ),
-                        "phone": _identifier(
-                            "lead.phone",
-                            "lead-phone",
-                            "Any common format, stored in E.164; no letters, no extension.",
-                        ),
-                        "name": _text("lead.name", "The lead's name."),
-                    },
-                },
-                "message": _text("message", "What the lead wrote."),
-                "external_id": _text(
-                    "external_id", "The bot's own id of this contact: sending it again is a safe retry."
-                ),
-            },
-            "example": {
-                "lead": {
-                    "external_id": "tg-9001",
-                    "email": "Anna@Example.com",
-                    "phone": "+7 999 123-45-67",
-                    "name": "Anna",
-                },
-                "message": "Hello, I want to order",
-                "external_id": "msg-8812",
-            },
-        },
-        "CloseIn": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"reason": _text("reason", "Kept as the resolution note.")},
-            "example": {"reason": "The customer ordered"},
-        },
-        "Lead": {
-            "type": "object",
-            "description": "The lead's id, whether this request created it, and only the identifiers "
-            "(and name) this request sent, normalised: never what is stored.",
-            "required": ["id", "created"],
-            "additionalProperties": False,
-            "properties": {
-                "id": {"type": "integer"},
-                "created": {"type": "boolean"},
-                "name": {"type": "string"},
-                "external_id": {"type": "string"},
-                "email": {"type": "string"},
-                "phone": {"type": "string", "description": "E.164"},
-            },
-        },
-        "Contact": {
-            "type": "object",
-            "required": [
-                "id",
-                "status",
-                "external_id",
-                "message",
-                "lead",
-                "bot",
-                "operator",
-                "created_at",
-                "assigned_at",
-                "closed_at",
-            ],
-            "additionalProperties": False,
-            "properties": {
-                "id": {"type": "integer"},
-                "status": {"type": "string", "enum": list(Contact.Status.values)},
-                "external_id": {"type": ["string", "null"]},
-                "message": {"type": "string"},
-                "lead": _ref("Lead"),
-                "bot": _named("The bot that sent it."),
-                "operator": {"oneOf": [_named("Who has it."), {"type": "null"}]},
-                "created_at": timestamp,
-                "assigned_at": {"type": ["string", "null"], "format": "date-time"},
-                "closed_at": {"type": ["string", "null"], "format": "date-time"},
-            },
-            "example": {
-                "id": 702,
-                "status": "open",
-                "external_id": "msg-8813",
-                "message": "Hello, I want to order",
-                "lead": {"id": 151, "created": False, "external_id": "tg-9001"},
-                "bot": {"id": 31, "name": "Telegram Sales"},
-                "operator": {"id": 13, "name": "Chen Wei"},
-                "created_at": "2026-11-25T22:07:21.987337+00:00",
-                "assigned_at": "2026-11-25T22:07:21.989489+00:00",
-                "closed_at": None,
-            },
-        },
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "additionalProperties": False,
-            "properties": {
-                "error": {"type": "string"},
-                "fields": {
-                    "type": "object",
-                    "description": "Each bad field by its path (lead.email, reason, body...): what is wrong.",
-                    "additionalProperties": {"type": "string"},
-                },
-            },
-            "example": {
-                "error": "Invalid fields.",
-                "fields": {"lead.email": "Enter a valid e-mail address."},
-            },
-        },
-        "Conflict": {
-            "type": "object",
-            "required": ["error", "contact_id"],
-            "additionalProperties": False,
-            "properties": {"error": {"type": "string"}, "contact_id": {"type": "integer"}},
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status"],
-            "additionalProperties": False,
-            "properties": {"status": {"type": "string", "enum": ["ok", "database unavailable"]}},
-        },
-        "WebhookEvent": {
-            "type": "object",
-            "required": ["id", "type", "created", "data"],
-            "additionalProperties": False,
-            "properties": {
-                "id": {"type": "string", "format": "uuid", "description": "The event id: deduplicate on it."},
-                "type": {"type": "string", "enum": list(Webhook.Event.values)},
-                "created": {**timestamp, "description": "When the change happened."},
-                "data": {
-                    "type": "object",
-                    "required": ["contact", "reason"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "contact": {
-                            **_ref("Contact"),
-                            "description": "As GET /api/contacts/{id} answered it at the change: "
-                            'its lead is only {"id": ..., "created": false}.',
-                        },
-                        "reason": {
-                            "type": "string",
-                            "enum": list(ContactEvent.Reason.values),
-                        },
-                    },
-                },
-            },
-        },
-    }
-
-
-def _json(schema: dict, description: str, **headers) -> dict:
-    response = {"description": description, "content": {"application/json": {"schema": schema}}}
     if headers:
         response["headers"] = headers
     return response
@@ -245,36 +34,42 @@ def _header(description: str, *, required: bool = True) -> dict:
     return {"description": description, "required": required, "schema": {"type": "string"}}
 
 
+def _error(description: str, message: str, **headers) -> dict:
+    return _json(_ref("Error"), description, {"error": message}, **headers)
+
+
 def _responses() -> dict:
-    error = _ref("Error")
     retry = _header("Seconds to wait before the next request.")
+    limit = settings.INTAKE_MAX_BODY_BYTES
     return {
         "Invalid": _json(
-            error,
+            _ref("Error"),
             "Malformed JSON, a bad Content-Length or bad fields, each named in `fields`.",
+            _example(contract.Error),
         ),
-        "Unauthorized": _json(
-            error,
-            "No token, or an unknown one.",
-            **{"WWW-Authenticate": _header("Bearer")},
+        "Unauthorized": _error(
+            "No token, or an unknown one.", "Unknown token.", **{"WWW-Authenticate": _header("Bearer")}
         ),
-        "NotFound": _json(error, "This bot has no such contact (another bot's contact is not found either)."),
-        "TooLarge": _json(
-            error, f"The body is larger than INTAKE_MAX_BODY_BYTES ({settings.INTAKE_MAX_BODY_BYTES})."
+        "NotFound": _error(
+            "This bot has no such contact (another bot's contact is not found either).",
+            "This bot has no such contact.",
         ),
-        "NotJson": _json(error, "The body is not application/json."),
-        "RateLimited": _json(
-            error,
+        "TooLarge": _error(
+            f"The body is larger than INTAKE_MAX_BODY_BYTES ({limit}).",
+            f"The body is larger than {limit} bytes.",
+        ),
+        "NotJson": _error("The body is not application/json.", "Send the body as application/json."),
+        "RateLimited": _error(
             "More than INTAKE_RATE_LIMIT requests from this bot within INTAKE_RATE_WINDOW seconds "
             "(reads, closes and the intake share one budget).",
+            "Too many requests from this bot; slow down.",
             **{"Retry-After": retry},
         ),
-        "Unavailable": _json(
-            error,
+        "Unavailable": _error(
             "The database is down or busy beyond its timeout; nothing was written: send it again.",
+            "The database is busy or unavailable; retry.",
             **{"Retry-After": retry},
         ),
-        "Contact": _json(_ref("Contact"), "The contact as it is now."),
     }
 
 
@@ -303,16 +98,24 @@ def _contact_links() -> dict:
     }
 
 
-def _intake_answer(description: str) -> dict:
-    return {**_json(_ref("Contact"), description), "links": _contact_links()}
+def _contact(description: str, **changes) -> dict:
+    return _json(_ref("Contact"), description, {**_example(contract.Contact), **changes})
 
+
+def _intake_answer(description: str, **changes) -> dict:
+    return {**_contact(description, **changes), "links": _contact_links()}
+
+
+_READ = "The contact as it is now; its lead is only id and created."
+_READ_EXAMPLE = {"lead": {"id": 151, "created": False}}
 
 _EXTERNAL_ID = {
     "name": "external_id",
     "in": "query",
     "required": True,
     "description": "The external_id the bot sent with the contact.",
-    "schema": {"type": "string", "maxLength": MAX_LENGTHS["external_id"], "pattern": NOT_BLANK_NO_NUL},
+    "schema": TypeAdapter(contract.ExternalIdParameter).json_schema(),
+    "example": "msg-8813",
 }
 
 _ID = {
@@ -321,12 +124,13 @@ _ID = {
     "required": True,
     "description": "The contact's id, as the intake answered it.",
     "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    "example": 702,
 }
 
 _CLOSE_BODY = {
     "required": False,
     "description": "Optional: no body closes it without a note.",
-    "content": {"application/json": {"schema": _ref("CloseIn")}},
+    "content": {"application/json": {"schema": _ref("CloseIn"), "example": _example(contract.CloseIn)}},
 }
 
 
@@ -342,7 +146,12 @@ def _close(operation_id: str, summary: str, parameter: dict) -> dict:
             "parameters": [parameter],
             "requestBody": _CLOSE_BODY,
             "responses": {
-                "200": _json(_ref("Contact"), "The contact, closed."),
+                "200": _contact(
+                    "The contact, closed.",
+                    **_READ_EXAMPLE,
+                    status="closed",
+                    closed_at="2026-11-25T22:31:02.114277+00:00",
+                ),
                 **_answers("400", "401", "404", "413", "415", "429", "503"),
             },
         }
@@ -351,7 +160,9 @@ def _close(operation_id: str, summary: str, parameter: dict) -> dict:
 
 def _webhook(event: str, when: str) -> dict:
     signature = (
-        't=<unix seconds>,v1=<hex HMAC-SHA256 of f"{t}.".encode() + body, keyed with the webhook\'s secret>'
+        't=<unix seconds>,v2=<hex HMAC-SHA256 of f"{t}.{event_id}.".encode() + body, keyed with the '
+        "webhook's secret>, where event_id is the Minicrm-Event-Id header. Refuse a request that does "
+        "not verify, or whose t is more than 300 s from now."
     )
     return {
         "post": {
@@ -367,13 +178,13 @@ def _webhook(event: str, when: str) -> dict:
                     "in": "header",
                     "required": True,
                     "description": signature,
-                    "schema": {"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"},
+                    "schema": {"type": "string", "pattern": "^t=[0-9]+,v2=[0-9a-f]{64}$"},
                 },
                 {
                     "name": "Minicrm-Event-Id",
                     "in": "header",
                     "required": True,
-                    "description": "The event's id (as in the body): deduplicate on it.",
+                    "description": "The event's id, as in the body, and signed with it: deduplicate on it.",
                     "schema": {"type": "string", "format": "uuid"},
                 },
                 {
@@ -391,7 +202,12 @@ def _webhook(event: str, when: str) -> dict:
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("WebhookEvent")}},
+                "content": {
+                    "application/json": {
+                        "schema": _ref(contract.EVENTS[event].__name__),
+                        "example": _example(contract.EVENTS[event]),
+                    }
+                },
             },
             "responses": {
                 "2XX": {"description": "Delivered: no more attempts."},
@@ -438,16 +254,28 @@ def document() -> dict:
                     "tags": ["Contacts"],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": _ref("ContactIn")}},
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("ContactIn"),
+                                "example": _example(contract.ContactIn),
+                            }
+                        },
                     },
                     "responses": {
                         "200": _intake_answer("A replay of a known external_id: nothing new was written."),
                         "201": _intake_answer("Assigned to an operator."),
-                        "202": _intake_answer("Nobody can take it now: it waits in the queue."),
+                        "202": _intake_answer(
+                            "Nobody can take it now: it waits in the queue.",
+                            status="waiting",
+                            lead={"id": 152, "created": True, "email": "anna@example.com"},
+                            operator=None,
+                            assigned_at=None,
+                        ),
                         **_answers("400", "401"),
                         "409": _json(
                             _ref("Conflict"),
                             "This external_id was already sent with another lead or message.",
+                            _example(contract.Conflict),
                         ),
                         **_answers("413", "415", "429", "503"),
                     },
@@ -458,9 +286,7 @@ def document() -> dict:
                     "tags": ["Contacts"],
                     "parameters": [_EXTERNAL_ID],
                     "responses": {
-                        "200": _json(
-                            _ref("Contact"), "The contact as it is now; its lead is only id and created."
-                        ),
+                        "200": _contact(_READ, **_READ_EXAMPLE),
                         **_answers("400", "401", "404", "429", "503"),
                     },
                 },
@@ -473,9 +299,7 @@ def document() -> dict:
                     "tags": ["Contacts"],
                     "parameters": [_ID],
                     "responses": {
-                        "200": _json(
-                            _ref("Contact"), "The contact as it is now; its lead is only id and created."
-                        ),
+                        "200": _contact(_READ, **_READ_EXAMPLE),
                         **_answers("401", "404", "429", "503"),
                     },
                 },
@@ -492,8 +316,12 @@ def document() -> dict:
                     "tags": ["Operations"],
                     "security": [],
                     "responses": {
-                        "200": _json(_ref("Health"), "The database answers."),
-                        "503": _json(_ref("Health"), "The database does not answer."),
+                        "200": _json(_ref("Health"), "The database answers.", {"status": "ok"}),
+                        "503": _json(
+                            _ref("Health"),
+                            "The database does not answer.",
+                            {"status": "database unavailable"},
+                        ),
                     },
                 },
             },
@@ -514,7 +342,7 @@ def document() -> dict:
                     "description": "The bot's API token, shown once on its dashboard page.",
                 }
             },
-            "schemas": _schemas(),
+            "schemas": contract.json_schemas(),
             "responses": _responses(),
         },
     }

@@ -18,19 +18,16 @@ import socket
 import ssl
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
-from .messages import stored_message
+from .stored_messages import stored_message
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# getaddrinfo takes no timeout: lookups run here so that a request can stop waiting for one.
-_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 # IPv6 forms that carry an IPv4 address, which is where such a packet really goes.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -125,15 +122,60 @@ def check_url(url: str) -> None:
         raise OutboundError(gettext_noop("The URL's host is this machine; it must be a public address."))
     address = _literal(host)
     if address is not None and not is_public(address):
-        raise OutboundError(gettext_noop("%(address)s is not a public address."), address=str(address))
+        raise _not_public(target)
+
+
+def _not_public(target: _Target) -> OutboundError:
+    # The host as the URL writes it, never what it resolves to: the message is shown to whoever
+    # set the URL, and must not map the internal network for them.
+    return OutboundError(gettext_noop("%(host)s is not a public address."), host=target.host)
+
+
+class _Lookups:
+    """getaddrinfo takes no timeout: each lookup runs in a thread of its own, which a request stops
+    waiting for at its deadline. A name has one lookup at a time: a request for a name whose lookup
+    still hangs waits on that one instead of starting another. So a DNS server that never answers
+    costs a thread per name, not one per request, and delays no other name, as a shared pool of
+    threads did once all of them waited on that server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[tuple[str, int], Future] = {}
+
+    def resolve(self, host: str, port: int, *, timeout: float) -> list[tuple]:
+        with self._lock:
+            lookup = self._running.get((host, port))
+            if lookup is None:
+                lookup = self._running[host, port] = Future()
+                threading.Thread(
+                    target=self._look_up, args=(host, port, lookup), name="webhook-dns", daemon=True
+                ).start()
+        return lookup.result(timeout=timeout)
+
+    def _look_up(self, host: str, port: int, lookup: Future) -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        except BaseException as error:
+            self._forget(host, port)
+            lookup.set_exception(error)
+        else:
+            self._forget(host, port)
+            lookup.set_result(infos)
+
+    def _forget(self, host: str, port: int) -> None:
+        # Before the answer is out: a request that comes after it looks the name up afresh, since a
+        # name can point elsewhere tomorrow.
+        with self._lock:
+            del self._running[host, port]
+
+
+_lookups = _Lookups()
 
 
 def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
     """The addresses to connect to, each checked: all of them must be public, or none is used."""
     try:
-        infos = _resolver.submit(
-            socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        ).result(timeout=timeout)
+        infos = _lookups.resolve(target.host, target.port, timeout=timeout)
     except TimeoutError as error:
         raise OutboundError(
             gettext_noop("No answer from DNS for %(host)s in time."), host=target.host
@@ -147,17 +189,8 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
         raise OutboundError(gettext_noop("%(host)s has no address."), host=target.host)
     if not _allow_private():
         for *_, sockaddr in infos:
-            address = ipaddress.ip_address(sockaddr[0])
-            if not is_public(address):
-                if address == _literal(target.host):
-                    raise OutboundError(
-                        gettext_noop("%(address)s is not a public address."), address=str(address)
-                    )
-                raise OutboundError(
-                    gettext_noop("%(host)s resolves to %(address)s, which is not a public address."),
-                    host=target.host,
-                    address=str(address),
-                )
+            if not is_public(ipaddress.ip_address(sockaddr[0])):
+                raise _not_public(target)
     return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 
 

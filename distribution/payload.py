@@ -1,23 +1,13 @@
-"""The intake's body, checked at the boundary: exact types, known fields, sane sizes, normalised
-identifiers. Anything else is a PayloadError that names each bad field."""
+"""The API's request bodies and parameters checked at the boundary, by their models in contract.py.
+Anything else is a PayloadError that names each bad field by its path, in the request's language."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from pydantic import TypeAdapter, ValidationError
 
-from .identifiers import NORMALIZERS, InvalidIdentifier
-from .models import RESOLUTION_LENGTH
-from .routing import LeadIdentity
-
-MAX_LENGTHS = {
-    "external_id": 100,
-    "message": 10_000,
-    "lead.external_id": 100,
-    "lead.email": 254,
-    "lead.phone": 32,
-    "lead.name": 200,
-    "reason": RESOLUTION_LENGTH,
-}
+from . import contract
+from .identifiers import LeadIdentity
 
 
 class PayloadError(Exception):
@@ -31,84 +21,77 @@ class ContactPayload:
     identity: LeadIdentity
     message: str
     external_id: str | None
+    # The identifiers the bot vouches for in this request; None: the bot's own setting.
+    verified: frozenset[str] | None = None
 
 
-def _text(data: dict, key: str, path: str, errors: dict[str, str]) -> str:
-    """The string at data[key] ("" when absent or null), or "" with an error recorded."""
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[path] = _("Must be a string.")
-        return ""
-    if "\x00" in value:
-        errors[path] = _("Must not contain NUL characters.")
-        return ""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        errors[path] = _("Must be valid Unicode text.")
-        return ""
-    if len(value) > MAX_LENGTHS[path]:
-        errors[path] = _("At most %(limit)s characters.") % {"limit": MAX_LENGTHS[path]}
-        return ""
-    return value
+def _message(error: dict) -> str:
+    """Our message for one of pydantic's errors (its own are English and name Python types)."""
+    kind, path, context = error["type"], error["loc"], error.get("ctx") or {}
+    if path == ("lead",) and kind in ("missing", "model_type"):
+        return _("Required: an object with external_id, email or phone.")
+    if kind == "string_too_long":
+        return _("At most %(limit)s characters.") % {"limit": context["max_length"]}
+    if kind == "string_pattern_mismatch" and "\x00" not in error["input"]:  # contract.NOT_BLANK_NO_NUL
+        return _("Required: the external_id the bot sent with the contact.")
+    messages = {
+        "model_type": _("Must be a JSON object."),
+        "string_pattern_mismatch": _("Must not contain NUL characters."),
+        "extra_forbidden": _("Unknown field."),
+        "string_type": _("Must be a string."),
+        "string_unicode": _("Must be valid Unicode text."),
+        "list_type": _("Must be an array."),
+        "literal_error": _("Must be one of: external_id, email, phone."),
+        "nul": _("Must not contain NUL characters."),
+        "not_unique": _("Name each identifier once."),
+        "no_identifier": _("Give at least one of external_id, email, phone."),
+    }
+    return messages.get(kind) or context.get("message") or _("Invalid value.")
 
 
-def _unknown(data: dict, allowed: tuple[str, ...], prefix: str, errors: dict[str, str]) -> None:
-    for key in data:
-        if key not in allowed:
-            errors[f"{prefix}{key}"] = _("Unknown field.")
+def _fields(error: ValidationError) -> dict[str, str]:
+    fields = {}
+    for each in error.errors(include_url=False):
+        # An item of a list is named by the list: lead.verified, not lead.verified.0.
+        path = ".".join(part for part in each["loc"] if isinstance(part, str)) or "body"
+        fields.setdefault(path, _message(each))
+    return fields
+
+
+_CONTACT = contract.ContactIn.__pydantic_validator__
 
 
 def parse_contact_payload(data: object) -> ContactPayload:
-    if not isinstance(data, dict):
-        raise PayloadError({"body": _("Must be a JSON object.")})
-    errors: dict[str, str] = {}
-    _unknown(data, ("lead", "message", "external_id"), "", errors)
-    message = _text(data, "message", "message", errors)
-    external_id = _text(data, "external_id", "external_id", errors).strip() or None
+    try:
+        contact = _CONTACT.validate_python(data)
+    except ValidationError as error:
+        raise PayloadError(_fields(error)) from None
+    lead = contact.lead
+    identity = LeadIdentity(
+        external_id=lead.external_id, email=lead.email, phone=lead.phone, name=lead.name or ""
+    )
+    return ContactPayload(
+        identity=identity,
+        message=contact.message or "",
+        external_id=contact.external_id or None,
+        verified=None if lead.verified is None else frozenset(lead.verified),
+    )
 
-    lead = data.get("lead")
-    if not isinstance(lead, dict):
-        errors["lead"] = _("Required: an object with external_id, email or phone.")
-        raise PayloadError(errors)
-    _unknown(lead, ("external_id", "email", "phone", "name"), "lead.", errors)
-    name = _text(lead, "name", "lead.name", errors).strip()
-    identifiers = {}
-    for field, normalize in NORMALIZERS.items():
-        value = _text(lead, field, f"lead.{field}", errors).strip()
-        if value:
-            try:
-                identifiers[field] = normalize(value)
-            except InvalidIdentifier as error:
-                errors[f"lead.{field}"] = str(error)
-    if not identifiers and not any(key.startswith("lead.") for key in errors):
-        errors["lead"] = _("Give at least one of external_id, email, phone.")
-    if errors:
-        raise PayloadError(errors)
-    identity = LeadIdentity(**identifiers, name=name)
-    return ContactPayload(identity=identity, message=message, external_id=external_id)
+
+_EXTERNAL_ID = TypeAdapter(contract.ExternalIdParameter)
 
 
 def parse_external_id(value: str) -> str:
     """A contact's external_id as a bot names it in a query string, checked like the intake's."""
-    errors: dict[str, str] = {}
-    external_id = _text({"external_id": value}, "external_id", "external_id", errors).strip()
-    if not external_id and not errors:
-        errors["external_id"] = _("Required: the external_id the bot sent with the contact.")
-    if errors:
-        raise PayloadError(errors)
-    return external_id
+    try:
+        return _EXTERNAL_ID.validate_python(value)
+    except ValidationError as error:
+        raise PayloadError({"external_id": _message(error.errors(include_url=False)[0])}) from None
 
 
 def parse_close_payload(data: object) -> str:
     """The close's optional body: {"reason": "..."}, the resolution note recorded with it."""
-    if not isinstance(data, dict):
-        raise PayloadError({"body": _("Must be a JSON object.")})
-    errors: dict[str, str] = {}
-    _unknown(data, ("reason",), "", errors)
-    reason = _text(data, "reason", "reason", errors).strip()
-    if errors:
-        raise PayloadError(errors)
-    return reason
+    try:
+        return contract.CloseIn.model_validate(data).reason or ""
+    except ValidationError as error:
+        raise PayloadError(_fields(error)) from None

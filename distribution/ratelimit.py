@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .exceptions import TokenRotated
 from .models import Bot, IntakeWindow
-from .routing import TokenRotated
 
 SLOTS = 60
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .identifiers import InvalidIdentifier, normalize_domain, normalize_phone
+from .identifiers import IDENTIFIERS, InvalidIdentifier, normalize_domain, normalize_phone
 from .models import (
     Bot,
     BotOperator,
@@ -25,13 +25,25 @@ from .models import (
     Lead,
     Operator,
 )
-from .routing import IDENTIFIERS, load_of
 
 
 def count_of(queryset: QuerySet) -> Coalesce:
     """A correlated COUNT(*) of `queryset`, 0 when empty, to annotate rows with."""
     counted = queryset.order_by().values(dummy=Value(1)).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def load_of(operator: str = "pk") -> Coalesce:
+    """Rule 2 as an expression: the open contacts of the operator that OuterRef(operator) names.
+
+    statements.load says the same in SQL.
+    """
+    return count_of(Contact.objects.filter(operator=OuterRef(operator), status=Contact.Status.OPEN))
+
+
+def load(operator: Operator) -> int:
+    """Return an operator's load (rule 2)."""
+    return Contact.objects.filter(operator=operator, status=Contact.Status.OPEN).count()
 
 
 def start_of_today() -> datetime:

@@ -2,15 +2,14 @@
 
 The routing package records every change of a contact through record_events, which writes the
 history rows and, in the same transaction, a WebhookDelivery for each event that the bot's active
-webhook asks for: a change that rolls back leaves no delivery, and one that commits always leaves
-its own.
+webhook asks for: a change that rolls back leaves no delivery, and one that commits leaves its own.
 
-The worker calls deliver_due in a loop. Several workers may run at once: each takes a row with a
-lease (a conditional UPDATE of claimed_until that only one of them can win) and holds it while it
-sends; a worker killed mid-send leaves the row to whoever takes it when the lease ends. A row is
-marked only once the receiver has answered, so every event is sent at least once, and twice only
-when a worker died between the receiver's answer and that mark: receivers deduplicate by
-Minicrm-Event-Id.
+The worker sends them through a Sender, fairly across webhooks. Several workers may run at once:
+each takes a row with a lease (a conditional UPDATE of claimed_until that only one of them can
+win) and holds it while it sends; a worker killed mid-send leaves the row to whoever takes it when
+the lease ends. A row is marked only once the receiver has answered, so every event is sent at
+least once, and twice only when a worker died between the receiver's answer and that mark:
+receivers deduplicate by the event's id.
 
 A contact's events reach its webhook in order: a delivery is not taken while an older one of the
 same contact and webhook is pending (still retrying), so a receiver never hears of a close before
@@ -19,23 +18,24 @@ the assignment that preceded it.
 
 import json
 import logging
+import math
 import random
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from . import outbound, signatures
-from .answers import contact_json
+from .api_json import contact_json
 from .models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -177,58 +177,186 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def deliver_due(*, limit: int = 50, stop: threading.Event | None = None) -> int:
-    """Send up to `limit` due deliveries, one request each, and record how each went. Returns how
-    many were attempted (those another worker took first are not counted).
+# A receiver that took longer than this to answer, or gave no answer, is slow (see Sender).
+SLOW_ANSWER = 1.0
 
-    Different webhooks are sent to at once, up to WEBHOOK_CONCURRENCY, so that a slow receiver
-    holds up only its own bot; one webhook's deliveries go one after the other, which keeps each
-    contact's events in order. Once `stop` is set no more is taken: the requests in flight finish
-    and are recorded."""
-    # Each webhook's oldest due delivery first, then each one's second...: a webhook with a long
-    # backlog does not fill the batch and leave the others nothing.
+
+def _due(now: datetime, *, leave_out: set[int]):
+    """The claimable deliveries of active webhooks but those in `leave_out`: each webhook's oldest
+    due one first, then each one's second..., so that a webhook with a long backlog does not fill a
+    look and leave the others nothing."""
     turn = Window(
         RowNumber(), partition_by=F("webhook_id"), order_by=[F("next_attempt_at").asc(), F("pk").asc()]
     )
-    due = (
-        WebhookDelivery.objects.filter(_claimable(timezone.now()), webhook__is_active=True)
+    return (
+        WebhookDelivery.objects.filter(_claimable(now), webhook__is_active=True)
+        .exclude(webhook_id__in=leave_out)
         .annotate(turn=turn)
         .select_related("webhook")
-        .order_by("turn", "next_attempt_at", "pk")[:limit]
+        .order_by("turn", "next_attempt_at", "pk")
     )
-    by_webhook: dict[int, list[WebhookDelivery]] = {}
-    for delivery in due:
-        by_webhook.setdefault(delivery.webhook_id, []).append(delivery)
-    batches = list(by_webhook.values())
-    threads = min(settings.WEBHOOK_CONCURRENCY, len(batches))
-    if threads <= 1:
-        return sum(_deliver_in_order(batch, stop) for batch in batches)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhooks") as pool:
-        return sum(pool.map(partial(_deliver_in_its_thread, stop=stop), batches))
 
 
-def _deliver_in_order(deliveries: list[WebhookDelivery], stop: threading.Event | None) -> int:
-    """Send one webhook's deliveries one after the other, until one gets no answer: its receiver is
-    down or too slow, and the others wait for the next round rather than each for the timeout."""
-    attempted = 0
-    for delivery in deliveries:
-        if stop is not None and stop.is_set():
-            break
-        lease = _claim(delivery)
-        if lease is None:
-            continue
-        attempted += 1
-        if not _attempt(delivery, lease):
-            break
-    return attempted
+@dataclass
+class _Request:
+    delivery: WebhookDelivery
+    lease: datetime
+    started: float
+    slow: bool
 
 
-def _deliver_in_its_thread(deliveries: list[WebhookDelivery], stop: threading.Event | None) -> int:
+class Sender:
+    """Send due deliveries on WEBHOOK_CONCURRENCY threads, fairly across webhooks.
+
+    A webhook has one request in flight at most, which keeps each contact's events in order and
+    gives it no more than its share of the threads; the webhook whose last request started
+    longest ago goes first. Receivers that answered slowly (SLOW_ANSWER) or not at all share all
+    the threads but one, which stays for those that answer quickly; one that gave no answer rests
+    until that delivery's retry, instead of making each of its other deliveries wait for the
+    timeout. The threads only send: reading, claiming and recording happen in the caller's thread,
+    on its connection."""
+
+    def __init__(self, *, limit: int = 50) -> None:
+        self.limit = limit
+        self.threads = settings.WEBHOOK_CONCURRENCY
+        self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="webhooks")
+        self.due: list[WebhookDelivery] = []
+        self.in_flight: dict[Future, _Request] = {}
+        self.last_started: dict[int, float] = {}
+        self.slow: set[int] = set()
+        self.resting: dict[int, datetime] = {}
+        self.attempted = 0
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    def deliver_due(self, *, stop: threading.Event | None = None) -> int:
+        """Send what one look finds due, and wait for the answers. Returns how many were
+        attempted (those another worker took first are not counted)."""
+        self._look()
+        while True:
+            self._start(stop)
+            if not self.in_flight:
+                return self.attempted
+            self._collect(timeout=None)
+
+    def run(self, *, every: float, stop: threading.Event) -> None:
+        """Send due deliveries until `stop` is set, looking for more at least every `every` seconds,
+        and at once when a webhook's request ended and none of its deliveries is in hand (the
+        contact's next event may be due). Once `stop` is set no more is taken: the requests in
+        flight finish and are recorded."""
+        looked, ended = -math.inf, set()
+        while not stop.is_set():
+            self._start(stop)
+            # A thread is free and nothing in hand can use it.
+            room = len(self.in_flight) < self.threads
+            in_hand = {delivery.webhook_id for delivery in self.due}
+            if room and (ended - in_hand or time.monotonic() - looked >= every):
+                self._look()
+                looked, ended = time.monotonic(), set()
+                self._start(stop)
+            wait = max(0.0, looked + every - time.monotonic())
+            if self.in_flight:
+                ended |= self._collect(timeout=wait if room else None)
+            else:
+                stop.wait(wait)
+        while self.in_flight:
+            self._collect(timeout=None)
+
+    def _look(self) -> None:
+        now = timezone.now()
+        self.resting = {webhook: until for webhook, until in self.resting.items() if until > now}
+        busy = {request.delivery.webhook_id for request in self.in_flight.values()}
+        self.due = list(_due(now, leave_out=busy | set(self.resting))[: self.limit])
+
+    def _next(self) -> WebhookDelivery | None:
+        """The delivery to send now, if any: the oldest due one of the webhook whose turn it is."""
+        busy = {request.delivery.webhook_id for request in self.in_flight.values()}
+        slow_busy = sum(request.slow for request in self.in_flight.values())
+        now = timezone.now()
+        candidates = {}
+        for delivery in self.due:
+            webhook = delivery.webhook_id
+            if webhook in busy or webhook in candidates or self.resting.get(webhook, now) > now:
+                continue
+            if webhook in self.slow and self.threads > 1 and slow_busy >= self.threads - 1:
+                continue
+            candidates[webhook] = delivery
+        return min(
+            candidates.values(),
+            key=lambda delivery: self.last_started.get(delivery.webhook_id, -math.inf),
+            default=None,
+        )
+
+    def _start(self, stop: threading.Event | None) -> None:
+        while len(self.in_flight) < self.threads and not (stop is not None and stop.is_set()):
+            delivery = self._next()
+            if delivery is None:
+                return
+            self.due.remove(delivery)
+            lease = _claim(delivery)
+            if lease is None:
+                continue
+            self.attempted += 1
+            self.last_started[delivery.webhook_id] = time.monotonic()
+            request = _Request(delivery, lease, time.monotonic(), delivery.webhook_id in self.slow)
+            self.in_flight[self.pool.submit(_send, delivery)] = request
+
+    def _collect(self, *, timeout: float | None) -> set[int]:
+        """Record the requests that end within `timeout` seconds (at least one when None). Returns
+        their webhooks."""
+        done, _ = wait(self.in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+        ended = set()
+        for future in done:
+            request = self.in_flight.pop(future)
+            ended.add(request.delivery.webhook_id)
+            self._record(request, future)
+        return ended
+
+    def _record(self, request: _Request, sent: Future) -> None:
+        delivery, lease, webhook = request.delivery, request.lease, request.delivery.webhook_id
+        try:
+            status = sent.result()
+        except outbound.OutboundError as error:
+            retry = _record_failure(delivery, lease, status=None, error=error.message, params=error.params)
+            self.slow.add(webhook)
+            self.resting[webhook] = retry or timezone.now() + BACKOFF_BASE
+            return
+        except Exception:
+            # A fault of ours, not the receiver's: recorded as a failed attempt all the same, so that
+            # the delivery gives up in time instead of holding its contact's later events for ever.
+            logger.exception("Webhook delivery %s could not be sent", delivery.event_id)
+            _record_failure(
+                delivery, lease, status=None, error=gettext_noop("Not sent: an internal error (logged).")
+            )
+            return
+        if time.monotonic() - request.started > SLOW_ANSWER:
+            self.slow.add(webhook)
+        else:
+            self.slow.discard(webhook)
+        if 200 <= status < 300:
+            _record_success(delivery, status=status)
+        elif status == 410:
+            _disable(delivery, lease)
+        else:
+            _record_failure(
+                delivery,
+                lease,
+                status=status,
+                error=gettext_noop("The receiver answered %(status)s."),
+                params={"status": status},
+            )
+
+
+def deliver_due(*, limit: int = 50, stop: threading.Event | None = None) -> int:
+    """Send up to `limit` due deliveries, fairly across webhooks (see Sender), and record how each
+    went. Returns how many were attempted. Once `stop` is set no more is taken: the requests in
+    flight finish and are recorded."""
+    sender = Sender(limit=limit)
     try:
-        return _deliver_in_order(deliveries, stop)
+        return sender.deliver_due(stop=stop)
     finally:
-        # Django's connections belong to the thread that opened them: none is left open behind.
-        connections.close_all()
+        sender.close()
 
 
 def _claim(delivery: WebhookDelivery) -> datetime | None:
@@ -240,43 +368,19 @@ def _claim(delivery: WebhookDelivery) -> datetime | None:
     return lease if taken else None
 
 
-def _attempt(delivery: WebhookDelivery, lease: datetime) -> bool:
-    """Send the delivery and record how it went. Returns whether the receiver answered."""
-    webhook = delivery.webhook
-    body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+def _send(delivery: WebhookDelivery) -> int:
+    """POST the delivery, signed, and return the receiver's status; raises outbound.OutboundError
+    when there is none."""
+    body, event_id = json.dumps(delivery.payload, ensure_ascii=False).encode(), str(delivery.event_id)
+    signature = signatures.sign(delivery.webhook.secret, body, event_id=event_id, timestamp=int(time.time()))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "Minicrm-Event-Id": str(delivery.event_id),
+        "Minicrm-Event-Id": event_id,
         "Minicrm-Event": delivery.event,
-        "Minicrm-Signature": signatures.sign(webhook.secret, body, timestamp=int(time.time())),
+        "Minicrm-Signature": signature,
     }
-    try:
-        status = outbound.post(webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
-    except outbound.OutboundError as error:
-        _record_failure(delivery, lease, status=None, error=error.message, params=error.params)
-        return False
-    except Exception:
-        # A fault of ours, not the receiver's: recorded as a failed attempt all the same, so that
-        # the delivery gives up in time instead of holding its contact's later events for ever.
-        logger.exception("Webhook delivery %s could not be sent", delivery.event_id)
-        _record_failure(
-            delivery, lease, status=None, error=gettext_noop("Not sent: an internal error (logged).")
-        )
-        return True
-    if 200 <= status < 300:
-        _record_success(delivery, status=status)
-    elif status == 410:
-        _disable(delivery, lease)
-    else:
-        _record_failure(
-            delivery,
-            lease,
-            status=status,
-            error=gettext_noop("The receiver answered %(status)s."),
-            params={"status": status},
-        )
-    return True
+    return outbound.post(delivery.webhook.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT)
 
 
 def _attempt_fields(*, status: int | None, error: str, params: dict | None = None) -> dict:
@@ -313,13 +417,15 @@ def backoff(retry: int) -> timedelta:
 
 def _record_failure(
     delivery: WebhookDelivery, lease: datetime, *, status: int | None, error: str, params: dict | None = None
-) -> None:
+) -> datetime | None:
+    """Record a failed attempt; return when the delivery is retried, None when it gave up."""
     now = timezone.now()
     gave_up = now - delivery.created_at >= settings.WEBHOOK_RETRY_FOR
+    retry = None if gave_up else now + backoff(delivery.attempts)
     # Only while this worker still holds the row: past its lease, another worker owns it.
     WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, claimed_until=lease).update(
         status=Status.FAILED if gave_up else Status.PENDING,
-        next_attempt_at=None if gave_up else now + backoff(delivery.attempts),
+        next_attempt_at=retry,
         **_attempt_fields(status=status, error=error, params=params),
     )
     # In English, whatever language the thread has active: the log is read by whoever runs it.
@@ -335,6 +441,7 @@ def _record_failure(
             delivery.contact_id,
             error,
         )
+    return retry
 
 
 def _disable(delivery: WebhookDelivery, lease: datetime) -> None:

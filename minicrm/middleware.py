@@ -5,9 +5,8 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from distribution.views.intake import is_api_path, unavailable_response
-
 from .database import is_unavailable
+from .errors import is_api_path, unavailable_response
 
 
 class ServerTimingMiddleware:

@@ -52,6 +52,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "minicrm.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -167,7 +168,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-# An operator lands on its workspace, a manager on the overview (distribution.views.workspace.home).
+# An operator lands on its workspace, a manager on the overview (the route "home").
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Messages wait in the session, on the server: the default cookie storage is signed, not
@@ -264,7 +265,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": os.environ.get("LOG_LEVEL", "INFO")}},
+    "filters": {"refusals": {"()": "minicrm.errors.OneLineRefusals"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own loggers print through the root handler only, not twice.
     "loggers": {"django": {"handlers": [], "propagate": True}},

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minicrm.settings")
 
 django.setup(set_prefix=False)
 
-from distribution.views.intake import api_error_for, is_api_path  # noqa: E402  (needs the apps loaded)
+from minicrm.errors import api_error_for, is_api_path  # noqa: E402  (needs the apps loaded)
 
 
 class Handler(WSGIHandler):

@@ -2,6 +2,9 @@ import importlib
 import itertools
 import os
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import hypothesis
 import pytest
@@ -9,10 +12,12 @@ from django.db import connection
 from django.utils import translation
 
 from distribution import routing
+from distribution.management.commands import worker
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
 
 _numbers = itertools.count(1)
+ROOT = Path(__file__).resolve().parent.parent
 # The lead of the bots' API tests' `contact`.
 ANNA = routing.LeadIdentity(
     external_id="tg-5511", email="anna@example.com", phone="+79991234567", name="Anna"
@@ -81,6 +86,25 @@ def pytest_unconfigure(config):
         print("\n".join(["", "!" * 100, *lines, "!" * 100]), file=sys.stderr)
 
 
+def subprocess_database_url() -> str:
+    """Return the URL of the test database, for a process the test starts."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict:
+    """Return a child process's environment: the production settings on the test database."""
+    return {
+        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
+        "DJANGO_SETTINGS_MODULE": "minicrm.settings",
+        "SECRET_KEY": "tests-only-secret-key",
+        "DATABASE_URL": subprocess_database_url(),
+        **extra,
+    }
+
+
 @pytest.fixture(autouse=True)
 def _the_settings_language():
     """Each test starts in LANGUAGE_CODE: LocaleMiddleware leaves a request's language active in
@@ -88,15 +112,6 @@ def _the_settings_language():
     translation.deactivate()
     yield
     translation.deactivate()
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The tests build the tables from the models (--no-migrations): the intake's PostgreSQL
-    function, which only a migration's SQL creates, is added."""
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(importlib.import_module("distribution.migrations.0013_intake_function").CREATE)
 
 
 @pytest.fixture
@@ -234,3 +249,69 @@ def operator_login(db, make_operator, roles):
         return operator, user
 
     return make
+
+
+class WebhookReceiver(ThreadingHTTPServer):
+    """A receiver on 127.0.0.1 that answers 200 after `delay` seconds, or at once when `release` is
+    set; `first` is set when it gets its first request."""
+
+    daemon_threads = True
+
+    def __init__(self, *, delay: float = 0.0):
+        super().__init__(("127.0.0.1", 0), _WebhookHandler)
+        self.delay = delay
+        self.release, self.first = threading.Event(), threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.first.set()
+        self.server.release.wait(self.server.delay)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def receivers():
+    """receivers(delay=...) -> a WebhookReceiver on 127.0.0.1, serving until the end of the test."""
+    started = []
+
+    def start(*, delay: float = 0.0) -> WebhookReceiver:
+        server = WebhookReceiver(delay=delay)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def delivery_loop():
+    """delivery_loop(every) starts the worker's delivery loop in a thread, stopped at the end."""
+    stop = threading.Event()
+    threads = []
+
+    def start(*, every: float) -> None:
+        thread = threading.Thread(target=worker.deliver_webhooks, kwargs={"every": every, "stop": stop})
+        thread.start()
+        threads.append(thread)
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)

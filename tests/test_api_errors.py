@@ -1,5 +1,6 @@
 """Whatever goes wrong in Django under /api, bots get JSON with the right status: an unknown
-Host, an unknown address however it is spelled, a 403, a 500, and with DEBUG on as well."""
+Host, an unknown address however it is spelled, a 403, a CSRF failure, a wrong method, a 500, and
+with DEBUG on as well."""
 
 import io
 
@@ -71,6 +72,33 @@ def test_it_answers_a_403_under_api_with_json(client, db):
 @pytest.mark.urls("tests.urls_errors")
 def test_it_keeps_the_403_page_outside_api(client, db):
     response = client.get("/forbidden")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/openapi.json", "/api/docs"])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_it_answers_other_methods_on_the_api_description_with_json(db, path, method):
+    # No CSRF cookie, as a bot sends it: CSRF does not apply to what changes nothing.
+    response = getattr(Client(enforce_csrf_checks=True), method)(path)
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "Use GET."}
+    assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.urls("tests.urls_errors")
+def test_it_answers_a_csrf_failure_under_api_with_json(db):
+    response = Client(enforce_csrf_checks=True).post("/api/protected")
+
+    assert response.status_code == 403
+    assert response.json() == {"error": "Forbidden."}
+
+
+@pytest.mark.urls("tests.urls_errors")
+def test_it_keeps_the_csrf_page_outside_api(db):
+    response = Client(enforce_csrf_checks=True).post("/protected")
 
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")

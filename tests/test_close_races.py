@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from distribution import routing
 from distribution.models import Contact, ContactEvent, DailyAssignments, Operator
+from distribution.routing import choice, statements
 from distribution.tokens import rotate_token
 
 from .test_concurrency import simultaneously, simultaneously_each
@@ -232,10 +233,10 @@ def test_it_hands_over_while_a_drain_holds_the_bot(bot_with_operators, make_oper
 
     def drain_holding_the_bot(_):
         with transaction.atomic():
-            links = routing._lock_bot(bot.pk)
+            candidates = statements.lock_bot(bot.pk).candidates
             locked.set()
             release.wait(timeout=10)
-            return routing._choose_operator(links)
+            return choice.choose(candidates)
 
     def hand_over(_):
         locked.wait(timeout=10)

@@ -11,6 +11,7 @@ from django.test import Client
 
 from distribution import routing
 from distribution.models import Contact, Lead, Operator
+from distribution.routing import statements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,7 +136,7 @@ def test_a_contact_queued_while_a_slot_frees_is_assigned(bot_with_operators):
         from distribution.models import Lead
 
         with transaction.atomic():
-            routing._lock_bot(bot.pk)
+            statements.lock_bot(bot.pk)
             Contact.objects.create(bot=bot, lead=Lead.objects.create(external_id=lead.external_id))
             locked.set()
             release.wait(timeout=10)

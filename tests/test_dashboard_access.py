@@ -2,7 +2,7 @@
 POST only."""
 
 import pytest
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from distribution import logins
 from distribution.models import Bot, Contact, Operator, Webhook
@@ -37,11 +37,20 @@ WORKSPACE = {
 }
 
 
+def _routes(patterns):
+    """The routes of `patterns` and of the URLconfs they include, admin's aside."""
+    for pattern in patterns:
+        if not isinstance(pattern, URLResolver):
+            yield pattern
+        elif pattern.namespace is None:
+            yield from _routes(pattern.url_patterns)
+
+
 def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
     """(name, url) of every named dashboard route, with the ids of real rows filled in."""
     urls = []
-    for pattern in get_resolver().url_patterns:
-        if not isinstance(pattern, URLPattern) or pattern.name in PUBLIC | WORKSPACE:
+    for pattern in _routes(get_resolver().url_patterns):
+        if pattern.name in PUBLIC | WORKSPACE:
             continue
         kind = pattern.name.split("-")[0]
         ids = {

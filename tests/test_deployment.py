@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import harness  # noqa: E402
 import slowclients  # noqa: E402
 
-from distribution.views.intake import is_api_path  # noqa: E402
+from minicrm.errors import is_api_path  # noqa: E402
 
 from .conftest import under_gunicorn  # noqa: E402
 

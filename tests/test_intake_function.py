@@ -1,17 +1,16 @@
-"""The intake's PostgreSQL function (migration 0013) on its own: called directly, it chooses and
+"""The intake's PostgreSQL function on its own: called directly, it chooses and
 steps the round robin as routing's Python rules do on the same rows, and writes what the intake
 writes, or nothing when the token is no longer the bot's."""
 
 import datetime
-import importlib
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distribution import routing
 from distribution.models import (
     BotOperator,
     Contact,
@@ -22,7 +21,7 @@ from distribution.models import (
     Operator,
     Webhook,
 )
-from distribution.routing import statements
+from distribution.routing import choice, intake_function, statements
 from distribution.tokens import create_bot
 
 pytestmark = pytest.mark.only_on_postgresql("SQLite's intake is the Python path it is compared with")
@@ -31,7 +30,7 @@ NOW = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
 
 
 def call(bot, lead, *, token_hash=None, sources=None, external_id=None):
-    return statements.assign_in_one_call(
+    return intake_function.assign_in_one_call(
         bot_id=bot.pk,
         token_hash=token_hash,
         lead_id=lead.pk,
@@ -81,13 +80,13 @@ def test_it_chooses_and_steps_the_round_robin_as_the_python_rules_do(db, links):
             )
         # The rules' statement first, undone: what the Python path would choose and leave.
         with transaction.atomic():
-            chosen = routing._choose_candidate(statements.lock_bot(bot.pk).candidates)
+            chosen = choice.choose(statements.lock_bot(bot.pk).candidates)
             expected_state = dict(BotOperator.objects.values_list("pk", "current_weight"))
             transaction.set_rollback(True)
 
         done = call(bot, lead)
 
-        assert done.operator_id == (chosen and chosen.operator_id)
+        assert done.operator_id == (chosen and chosen.pk)
         assert dict(BotOperator.objects.values_list("pk", "current_weight")) == expected_state
         transaction.set_rollback(True)
 
@@ -135,7 +134,7 @@ def test_it_stamps_the_assignment_when_it_chose_never_before_the_arrival(scene):
     before = timezone.now()
     assert before <= call(bot, lead).assigned_at <= timezone.now()
 
-    ahead = statements.assign_in_one_call(
+    ahead = intake_function.assign_in_one_call(
         bot_id=bot.pk,
         token_hash=None,
         lead_id=lead.pk,
@@ -192,12 +191,16 @@ def test_it_tells_the_active_webhooks_events(scene):
     assert call(bot, lead).webhook_events == ["contact.assigned"]
 
 
-def test_its_migration_drops_and_creates_it(db):
-    migration = importlib.import_module("distribution.migrations.0013_intake_function")
+def test_it_is_installed_again_after_every_migrate(db):
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(migration.DROP)
-        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'distribution_intake_assign'")
-        assert cursor.fetchone()[0] == 0
-        cursor.execute(migration.CREATE)
-        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'distribution_intake_assign'")
+        cursor.execute(f"DROP FUNCTION {intake_function.NAME}")
+        call_command("migrate", verbosity=0)
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = %s", [intake_function.NAME])
         assert cursor.fetchone()[0] == 1
+
+
+def test_its_installed_text_is_the_code_s(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [intake_function.NAME])
+        (source,) = cursor.fetchone()
+    assert source in intake_function.FUNCTION

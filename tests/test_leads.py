@@ -2,7 +2,7 @@
 
 import pytest
 
-from distribution import routing
+from distribution import identifiers, routing
 from distribution.models import Contact, Lead
 from distribution.routing import LeadIdentity
 
@@ -18,17 +18,17 @@ from distribution.routing import LeadIdentity
     ],
 )
 def test_it_normalises_phones_to_e164(raw, expected):
-    assert routing.normalize_phone(raw) == expected
+    assert identifiers.normalize_phone(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["12", "not a phone", "+7 999", "+999 123456789012345"])
 def test_it_rejects_impossible_phones(raw):
-    with pytest.raises(routing.InvalidPhone):
-        routing.normalize_phone(raw)
+    with pytest.raises(identifiers.InvalidPhone):
+        identifiers.normalize_phone(raw)
 
 
 def test_it_normalises_emails():
-    assert routing.normalize_email("  Anna@Example.COM ") == "anna@example.com"
+    assert identifiers.normalize_email("  Anna@Example.COM ") == "anna@example.com"
 
 
 def test_it_creates_a_lead_on_first_contact(bot_with_operators, send):

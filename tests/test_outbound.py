@@ -162,14 +162,14 @@ def test_it_refuses_a_private_address_in_the_url(address, strict, no_connection)
 def test_it_refuses_a_name_that_resolves_to_a_private_address(address, strict, no_connection, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", resolving_to(address))
 
-    with pytest.raises(OutboundError, match=r"hooks\.example\.com resolves to .* not a public address"):
+    with pytest.raises(OutboundError, match=r"^hooks\.example\.com is not a public address\.$"):
         post_json("https://hooks.example.com/hook")
 
 
 def test_it_refuses_a_name_with_any_private_address_among_public_ones(strict, no_connection, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", resolving_to("93.184.215.14", "2606:4700::1111", "10.1.2.3"))
 
-    with pytest.raises(OutboundError, match=r"10\.1\.2\.3"):
+    with pytest.raises(OutboundError, match=r"^hooks\.example\.com is not a public address\.$"):
         post_json("https://hooks.example.com/hook")
 
 
@@ -207,7 +207,7 @@ def test_it_checks_the_address_again_at_each_request(strict, no_connection, monk
     check_url("https://hooks.example.com/hook")
     monkeypatch.setattr(socket, "getaddrinfo", resolving_to("169.254.169.254"))
 
-    with pytest.raises(OutboundError, match=r"169\.254\.169\.254"):
+    with pytest.raises(OutboundError, match="not a public address"):
         post_json("https://hooks.example.com/hook")
 
 
@@ -293,8 +293,10 @@ def test_it_bounds_a_lookup_that_hangs(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     started = time.monotonic()
     try:
+        # A name of its own: its lookup goes on after the test, and a request for the same name
+        # would wait on it.
         with pytest.raises(OutboundError, match="No answer from DNS"):
-            post_json("https://hooks.example.com/hook", timeout=0.3)
+            post_json("https://hangs.example.com/hook", timeout=0.3)
         assert time.monotonic() - started < 2
     finally:
         release.set()

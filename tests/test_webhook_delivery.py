@@ -10,7 +10,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import connections
 from django.utils import timezone, translation
 
 from distribution import outbound, routing, signatures, webhooks
@@ -48,8 +47,8 @@ class Receiver:
 
 @pytest.fixture(autouse=True)
 def one_webhook_at_a_time(settings):
-    """Most tests here run in one transaction, which the connections of deliver_due's threads
-    cannot see; those of several webhooks at once are marked transaction=True and set it back."""
+    """One request at a time, so that the stand-in receiver's answers go to the requests in the
+    order they were sent; the tests of several webhooks at once set it back."""
     settings.WEBHOOK_CONCURRENCY = 1
 
 
@@ -95,7 +94,9 @@ def test_it_sends_a_signed_request_and_marks_it_delivered(receiver, hooked_bot, 
     assert headers["User-Agent"] == "mini-CRM-webhooks"
     assert headers["Minicrm-Event-Id"] == str(delivery.event_id)
     assert headers["Minicrm-Event"] == Event.ASSIGNED
-    assert signatures.verify(webhook.secret, request["body"], headers["Minicrm-Signature"])
+    assert signatures.verify(
+        webhook.secret, request["body"], headers["Minicrm-Signature"], event_id=str(delivery.event_id)
+    )
     delivery.refresh_from_db()
     assert delivery.status == Status.DELIVERED
     assert (delivery.attempts, delivery.response_status, delivery.last_error) == (1, 200, "")
@@ -320,8 +321,10 @@ def test_a_rotated_secret_signs_the_next_request(receiver, hooked_bot, send):
     webhooks.deliver_due()
 
     (request,) = receiver.requests
-    assert signatures.verify(new, request["body"], request["headers"]["Minicrm-Signature"])
-    assert not signatures.verify(old, request["body"], request["headers"]["Minicrm-Signature"])
+    body, headers = request["body"], request["headers"]
+    event_id = headers["Minicrm-Event-Id"]
+    assert signatures.verify(new, body, headers["Minicrm-Signature"], event_id=event_id)
+    assert not signatures.verify(old, body, headers["Minicrm-Signature"], event_id=event_id)
 
 
 def test_it_sends_at_least_once_to_a_receiver_that_fails_for_a_while(receiver, hooked_bot, send):
@@ -350,12 +353,15 @@ def test_a_410_after_the_lease_ended_leaves_the_webhook_to_the_worker_that_holds
 ):
     send(hooked_bot)
     other_lease = timezone.now() + datetime.timedelta(minutes=1)
+    real_claim = webhooks._claim
 
-    def gone_after_another_worker_took_it_over(url, body, headers, *, timeout):
+    def claimed_then_taken_over_by_another_worker(delivery):
+        lease = real_claim(delivery)
         WebhookDelivery.objects.update(claimed_until=other_lease)
-        return 410
+        return lease
 
-    monkeypatch.setattr(outbound, "post", gone_after_another_worker_took_it_over)
+    monkeypatch.setattr(webhooks, "_claim", claimed_then_taken_over_by_another_worker)
+    monkeypatch.setattr(outbound, "post", lambda url, body, headers, *, timeout: 410)
 
     assert webhooks.deliver_due() == 1
 
@@ -439,10 +445,10 @@ def quick_receiver():
     server.server_close()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_receiver_that_never_answers_does_not_hold_up_another_bots_webhook(
-    bot_with_operators, send, settings, silent_receiver, quick_receiver, monkeypatch
+    bot_with_operators, send, settings, silent_receiver, quick_receiver
 ):
+    # The senders' threads only send: the test's transaction, on this thread, is all they need.
     settings.WEBHOOK_CONCURRENCY, settings.WEBHOOK_TIMEOUT = 4, 1
     slow_bot, _ = bot_with_operators(weights=[10])
     quick_bot, _ = bot_with_operators(weights=[10])
@@ -451,14 +457,6 @@ def test_a_receiver_that_never_answers_does_not_hold_up_another_bots_webhook(
     for _ in range(4):
         send(slow_bot)
         send(quick_bot)
-    threads_connections = []
-    deliver_in_order = webhooks._deliver_in_order
-
-    def noting_the_connection(deliveries, stop):
-        threads_connections.append(connections["default"])
-        return deliver_in_order(deliveries, stop)
-
-    monkeypatch.setattr(webhooks, "_deliver_in_order", noting_the_connection)
 
     started = time.monotonic()
     assert webhooks.deliver_due() == 5
@@ -472,59 +470,46 @@ def test_a_receiver_that_never_answers_does_not_hold_up_another_bots_webhook(
     assert english(slow.get(attempts=1)) == "No answer within 1 s."
     # One timeout for the round, not one for each of the silent receiver's events.
     assert took < 2 * settings.WEBHOOK_TIMEOUT
-    # Each thread closed the connection it had opened.
-    assert len(threads_connections) == 2
-    assert all(each is not connections["default"] and each.connection is None for each in threads_connections)
 
 
 # The worker's delivery loop ------------------------------------------------------------------
 
 
-class RecordedStop(threading.Event):
-    """A stop event whose waits return at once, recording how long the loop asked to wait."""
+def test_the_delivery_loop_looks_again_as_soon_as_a_request_ends(receiver, hooked_bot, send, monkeypatch):
+    contact = send(hooked_bot)
+    routing.close_contact(contact=contact)
+    stop = threading.Event()
 
-    def __init__(self):
-        super().__init__()
-        self.waits: list[float] = []
-
-    def wait(self, timeout=None):
-        self.waits.append(timeout)
-        return self.is_set()
-
-
-def test_the_delivery_loop_goes_on_at_once_while_there_is_work(db, monkeypatch):
-    stop, found = RecordedStop(), [1, 2, 0, 3]
-    loop_stop = stop
-
-    def deliver_due(*, stop):
-        assert stop is loop_stop
-        if len(found) == 1:
+    def answer_then_stop_after_the_close(url, body, headers, *, timeout):
+        if headers["Minicrm-Event"] == Event.CLOSED:
             stop.set()
-        return found.pop(0)
+        return receiver.post(url, body, headers, timeout=timeout)
 
-    monkeypatch.setattr(webhooks, "deliver_due", deliver_due)
+    monkeypatch.setattr(outbound, "post", answer_then_stop_after_the_close)
+    started = time.monotonic()
 
-    worker.deliver_webhooks(every=7, stop=stop)
+    webhooks.Sender().run(every=60, stop=stop)
 
-    # It waited once: after the look that found nothing.
-    assert found == []
-    assert stop.waits == [7]
+    # The close became due when the assignment was delivered, and went at once, not a minute later.
+    assert receiver.events == [(contact.pk, Event.ASSIGNED), (contact.pk, Event.CLOSED)]
+    assert time.monotonic() - started < 10
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.DELIVERED}
 
 
 def test_the_delivery_loop_survives_a_failing_tick(db, monkeypatch):
-    stop, ticks = threading.Event(), []
+    stop, runs = threading.Event(), []
 
-    def deliver_due(*, stop):
-        ticks.append(1)
-        if len(ticks) == 2:
+    def run(self, *, every, stop):
+        runs.append(1)
+        if len(runs) == 2:
             stop.set()
         raise ConnectionError("database down")
 
-    monkeypatch.setattr(webhooks, "deliver_due", deliver_due)
+    monkeypatch.setattr(webhooks.Sender, "run", run)
 
     worker.deliver_webhooks(every=0.01, stop=stop)
 
-    assert len(ticks) == 2
+    assert len(runs) == 2
 
 
 def test_a_fault_of_ours_counts_as_a_failed_attempt(receiver, hooked_bot, send):

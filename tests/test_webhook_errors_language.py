@@ -14,12 +14,6 @@ from .visible_text import visible_text
 URL = "https://hooks.example.com/minicrm"
 
 
-@pytest.fixture(autouse=True)
-def one_webhook_at_a_time(settings):
-    # The test's transaction is invisible to the connections of deliver_due's other threads.
-    settings.WEBHOOK_CONCURRENCY = 1
-
-
 @pytest.fixture
 def bot(bot_with_operators, send):
     bot, _ = bot_with_operators(weights=[10], name="Telegram Sales")

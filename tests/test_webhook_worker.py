@@ -2,24 +2,22 @@
 with SIGKILL mid-run and started again, and two of them at once. On SQLite and PostgreSQL."""
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from distribution import routing, signatures, webhooks
 from distribution.models import Webhook, WebhookDelivery
 
+from .conftest import ROOT, subprocess_env
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
 # The workers' WEBHOOK_TIMEOUT: a delivery a killed worker held is taken again 3 * 2 + 5 s later.
 TIMEOUT = 2
 Status = WebhookDelivery.Status
@@ -78,9 +76,12 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         body = self.rfile.read(int(self.headers["Content-Length"]))
         event = json.loads(body)
+        event_id = self.headers.get("Minicrm-Event-Id", "")
         if (
-            not signatures.verify(server.secret, body, self.headers.get("Minicrm-Signature", ""))
-            or self.headers.get("Minicrm-Event-Id") != event["id"]
+            not signatures.verify(
+                server.secret, body, self.headers.get("Minicrm-Signature", ""), event_id=event_id
+            )
+            or event_id != event["id"]
         ):
             with server.lock:
                 server.bad_requests += 1
@@ -124,26 +125,12 @@ def receiver():
     server.server_close()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.fixture
 def start_worker(tmp_path):
     """start_worker(name) -> a `manage.py worker` process on the test database, with the
     production settings but for the receiver's address; killed at the end of the test."""
     processes = []
-    env = {
-        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
-        "DJANGO_SETTINGS_MODULE": "minicrm.settings",
-        "SECRET_KEY": "tests-only-secret-key",
-        "DATABASE_URL": _database_url(),
-        "WEBHOOK_ALLOW_PRIVATE": "true",
-        "WEBHOOK_TIMEOUT": str(TIMEOUT),
-    }
+    env = subprocess_env(WEBHOOK_ALLOW_PRIVATE="true", WEBHOOK_TIMEOUT=str(TIMEOUT))
 
     def start(name: str) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("wb")

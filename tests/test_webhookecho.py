@@ -93,8 +93,14 @@ def echo():
             running.process.wait()
 
 
-def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
-    return {"Minicrm-Signature": sign(secret, body, timestamp=int(time.time() if at is None else at))}
+def signed(
+    body: bytes, *, secret: str = SECRET, at: float | None = None, event_id: str = EVENT["id"]
+) -> dict[str, str]:
+    timestamp = int(time.time() if at is None else at)
+    return {
+        "Minicrm-Event-Id": event_id,
+        "Minicrm-Signature": sign(secret, body, event_id=event_id, timestamp=timestamp),
+    }
 
 
 BODY = json.dumps(EVENT).encode()
@@ -122,8 +128,21 @@ def test_it_answers_400_to_a_bad_signature_and_says_why(echo):
     assert "signed more than 300 s from now" in receiver.line()
     assert receiver.post(BODY, {}) == 400
     assert "no Minicrm-Signature header" in receiver.line()
-    assert receiver.post(BODY, {"Minicrm-Signature": "t=oops"}) == 400
+    assert receiver.post(BODY, {**signed(BODY), "Minicrm-Signature": "t=oops"}) == 400
     assert "the signature does not match" in receiver.line()
+    assert receiver.post(BODY, {"Minicrm-Signature": signed(BODY)["Minicrm-Signature"]}) == 400
+    assert "no Minicrm-Event-Id header" in receiver.line()
+
+
+def test_it_answers_400_to_a_delivery_replayed_under_a_new_event_id(echo):
+    receiver = echo("--secret", SECRET)
+    captured = signed(BODY)
+
+    assert receiver.post(BODY, captured) == 204
+    receiver.line()
+    replayed = {**captured, "Minicrm-Event-Id": "9c0e7d1a-2b3f-4a5e-8d6c-7f1e2a3b4c5d"}
+    assert receiver.post(BODY, replayed) == 400
+    assert "400, refused: the signature does not match" in receiver.line()
 
 
 def test_it_answers_400_to_a_signed_body_that_is_not_an_event(echo):

@@ -14,6 +14,7 @@ from django.test import Client
 
 from distribution import routing, webhooks
 from distribution.models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
+from distribution.routing import intake, lifecycle
 
 Event, Reason = Webhook.Event, ContactEvent.Reason
 EVERY_EVENT = list(Event.values)
@@ -208,7 +209,7 @@ def test_it_writes_nothing_for_an_intake_that_rolls_back(bot_with_operators, sen
 
     # Fails after the outbox row is written, within the intake's transaction: its answer is the
     # last thing built, on SQLite's path and in PostgreSQL's one call alike.
-    monkeypatch.setattr(routing, "Registration", broken)
+    monkeypatch.setattr(intake, "Registration", broken)
     with pytest.raises(RuntimeError):
         send(bot)
 
@@ -308,7 +309,7 @@ def test_a_webhook_removed_while_a_close_writes_its_delivery_goes_after_the_clos
         removal.append(in_a_thread(lambda: webhooks.remove_webhook(webhook=webhook)))
         wait_for_a_lock_wait(removal[0])
 
-    monkeypatch.setattr(routing, "record_events", record_then_remove)
+    monkeypatch.setattr(lifecycle, "record_events", record_then_remove)
     routing.close_contact(contact=contact)
     removal[0].join(10)
 

@@ -1,7 +1,9 @@
-"""The project's URLs and error handlers, with views that fail on purpose (tests only)."""
+"""The project's URLs and error handlers, with views that fail on purpose and one that CSRF
+protects (tests only)."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.urls import path
 
 from minicrm import urls as project
@@ -16,6 +18,10 @@ def forbidden(request):
     raise PermissionDenied
 
 
+def protected(request):
+    return HttpResponse("done")
+
+
 def locked(request):
     raise OperationalError("database is locked")
 
@@ -27,8 +33,10 @@ def no_such_table(request):
 urlpatterns = [
     path("api/forbidden", forbidden),
     path("api/locked", locked),
+    path("api/protected", protected),
     path("forbidden", forbidden),
     path("locked", locked),
+    path("protected", protected),
     path("no-such-table", no_such_table),
     *project.urlpatterns,
 ]

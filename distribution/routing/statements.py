@@ -1,17 +1,14 @@
-"""The intake's statements in fixed SQL, per backend where they must differ.
+"""The routing package's fixed SQL, per backend where they must differ.
 
-The ORM spent most of an intake's CPU building and compiling queries (issue 12); these statements
-are written once and only bound. They hold no rule: the routing package decides what to read and
-write (which lead, who is eligible, who is chosen), in the order of its locking rules (see
-distribution/routing/__init__.py), and calls these to do it. Every function runs in the caller's
-transaction.
+Each statement is written once and only bound: the ORM's query building was most of an intake's
+CPU (docs/performance.md). They hold no decision; the modules beside this one choose what to
+read and write, in the lock order of docs/locking.md, and every function runs in the caller's
+transaction. Table names and stored values come from the models.
 
-SQLite runs one writing transaction at a time (every transaction is IMMEDIATE), so the bot, its
-links, its operators and their loads are read in one statement. PostgreSQL locks the bot's row,
-then its BotOperator rows, then the candidate operators' rows, each in id order, and counts the
-loads only after that, in a fresh statement: one that waited for an operator's lock must see the
-contacts that were committed meanwhile. There, assign_in_one_call does the same after the lead,
-in one call of the function that migration 0013 creates.
+SQLite runs one writer at a time, so the bot, its links, its operators and their loads are read in
+one statement. PostgreSQL locks the bot's row, then its links, then the candidate operators, each
+in id order, and counts the loads only after that, in a fresh statement: one that waited for an
+operator's lock must see what committed meanwhile.
 """
 
 import json
@@ -38,12 +35,37 @@ CONTACT, EVENT, DAILY, SOURCE = (
     model._meta.db_table for model in (Contact, ContactEvent, DailyAssignments, IdentifierSource)
 )
 WEBHOOK = Webhook._meta.db_table
-OPEN = Contact.Status.OPEN.value
+OPEN, WAITING = Contact.Status.OPEN.value, Contact.Status.WAITING.value
+
+
+def load(operator: str) -> str:
+    """Rule 2 in SQL: the open contacts of the operator whose id is the column `operator`.
+
+    selectors.load_of says the same in the ORM.
+    """
+    return f"(SELECT COUNT(*) FROM {CONTACT} c WHERE c.operator_id = {operator} AND c.status = '{OPEN}')"  # noqa: S608
+
+
+def eligible(link: str, operator: str) -> str:
+    """Rule 3 in SQL, over a link row and its operator's row: weighted, switched on, with room.
+
+    choice.eligible says the same in Python.
+    """
+    room = f"{load(f'{operator}.id')} < {operator}.max_open_contacts"
+    return f"{link}.weight > 0 AND {operator}.is_active AND {room}"
+
+
+def count_assignment_sql(*, bot: str, operator: str, day: str) -> str:
+    """One more contact in the day's figure of (bot, operator), created if it is the first."""
+    return (
+        f"INSERT INTO {DAILY} (bot_id, operator_id, day, contacts) VALUES ({bot}, {operator}, {day}, 1)"  # noqa: S608
+        f" ON CONFLICT (bot_id, operator_id, day) DO UPDATE SET contacts = {DAILY}.contacts + 1"
+    )
 
 
 @dataclass
 class Candidate:
-    """A BotOperator row of the locked bot, with its operator when that one is switched on."""
+    """A link of the locked bot, with its operator when that one is switched on."""
 
     link_id: int
     operator_id: int
@@ -60,26 +82,30 @@ class LockedBot:
     token_hash: str
     webhook_events: list[str] | None  # None: no active webhook
     candidates: list[Candidate]
+    waiting: bool  # some of its contacts wait (rule 5: they go before a new one)
 
 
 def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _datetime(value: datetime) -> object:
-    return connection.ops.adapt_datetimefield_value(value)
+def _datetime(value: datetime | None) -> object:
+    return None if value is None else connection.ops.adapt_datetimefield_value(value)
 
 
-def _events_of(value: object) -> list[str] | None:
+def decode_events(value: object) -> list[str] | None:
     if value is None:
         return None
     # The JSON column comes back as text from both drivers (Django decodes it in the ORM only).
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
 def bot_and_contact(bot_id: int, external_id: str) -> tuple[str, int | None] | None:
-    """The bot's token hash and the id of its contact with this external_id (None: none), or
-    None when the bot is gone."""
+    """Return the bot's token hash and its contact with this external_id; None if the bot is gone."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT b.token_hash, c.id FROM {BOT} b LEFT JOIN {CONTACT} c"  # noqa: S608
@@ -90,8 +116,7 @@ def bot_and_contact(bot_id: int, external_id: str) -> tuple[str, int | None] | N
 
 
 def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
-    """Every lead that holds one of these identifiers, locked, in id order:
-    (id, name, external_id, email, phone)."""
+    """Lock every lead holding one of these identifiers, in id order, and return their rows."""
     condition = " OR ".join(f"{field} = %s" for field in identifiers)
     lock = " FOR UPDATE" if _postgresql() else ""
     with connection.cursor() as cursor:
@@ -103,13 +128,23 @@ def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
         return cursor.fetchall()
 
 
+def key_share_bots(bot_ids: Iterable[int]) -> None:
+    """Lock these bots, in id order, as a check of a foreign key to them would (PostgreSQL only).
+
+    A write whose new rows name a bot takes this lock at commit: taken first, it cannot come
+    after a lock that a drain holding the bot waits for.
+    """
+    if _postgresql() and (bot_ids := sorted(set(bot_ids))):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {BOT} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [bot_ids])  # noqa: S608
+
+
 def insert_lead(*, name: str, identifiers: dict[str, str], created_at: datetime) -> int:
     columns = ["name", "created_at", *identifiers]
     values = [name, _datetime(created_at), *identifiers.values()]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {LEAD} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-            " RETURNING id",
+            f"INSERT INTO {LEAD} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) RETURNING id",  # noqa: S608
             values,
         )
         return cursor.fetchone()[0]
@@ -125,8 +160,8 @@ def update_lead(lead_id: int, changes: dict[str, str]) -> None:
 
 _SQLITE_BOT = f"""
 SELECT b.name, b.token_hash, w.events, l.id, l.operator_id, l.weight, l.current_weight, o.name,
-       o.max_open_contacts,
-       (SELECT COUNT(*) FROM {CONTACT} c WHERE c.operator_id = o.id AND c.status = %s)
+       o.max_open_contacts, {load("o.id")},
+       EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = b.id AND q.status = '{WAITING}')
 FROM {BOT} b
 LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active
 LEFT JOIN {LINK} l ON l.bot_id = b.id
@@ -137,11 +172,10 @@ ORDER BY l.id
 
 
 def lock_bot(bot_id: int) -> LockedBot | None:
-    """The bot, its active webhook's events and its candidates, locked as routing's rules say;
-    None when the bot is gone."""
+    """Lock the bot, its links and its switched-on operators; None when the bot is gone."""
     with connection.cursor() as cursor:
         if not _postgresql():
-            cursor.execute(_SQLITE_BOT, [OPEN, bot_id])
+            cursor.execute(_SQLITE_BOT, [bot_id])
             rows = cursor.fetchall()
             if not rows:
                 return None
@@ -151,7 +185,7 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 for row in rows
                 if row[3] is not None
             ]
-            return LockedBot(name, token_hash, _events_of(events), candidates)
+            return LockedBot(name, token_hash, decode_events(events), candidates, bool(rows[0][10]))
         cursor.execute(
             f"SELECT b.name, b.token_hash, w.events FROM {BOT} b"  # noqa: S608
             f" LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active WHERE b.id = %s FOR UPDATE OF b",
@@ -161,61 +195,78 @@ def lock_bot(bot_id: int) -> LockedBot | None:
         if row is None:
             return None
         name, token_hash, events = row
+        # A statement begun under the bot's lock: it sees every contact queued under that lock.
         cursor.execute(
-            f"SELECT id, operator_id, weight, current_weight FROM {LINK}"  # noqa: S608
+            f"SELECT id, operator_id, weight, current_weight, EXISTS (SELECT 1 FROM {CONTACT} q"  # noqa: S608
+            f" WHERE q.bot_id = %s AND q.status = '{WAITING}') FROM {LINK}"
             " WHERE bot_id = %s ORDER BY id FOR UPDATE",
-            [bot_id],
+            [bot_id, bot_id],
         )
         links = cursor.fetchall()
-        operators, loads = {}, {}
+        waiting = bool(links and links[0][4])
+        operators = {}
         if links:
             cursor.execute(
                 f"SELECT id, name, max_open_contacts FROM {OPERATOR}"  # noqa: S608
                 " WHERE id = ANY(%s) AND is_active ORDER BY id FOR UPDATE",
                 [sorted({link[1] for link in links})],
             )
-            operators = {pk: (name, capacity) for pk, name, capacity in cursor.fetchall()}
+            operators = {pk: (name, capacity, 0) for pk, name, capacity in cursor.fetchall()}
         if operators:
             cursor.execute(
-                f"SELECT operator_id, COUNT(*) FROM {CONTACT}"  # noqa: S608
-                " WHERE operator_id = ANY(%s) AND status = %s GROUP BY operator_id",
-                [sorted(operators), OPEN],
+                f"SELECT o.id, {load('o.id')} FROM {OPERATOR} o WHERE o.id = ANY(%s)",  # noqa: S608
+                [sorted(operators)],
             )
-            loads = dict(cursor.fetchall())
+            for pk, count in cursor.fetchall():
+                operators[pk] = (*operators[pk][:2], count)
         candidates = [
-            Candidate(
-                link_id,
-                operator_id,
-                weight,
-                current,
-                operators.get(operator_id, (None, 0))[0],
-                capacity=operators.get(operator_id, (None, 0))[1],
-                load=loads.get(operator_id, 0),
-            )
-            for link_id, operator_id, weight, current in links
+            Candidate(link_id, operator_id, weight, current, *operators.get(operator_id, (None, 0, 0)))
+            for link_id, operator_id, weight, current, _waiting in links
         ]
-        return LockedBot(name, token_hash, _events_of(events), candidates)
+        return LockedBot(name, token_hash, decode_events(events), candidates, waiting)
+
+
+def any_room(bot_ids: Iterable[int]) -> bool:
+    """Return whether an operator is eligible (rule 3) for one of these bots; an unlocked read."""
+    bot_ids = list(bot_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {LINK} l JOIN {OPERATOR} o ON o.id = l.operator_id"  # noqa: S608
+            f" WHERE l.bot_id IN ({_placeholders(len(bot_ids))}) AND {eligible('l', 'o')} LIMIT 1",
+            bot_ids,
+        )
+        return cursor.fetchone() is not None
 
 
 def advance(*, eligible: list[int], chosen: int, total: int) -> None:
-    """The round robin's step on the locked rows: every eligible row gains its weight, the chosen
-    one loses the eligible weights' sum."""
+    """Take the round robin's step on the locked links."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {LINK} SET current_weight = current_weight + weight"  # noqa: S608
-            f" - CASE WHEN id = %s THEN %s ELSE 0 END WHERE id IN ({', '.join(['%s'] * len(eligible))})",
+            f" - CASE WHEN id = %s THEN %s ELSE 0 END WHERE id IN ({_placeholders(len(eligible))})",
             [chosen, total, *eligible],
         )
 
 
-def count_assignment(*, bot_id: int, operator_id: int, day: date) -> None:
-    """One more contact in the day's figure of (bot, operator), created if it is the first."""
+def count_assignments(*, bot_id: int, operator_id: int, day: date, change: int = 1) -> None:
+    """Add `change` to the day's figure of (bot, operator).
+
+    Only an assignment inserts: it holds the bot's lock. A hand-over's negative change finds the
+    row its assignments made, and never inserts (that would lock the bot while it holds the
+    operator).
+    """
+    day_value = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {DAILY} (bot_id, operator_id, day, contacts) VALUES (%s, %s, %s, 1)"  # noqa: S608
-            f" ON CONFLICT (bot_id, operator_id, day) DO UPDATE SET contacts = {DAILY}.contacts + 1",
-            [bot_id, operator_id, connection.ops.adapt_datefield_value(day)],
-        )
+        if change == 1:
+            cursor.execute(
+                count_assignment_sql(bot="%s", operator="%s", day="%s"), [bot_id, operator_id, day_value]
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {DAILY} SET contacts = contacts + %s"  # noqa: S608
+                " WHERE bot_id = %s AND operator_id = %s AND day = %s",
+                [change, bot_id, operator_id, day_value],
+            )
 
 
 def insert_contact(contact: Contact) -> int:
@@ -232,14 +283,14 @@ def insert_contact(contact: Contact) -> int:
                 contact.message,
                 contact.external_id,
                 _datetime(contact.created_at),
-                _datetime(contact.assigned_at) if contact.assigned_at else None,
+                _datetime(contact.assigned_at),
             ],
         )
         return cursor.fetchone()[0]
 
 
 def insert_events(events: Iterable[ContactEvent]) -> None:
-    """The history rows of one new contact (no actor, no bot: the intake wrote them)."""
+    """Write the history rows of one new contact: no actor, no bot."""
     rows = [
         (event.contact_id, event.kind, _datetime(event.at), event.reason, event.note, event.operator_id)
         for event in events
@@ -253,7 +304,7 @@ def insert_events(events: Iterable[ContactEvent]) -> None:
 
 
 def record_sources(sources: list[IdentifierSource]) -> None:
-    """Where each identifier came from, replacing what an earlier holder of the field left."""
+    """Write where each identifier came from, replacing what an earlier holder of the field left."""
     rows = [
         (
             source.lead_id,
@@ -273,54 +324,3 @@ def record_sources(sources: list[IdentifierSource]) -> None:
             " contact_id = excluded.contact_id, created_at = excluded.created_at",
             [value for row in rows for value in row],
         )
-
-
-@dataclass
-class Assigned:
-    """What distribution_intake_assign (migration 0013) did: contact_id None when it wrote nothing,
-    the token being no longer the bot's; operator_id None when the contact waits."""
-
-    bot_name: str
-    token_hash: str
-    webhook_events: list[str] | None
-    contact_id: int | None
-    operator_id: int | None
-    operator_name: str | None
-    capacity: int | None
-    assigned_at: datetime | None
-
-
-def assign_in_one_call(
-    *,
-    bot_id: int,
-    token_hash: str | None,
-    lead_id: int,
-    message: str,
-    external_id: str | None,
-    now: datetime,
-    day: date,
-    sources: dict[str, str],
-) -> Assigned | None:
-    """PostgreSQL only: lock_bot, the choice, advance, count_assignment, insert_contact,
-    insert_events and record_sources of one intake in one call; None when the bot is gone."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM distribution_intake_assign(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                bot_id,
-                token_hash,
-                lead_id,
-                message,
-                external_id,
-                now,
-                day,
-                list(sources),
-                list(sources.values()),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    assigned = Assigned(*row)
-    assigned.webhook_events = _events_of(assigned.webhook_events)
-    return assigned

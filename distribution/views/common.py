@@ -1,17 +1,25 @@
-"""What every dashboard view shares: how a page or its fragment is answered (who may call it:
+"""What the dashboard views share: how a page or its fragment is answered, confirmations, and the
+operator page that the operators', logins' and contacts' actions answer with (who may call them:
 distribution/permissions.py)."""
 
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import selectors
+from ..forms import LoginForm
 from ..models import Contact
+
+# The operator page's part that its actions replace, by the id htmx aims them at.
+OPERATOR_WORK = "operator-work"
 
 
 def render_page(
@@ -98,3 +106,40 @@ def tell_assigned(request: HttpRequest, assigned: list) -> None:
             count,
         )
         messages.info(request, text % {"count": count})
+
+
+def operator_page_context(pk: int) -> dict:
+    """The operator page's context (its login's actions answer with the page, too). 404 when
+    there is no such operator."""
+    operator = get_object_or_404(selectors.operators_with_load().select_related("user"), pk=pk)
+    return {
+        "operator": operator,
+        "links": operator.links.select_related("bot").order_by("bot__name"),
+        "open_contacts": operator.contacts.filter(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .order_by("assigned_at"),
+        "recent_contacts": operator.contacts.exclude(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .order_by("-created_at")[:20],
+        "login_form": LoginForm(initial={"username": slugify(operator.name)}),
+    }
+
+
+def operator_work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
+    """The operator page's part that its actions (and a contact's close) change; for htmx, with the
+    recent closed contacts out of band, as a close adds one there."""
+    if not request.htmx:
+        return redirect("operator", pk)
+    context = {**operator_page_context(pk), **context}
+    response = respond(
+        request,
+        f"operators/detail.html#{OPERATOR_WORK}",
+        lambda: context,
+        redirect_to=reverse("operator", args=[pk]),
+        status=status,
+    )
+    recent = render_to_string(
+        "operators/detail.html#recent-contacts", {**context, "oob": True}, request=request
+    )
+    response.content += recent.encode()
+    return response

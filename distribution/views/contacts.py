@@ -11,8 +11,7 @@ from ..forms import ContactFilterForm, PageOperatorForm
 from ..models import Contact
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
-from . import operators
-from .common import confirm_close, next_url, render_page, respond
+from .common import OPERATOR_WORK, confirm_close, next_url, operator_work, render_page, respond
 
 PAGE_SIZE = 50
 # The pager counts the matching contacts up to this many; beyond, it says "more than".
@@ -72,12 +71,12 @@ def contact_close(request: HttpRequest, pk: int) -> HttpResponse:
             _("Contact #%(contact)s from the queue went to %(operator)s.")
             % {"contact": other.pk, "operator": other.operator.name},
         )
-    if request.htmx and request.htmx.target == operators.WORK_TARGET:
+    if request.htmx and request.htmx.target == OPERATOR_WORK:
         # The contact may have been handed back or over in another tab: its operator now is not
         # necessarily the page's.
         page = PageOperatorForm(request.POST)
         if page.is_valid():
-            return operators.work(request, page.cleaned_data["operator"].pk)
+            return operator_work(request, page.cleaned_data["operator"].pk)
         return HttpResponseClientRedirect(next_url(request, reverse("contacts")))
     return respond(
         request,

@@ -2,28 +2,18 @@
 and GET /healthz for load balancers."""
 
 import json
-import logging
-import re
-import sys
-from http import HTTPStatus
 
 from django.conf import settings
-from django.contrib.messages import constants
-from django.contrib.messages.storage.base import Message
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django_htmx.http import reswap, retarget
 
-from minicrm.database import is_unavailable
+from minicrm.errors import json_error
 
 from .. import ratelimit
-from ..answers import contact_json
+from ..api_json import contact_json
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
@@ -42,13 +32,6 @@ from ..routing import (
 )
 from ..tokens import find_bot, forget_token, remembered_bot, token_hash
 
-log = logging.getLogger(__name__)
-
-
-def _error(status: int, error: str, **extra) -> JsonResponse:
-    headers = extra.pop("headers", None)
-    return JsonResponse({"error": error, **extra}, status=status, headers=headers)
-
 
 def _bearer_token(request: HttpRequest) -> str:
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
@@ -62,7 +45,7 @@ def _status(registration: Registration) -> int:
 
 
 def _unknown_token() -> JsonResponse:
-    return _error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return json_error(401, _("Unknown token."), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonResponse:
@@ -71,7 +54,7 @@ def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonRespon
     database."""
     token = _bearer_token(request)
     if not token:
-        return _error(
+        return json_error(
             401,
             _("Send the bot's token as 'Authorization: Bearer <token>'."),
             headers={"WWW-Authenticate": "Bearer"},
@@ -86,7 +69,7 @@ def _authenticated_bot(request: HttpRequest, *, lookup=None) -> Bot | JsonRespon
     except TokenRotated:
         return _unknown_token()
     if wait is not None:
-        return _error(
+        return json_error(
             429, _("Too many requests from this bot; slow down."), headers={"Retry-After": str(wait)}
         )
     return bot
@@ -115,25 +98,25 @@ def _json_body(request: HttpRequest, *, optional: bool = False) -> object:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise _BodyError(_error(400, _("Invalid Content-Length."))) from None
+        raise _BodyError(json_error(400, _("Invalid Content-Length."))) from None
     limit = settings.INTAKE_MAX_BODY_BYTES
     if declared > limit:
-        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
+        raise _BodyError(json_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     try:
         body = request.read(limit + 1)
     except OSError:  # the client went away in the middle of its body
-        raise _BodyError(_error(400, _("The body could not be read."))) from None
+        raise _BodyError(json_error(400, _("The body could not be read."))) from None
     if len(body) > limit:
-        raise _BodyError(_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
+        raise _BodyError(json_error(413, _("The body is larger than %(limit)s bytes.") % {"limit": limit}))
     if optional and not body.strip():
         return _NO_BODY
     if request.content_type != "application/json":
-        raise _BodyError(_error(415, _("Send the body as application/json.")))
+        raise _BodyError(json_error(415, _("Send the body as application/json.")))
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _BodyError(
-            _error(400, _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
+            json_error(400, _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
         ) from None
 
 
@@ -149,7 +132,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return _contact_by_external_id(request)
     if request.method != "POST":
-        return _error(
+        return json_error(
             405,
             _("Use POST to send a contact, GET with ?external_id= to read one."),
             headers={"Allow": "GET, POST"},
@@ -160,7 +143,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
         return bot
     token = _bearer_token(request)
     if request.content_type != "application/json":
-        return _refusal(token, _error(415, _("Send the body as application/json.")))
+        return _refusal(token, json_error(415, _("Send the body as application/json.")))
     try:
         data = _json_body(request)
     except _BodyError as error:
@@ -168,13 +151,13 @@ def contacts(request: HttpRequest) -> JsonResponse:
     try:
         payload = parse_contact_payload(data)
     except PayloadError as error:
-        return _refusal(token, _error(400, _("Invalid fields."), fields=error.fields))
+        return _refusal(token, json_error(400, _("Invalid fields."), fields=error.fields))
     try:
         registration = _register(bot, token, payload)
     except TokenRotated:
         return _unknown_token()
     except IdempotencyConflict as conflict:
-        return _error(
+        return json_error(
             409,
             _("This external_id was already sent with another lead or message."),
             contact_id=conflict.contact.pk,
@@ -223,14 +206,14 @@ def _own_contact(bot: Bot, **lookup) -> Contact | None:
 
 
 def _not_found() -> JsonResponse:
-    return _error(404, _("This bot has no such contact."))
+    return json_error(404, _("This bot has no such contact."))
 
 
 def _external_id_lookup(request: HttpRequest) -> dict | JsonResponse:
     try:
         return {"external_id": parse_external_id(request.GET.get("external_id", ""))}
     except PayloadError as error:
-        return _error(400, _("Invalid fields."), fields=error.fields)
+        return json_error(400, _("Invalid fields."), fields=error.fields)
 
 
 def _answer(contact: Contact) -> JsonResponse:
@@ -257,7 +240,7 @@ def _contact_by_external_id(request: HttpRequest) -> JsonResponse:
 @never_cache
 def contact(request: HttpRequest, pk: int) -> JsonResponse:
     if request.method != "GET":
-        return _error(405, _("Use GET."), headers={"Allow": "GET"})
+        return json_error(405, _("Use GET."), headers={"Allow": "GET"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -266,7 +249,7 @@ def contact(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     if request.method != "POST":
-        return _error(405, _("Use POST."), headers={"Allow": "POST"})
+        return json_error(405, _("Use POST."), headers={"Allow": "POST"})
     bot = _authenticated_bot(request)
     if isinstance(bot, JsonResponse):
         return bot
@@ -281,7 +264,7 @@ def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     try:
         reason = "" if data is _NO_BODY else parse_close_payload(data)
     except PayloadError as error:
-        return _error(400, _("Invalid fields."), fields=error.fields)
+        return json_error(400, _("Invalid fields."), fields=error.fields)
     contact = _own_contact(bot, **lookup)
     if contact is None:
         return _not_found()
@@ -302,102 +285,15 @@ def contact_close_by_external_id(request: HttpRequest) -> JsonResponse:
     return _close(request, None)
 
 
-def _unavailable() -> JsonResponse:
-    # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
-    # transaction rolled back. The bot should send the same request again.
-    log.warning("intake: database unavailable", exc_info=True)
-    return _error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
-
-
 @csrf_exempt
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     if request.method not in ("GET", "HEAD"):
         # A probe that answered any method would tell a misrouted POST that it succeeded.
-        return _error(405, _("Use GET."), headers={"Allow": "GET, HEAD"})
+        return json_error(405, _("Use GET."), headers={"Allow": "GET, HEAD"})
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-# Under /api, whatever the case or the number of slashes: bots get JSON even from addresses that
-# no route matches.
-_API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
-_API_ERRORS = {
-    400: gettext_lazy("Bad request."),
-    403: gettext_lazy("Forbidden."),
-    404: gettext_lazy(
-        "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
-        "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs)."
-    ),
-    500: gettext_lazy("Internal error: the request failed on our side and was logged."),
-}
-
-
-def is_api_path(path: str) -> bool:
-    return bool(_API_PATH.match(path))
-
-
-def _api_error(status: int) -> JsonResponse:
-    return _error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
-
-
-def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """The response, unless it is an error page under /api: then the same error as JSON."""
-    if not is_api_path(request.path_info) or response.status_code < 400:
-        return response
-    if response.get("Content-Type", "").startswith("application/json"):
-        return response
-    return _api_error(response.status_code)
-
-
-def _json_under_api(status: int, page):
-    """Django's error handler for `status`: JSON under /api, Django's page elsewhere."""
-
-    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if is_api_path(request.path_info):
-            return _api_error(status)
-        return page(request, *args, **kwargs)
-
-    return handler
-
-
-bad_request = _json_under_api(400, defaults.bad_request)
-permission_denied = _json_under_api(403, defaults.permission_denied)
-not_found = _json_under_api(404, defaults.page_not_found)
-_server_error = _json_under_api(500, defaults.server_error)
-
-# The view may have committed before what failed (saving the session, say): do not promise that
-# nothing was written.
-UNAVAILABLE_MESSAGE = gettext_lazy(
-    "The database is busy or unavailable: what you just did may not have been saved. "
-    "Reload the page to see, and try again."
-)
-
-
-def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The 503 for a request that found the database unavailable: JSON under /api, the error in
-    the messages area for htmx, the 503 page otherwise."""
-    if is_api_path(request.path_info):
-        return _unavailable()
-    log.warning("dashboard: database unavailable", exc_info=True)
-    # Rendered without the request: its user, session and messages would need the database.
-    if getattr(request, "htmx", False):
-        notice = Message(constants.ERROR, UNAVAILABLE_MESSAGE)
-        html = render_to_string("base.html#message-list", {"messages": [notice]})
-        response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "innerHTML")
-    else:
-        response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE}), status=503)
-    response["Retry-After"] = "1"
-    return response
-
-
-def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """handler500, called with the exception still being handled: a database that is unavailable
-    gets the 503, whatever raised it (the view, a middleware, saving the session)."""
-    if is_unavailable(sys.exc_info()[1]):
-        return unavailable_response(request)
-    return _server_error(request, *args, **kwargs)

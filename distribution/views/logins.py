@@ -12,14 +12,13 @@ from .. import logins
 from ..forms import LoginForm
 from ..models import Operator
 from ..permissions import permission_required
-from .common import confirm, render_page
-from .operators import detail_context
+from .common import confirm, operator_page_context, render_page
 
 PARTIALS = ("operator-login",)
 
 
 def _page(request: HttpRequest, operator: Operator, *, status: int = 200, **extra) -> HttpResponse:
-    context = {**detail_context(operator.pk), **extra}
+    context = {**operator_page_context(operator.pk), **extra}
     return render_page(request, "operators/detail.html", context, partials=PARTIALS, status=status)
 
 

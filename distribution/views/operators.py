@@ -1,21 +1,27 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, LoginForm, OperatorForm, save_operator
-from ..models import Contact, Operator
+from ..forms import CapacityForm, OperatorForm, save_operator
+from ..models import Operator
 from ..permissions import permission_required
-from .common import confirm, next_url, render_page, respond, tell_assigned
+from .common import (
+    OPERATOR_WORK,
+    confirm,
+    next_url,
+    operator_page_context,
+    operator_work,
+    render_page,
+    respond,
+    tell_assigned,
+)
 
 ROW = "operators/list.html#operator-row"
-WORK_TARGET = "operator-work"
 
 
 @permission_required("distribution.view_operator", post="distribution.add_operator")
@@ -38,8 +44,8 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
     """The row of the operators list, or the operator page's controls and open contacts: whichever
     the action came from."""
     status = 422 if context.get("capacity_form") else 200
-    if request.htmx and request.htmx.target == WORK_TARGET:
-        return work(request, pk, status=status, **context)
+    if request.htmx and request.htmx.target == OPERATOR_WORK:
+        return operator_work(request, pk, status=status, **context)
     return respond(
         request,
         ROW,
@@ -47,26 +53,6 @@ def _row(request: HttpRequest, pk: int, **context) -> HttpResponse:
         redirect_to=next_url(request, "operators"),
         status=status,
     )
-
-
-def work(request: HttpRequest, pk: int, *, status: int = 200, **context) -> HttpResponse:
-    """The operator page's part that its actions (and a contact's close) change; for htmx, with the
-    recent closed contacts out of band, as a close adds one there."""
-    if not request.htmx:
-        return redirect("operator", pk)
-    context = {**detail_context(pk), **context}
-    response = respond(
-        request,
-        "operators/detail.html#operator-work",
-        lambda: context,
-        redirect_to=reverse("operator", args=[pk]),
-        status=status,
-    )
-    recent = render_to_string(
-        "operators/detail.html#recent-contacts", {**context, "oob": True}, request=request
-    )
-    response.content += recent.encode()
-    return response
 
 
 @permission_required("distribution.change_operator")
@@ -102,7 +88,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         capacity,
     )
     messages.success(request, held % {"operator": operator.name, "count": capacity})
-    open_now = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    open_now = selectors.load(operator)
     if open_now > capacity:
         # Counted by the open contacts: the limit's own word follows it in the sentence.
         over = ngettext(
@@ -121,7 +107,7 @@ def operator_capacity(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
-    handed = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    handed = selectors.load(operator)
     if request.method == "GET":
         return confirm(
             request,
@@ -158,21 +144,4 @@ def operator_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("distribution.view_operator")
 @require_safe
 def operator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, "operators/detail.html", detail_context(pk))
-
-
-def detail_context(pk: int) -> dict:
-    """The operator page's context (its login's actions answer with the page, too). 404 when
-    there is no such operator."""
-    operator = get_object_or_404(selectors.operators_with_load().select_related("user"), pk=pk)
-    return {
-        "operator": operator,
-        "links": operator.links.select_related("bot").order_by("bot__name"),
-        "open_contacts": operator.contacts.filter(status=Contact.Status.OPEN)
-        .select_related("lead", "bot")
-        .order_by("assigned_at"),
-        "recent_contacts": operator.contacts.exclude(status=Contact.Status.OPEN)
-        .select_related("lead", "bot")
-        .order_by("-created_at")[:20],
-        "login_form": LoginForm(initial={"username": slugify(operator.name)}),
-    }
+    return render_page(request, "operators/detail.html", operator_page_context(pk))

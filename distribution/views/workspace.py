@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import routing, selectors
 from ..forms import CloseForm
-from ..models import Contact, ContactEvent, Operator
+from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import confirm_close, render_page, respond, tell_assigned, with_messages
 
@@ -68,6 +68,7 @@ def _context(operator: Operator, **extra) -> dict:
         .select_related("lead", "bot")
         .order_by("assigned_at", "pk"),
         "now": timezone.now(),
+        "resolution_length": RESOLUTION_LENGTH,
         **extra,
     }
 
@@ -137,7 +138,7 @@ def available(request: HttpRequest, operator: Operator) -> HttpResponse:
 def away(request: HttpRequest, operator: Operator) -> HttpResponse:
     """Going away with open contacts asks first whether to keep them or hand them back."""
     choice = request.POST.get("contacts")
-    holding = operator.contacts.filter(status=Contact.Status.OPEN).count()
+    holding = selectors.load(operator)
     if holding and choice not in ("keep", "hand-back"):
         return render_page(
             request, PAGE, _context(operator, asking=holding), partials=("my-contacts", "my-status")

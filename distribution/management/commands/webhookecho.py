@@ -16,15 +16,17 @@ MAX_BODY_BYTES = 1024 * 1024
 TOLERANCE = 300
 
 
-def refusal(secret: str, body: bytes, header: str | None) -> str:
+def refusal(secret: str, body: bytes, header: str | None, event_id: str | None) -> str:
     """Why the request is not a valid event from mini-CRM, or "" when it is one."""
     if not header:
         return "no Minicrm-Signature header"
-    if signatures.verify(secret, body, header, tolerance=TOLERANCE):
+    if not event_id:
+        return "no Minicrm-Event-Id header"
+    if signatures.verify(secret, body, header, event_id=event_id, tolerance=TOLERANCE):
         return ""
-    if signatures.verify(secret, body, header, tolerance=sys.maxsize):
+    if signatures.verify(secret, body, header, event_id=event_id, tolerance=sys.maxsize):
         return f"signed more than {TOLERANCE} s from now: a replay, or one of the clocks is wrong"
-    return "the signature does not match: another secret, or the body was changed on the way"
+    return "the signature does not match: another secret, or the body or event id was changed on the way"
 
 
 def describe(event: dict) -> str:
@@ -50,7 +52,9 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(400)
             return
         body = self.rfile.read(length)
-        why = refusal(command.secret, body, self.headers.get("Minicrm-Signature"))
+        why = refusal(
+            command.secret, body, self.headers.get("Minicrm-Signature"), self.headers.get("Minicrm-Event-Id")
+        )
         if why:
             command.report(f"400, refused: {why}", error=True)
             self.answer(400)

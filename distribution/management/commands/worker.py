@@ -49,20 +49,21 @@ def schedule_sweeps(*, every: float, stop: threading.Event) -> None:
 
 
 def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
-    """Deliver due webhook events until `stop` is set: again at once while there were some (a
-    contact's next event becomes due when its previous one is delivered), else after `every`
-    seconds."""
-    while not stop.is_set():
-        close_old_connections()
-        try:
-            busy = webhooks.deliver_due(stop=stop) > 0
-        except Exception:
-            # The database may be down for a while: the next tick tries again.
-            logger.exception("Could not deliver webhooks")
-            busy = False
-        if not busy:
-            stop.wait(every)
-    connection.close()
+    """Deliver due webhook events until `stop` is set (webhooks.Sender.run): whenever a request
+    ends, and at least every `every` seconds."""
+    sender = webhooks.Sender()
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                sender.run(every=every, stop=stop)
+            except Exception:
+                # The database may be down for a while: the sender goes on after a pause.
+                logger.exception("Could not deliver webhooks")
+                stop.wait(every)
+    finally:
+        sender.close()
+        connection.close()
 
 
 def checkpoint_wal_every(*, every: float, stop: threading.Event) -> None:

@@ -1,15 +1,11 @@
 """What the bots' API answers about a contact: the body of the intake's, the reads' and the closes'
 answers, and the contact in every webhook event (distribution/webhooks.py)."""
 
-from typing import TYPE_CHECKING
-
+from .identifiers import LeadIdentity
 from .models import Contact
 
-if TYPE_CHECKING:
-    from .routing import LeadIdentity
 
-
-def _lead_json(lead_id: int, *, identity: "LeadIdentity | None", created: bool) -> dict:
+def _lead_json(lead_id: int, *, identity: LeadIdentity | None, created: bool) -> dict:
     """The lead as this request named it. Never what is stored: the identifiers come from
     anonymous chat users, and one e-mail or phone must not hand its owner's name, phone or ids to
     whoever types it into another bot."""
@@ -19,7 +15,7 @@ def _lead_json(lead_id: int, *, identity: "LeadIdentity | None", created: bool) 
     return {"id": lead_id, "created": created, **sent, **identity.identifiers()}
 
 
-def contact_json(contact: Contact, *, identity: "LeadIdentity | None", lead_created: bool = False) -> dict:
+def contact_json(contact: Contact, *, identity: LeadIdentity | None, lead_created: bool = False) -> dict:
     """The contact; its lead named by `identity`, what the request sent (None: by nothing, as in
     answers to reads and closes, and in webhook events)."""
     operator = contact.operator

@@ -1,0 +1,21 @@
+"""The routing service's refusals, shared by the service, the views and the API."""
+
+
+class SplitRefused(ValueError):
+    """A split would leave a lead without identifiers, or names what the lead does not hold."""
+
+
+class ContactChanged(Exception):
+    """The contact is no longer as the caller saw it."""
+
+
+class TokenRotated(Exception):
+    """The request's token is no longer its bot's; nothing was written."""
+
+
+class IdempotencyConflict(Exception):
+    """The bot already sent a contact with this external_id, with another lead or message."""
+
+    def __init__(self, contact):
+        super().__init__(f"external_id {contact.external_id!r} is already used by contact {contact.pk}")
+        self.contact = contact

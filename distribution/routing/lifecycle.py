@@ -1,0 +1,244 @@
+"""A contact's life after its assignment, and the events that free or add room (rules 2 and 5).
+
+Every write that frees room (a close, switching on, a raised capacity or weight, a hand-over)
+commits first and drains the queue afterwards, in new transactions: it never holds an operator's
+lock while waiting for a bot's (docs/locking.md).
+"""
+
+import contextlib
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..exceptions import ContactChanged
+from ..models import (
+    MAX_CAPACITY,
+    MAX_WEIGHT,
+    RESOLUTION_LENGTH,
+    Bot,
+    BotOperator,
+    Contact,
+    ContactEvent,
+    Operator,
+)
+from ..webhooks import record_events
+from . import statements
+from .figures import day_of
+from .queue import bots_of, drain_queue
+
+Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
+
+
+def close_contact(
+    *,
+    contact: Contact,
+    by: AbstractBaseUser | None = None,
+    reason: str = Reason.MANAGER,
+    note: str = "",
+    bot: Bot | None = None,
+    only_if_unchanged: bool = False,
+) -> list[Contact]:
+    """Close a contact, recording who (`by` or `bot`), why and a note; return what the queue assigned.
+
+    Closing a closed contact changes nothing. With only_if_unchanged, raise ContactChanged if its
+    status, operator or assignment changed since `contact` was read (the sweep's guard).
+    """
+    if len(note) > RESOLUTION_LENGTH:
+        raise ValueError(f"A resolution note has at most {RESOLUTION_LENGTH} characters.")
+    with transaction.atomic():
+        if bot is not None:
+            # The event's foreign keys key-share-lock its operator, then its bot: without the bot
+            # first, as the intake and the drain take it, PostgreSQL could deadlock.
+            Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).values_list("pk").get()
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
+            contact.status,
+            contact.operator_id,
+            contact.assigned_at,
+        ):
+            raise ContactChanged(contact.pk)
+        # A retry drains too: the process that closed it may have died before its drain.
+        freed_operator = locked.operator_id if locked.status != Contact.Status.WAITING else None
+        if locked.status != Contact.Status.CLOSED:
+            locked.status, locked.closed_at = Contact.Status.CLOSED, timezone.now()
+            locked.resolution = note
+            locked.save(update_fields=["status", "closed_at", "resolution"])
+            record_events(
+                [
+                    ContactEvent(
+                        contact=locked,
+                        kind=Kind.CLOSED,
+                        at=locked.closed_at,
+                        reason=reason,
+                        note=note,
+                        actor=by,
+                        operator_id=locked.operator_id,
+                        bot=bot,
+                    )
+                ]
+            )
+    contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
+        locked.status,
+        locked.closed_at,
+        locked.operator_id,
+        locked.resolution,
+    )
+    if freed_operator is None:
+        return []
+    return drain_queue(bot_ids=bots_of(freed_operator))
+
+
+def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
+    """Switch an operator on or off. Switching on drains the queues of its bots."""
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
+    operator.is_active = is_active
+    return drain_queue(bot_ids=bots_of(operator.pk)) if is_active else []
+
+
+def set_operator_capacity(*, operator: Operator, max_open_contacts: int) -> list[Contact]:
+    """Change an operator's capacity; raising it drains the queue.
+
+    Open contacts above a lowered capacity stay; the operator gets no new ones until below it.
+    """
+    if not 1 <= max_open_contacts <= MAX_CAPACITY:
+        raise ValueError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
+    with transaction.atomic():
+        previous = (
+            Operator.objects.select_for_update()
+            .values_list("max_open_contacts", flat=True)
+            .get(pk=operator.pk)
+        )
+        Operator.objects.filter(pk=operator.pk).update(max_open_contacts=max_open_contacts)
+    operator.max_open_contacts = max_open_contacts
+    if max_open_contacts <= previous:
+        return []
+    return drain_queue(bot_ids=bots_of(operator.pk))
+
+
+def set_weight(*, bot: Bot, operator: Operator, weight: int) -> list[Contact]:
+    """Link an operator to a bot with this weight, or change it; a new or raised weight drains."""
+    if not 1 <= weight <= MAX_WEIGHT:
+        raise ValueError(f"Weight must be between 1 and {MAX_WEIGHT}.")
+    with transaction.atomic():
+        link, created = BotOperator.objects.select_for_update().get_or_create(
+            bot=bot, operator=operator, defaults={"weight": weight}
+        )
+        raised = created or weight > link.weight
+        if not created and weight != link.weight:
+            link.weight = weight
+            link.save(update_fields=["weight"])
+    return drain_queue(bot_ids=[bot.pk]) if raised else []
+
+
+def remove_operator(*, bot: Bot, operator: Operator) -> None:
+    """Unlink an operator from a bot. Its open contacts from that bot stay with it."""
+    BotOperator.objects.filter(bot=bot, operator=operator).delete()
+
+
+def hand_over_contacts(*, operator: Operator, by: AbstractBaseUser | None = None) -> list[Contact]:
+    """Switch the operator off and put its open contacts back in the queue; return those re-assigned.
+
+    They keep their age, so they go first to the others; switched on, the operator would get
+    its own contacts straight back.
+    """
+    with transaction.atomic():
+        Operator.objects.filter(pk=operator.pk).update(is_active=False)
+        # Locked first, so that a close committing meanwhile cannot slip between what is
+        # subtracted from the report's figures and what is handed over.
+        handed = list(
+            Contact.objects.select_for_update()
+            .filter(operator=operator, status=Contact.Status.OPEN)
+            .only("pk", "bot_id", "created_at")
+        )
+        # One UPDATE per row of figures: PostgreSQL checks the foreign keys of a row updated twice
+        # in one transaction again at commit, which would lock the bot while this transaction
+        # holds the operator, and deadlock with a drain that holds the bot and waits for it.
+        per_day = Counter((contact.bot_id, day_of(contact.created_at)) for contact in handed)
+        for (bot_id, day), count in per_day.items():
+            statements.count_assignments(bot_id=bot_id, operator_id=operator.pk, day=day, change=-count)
+        Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
+            status=Contact.Status.WAITING, operator=None, assigned_at=None
+        )
+        now = timezone.now()
+        record_events(
+            [
+                ContactEvent(
+                    contact=contact,
+                    kind=Kind.HANDED_BACK,
+                    at=now,
+                    reason=Reason.HAND_OVER,
+                    actor=by,
+                    operator=operator,
+                )
+                for contact in handed
+            ]
+        )
+        bot_ids = {contact.bot_id for contact in handed}
+    operator.is_active = False
+    return drain_queue(bot_ids=bot_ids)
+
+
+@dataclass
+class Sweep:
+    closed: list[Contact] = dataclasses.field(default_factory=list)  # open too long: "auto"
+    expired: list[Contact] = dataclasses.field(default_factory=list)  # waited too long: "expired"
+    assigned: list[Contact] = dataclasses.field(default_factory=list)  # from the queue
+
+
+def sweep_idle_contacts() -> Sweep:
+    """Close open contacts past their bot's auto-close time and waiting ones past their expiry.
+
+    Then drain every queue that has room. Safe in several processes at once: a contact changed
+    since it was read is skipped, so each is closed once.
+    """
+    now = timezone.now()
+    sweep = Sweep()
+    for contact in _idle_contacts(now):
+        with contextlib.suppress(ContactChanged):
+            sweep.assigned += close_contact(contact=contact, reason=Reason.AUTO, only_if_unchanged=True)
+            sweep.closed.append(contact)
+    if settings.WAITING_EXPIRES_AFTER is not None:
+        waiting = Contact.objects.filter(
+            status=Contact.Status.WAITING, created_at__lt=now - settings.WAITING_EXPIRES_AFTER
+        ).order_by("created_at", "pk")
+        for contact in waiting:
+            with contextlib.suppress(ContactChanged):
+                close_contact(contact=contact, reason=Reason.EXPIRED, only_if_unchanged=True)
+                sweep.expired.append(contact)
+    # Rule 5 whatever died when: a contact left waiting beside free room goes now.
+    queued = Contact.objects.filter(status=Contact.Status.WAITING).order_by().values_list("bot_id", flat=True)
+    sweep.assigned += drain_queue(bot_ids=set(queued.distinct()))
+    return sweep
+
+
+def _idle_contacts(now: datetime) -> list[Contact]:
+    """Return the open contacts assigned before their bot's limit, oldest first."""
+    overrides: dict[timedelta, list[int]] = {}
+    for bot_id, after in Bot.objects.exclude(auto_close_after=None).values_list("pk", "auto_close_after"):
+        overrides.setdefault(after, []).append(bot_id)
+    overridden = [bot_id for bot_ids in overrides.values() for bot_id in bot_ids]
+    limits = [Q(bot_id__in=bot_ids, assigned_at__lt=now - after) for after, bot_ids in overrides.items()]
+    if settings.AUTO_CLOSE_AFTER is not None:
+        limits.append(Q(assigned_at__lt=now - settings.AUTO_CLOSE_AFTER) & ~Q(bot_id__in=overridden))
+    if not limits:
+        return []
+    idle = Q()
+    for limit in limits:
+        idle |= limit
+    return list(Contact.objects.filter(idle, status=Contact.Status.OPEN).order_by("assigned_at", "pk"))
+
+
+def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
+    """Close this bot's idle contacts after `after`; None follows settings.AUTO_CLOSE_AFTER."""
+    if after is not None and after <= timedelta(0):
+        raise ValueError("The time must be positive.")
+    Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)
+    bot.auto_close_after = after

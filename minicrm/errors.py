@@ -1,0 +1,131 @@
+"""The project's error pages: Django's handlers for 400, 403, 404 and 500, the CSRF failure, and
+the 503 of an unavailable database. Under /api, where the bots are, each error is JSON. And how a
+refused request is logged."""
+
+import logging
+import re
+import sys
+from http import HTTPStatus
+
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import csrf, defaults
+from django_htmx.http import reswap, retarget
+
+from .database import is_unavailable
+
+log = logging.getLogger(__name__)
+
+# Under /api, whatever the case or the number of slashes: bots get JSON even from addresses that
+# no route matches.
+_API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
+_API_ERRORS = {
+    400: gettext_lazy("Bad request."),
+    403: gettext_lazy("Forbidden."),
+    404: gettext_lazy(
+        "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
+        "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs)."
+    ),
+    500: gettext_lazy("Internal error: the request failed on our side and was logged."),
+}
+
+
+def is_api_path(path: str) -> bool:
+    return bool(_API_PATH.match(path))
+
+
+def json_error(status: int, error: str, *, headers: dict | None = None, **extra) -> JsonResponse:
+    """An error as the bots' API answers it."""
+    return JsonResponse({"error": error, **extra}, status=status, headers=headers)
+
+
+def _api_error(status: int) -> JsonResponse:
+    return json_error(status, str(_API_ERRORS.get(status) or HTTPStatus(status).phrase + "."))
+
+
+def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The response, unless it is an error page under /api: then the same error as JSON."""
+    if not is_api_path(request.path_info) or response.status_code < 400:
+        return response
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    return _api_error(response.status_code)
+
+
+def _json_under_api(status: int, page):
+    """Django's error handler for `status`: JSON under /api, Django's page elsewhere."""
+
+    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if is_api_path(request.path_info):
+            return _api_error(status)
+        return page(request, *args, **kwargs)
+
+    return handler
+
+
+bad_request = _json_under_api(400, defaults.bad_request)
+permission_denied = _json_under_api(403, defaults.permission_denied)
+not_found = _json_under_api(404, defaults.page_not_found)
+_server_error = _json_under_api(500, defaults.server_error)
+# CSRF_FAILURE_VIEW: the middleware answers a failed check itself, without handler403.
+csrf_failure = _json_under_api(403, csrf.csrf_failure)
+
+# The view may have committed before what failed (saving the session, say): do not promise that
+# nothing was written.
+UNAVAILABLE_MESSAGE = gettext_lazy(
+    "The database is busy or unavailable: what you just did may not have been saved. "
+    "Reload the page to see, and try again."
+)
+
+
+def _api_unavailable() -> JsonResponse:
+    # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
+    # transaction rolled back. The bot should send the same request again.
+    log.warning("intake: database unavailable", exc_info=True)
+    return json_error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The 503 for a request that found the database unavailable: JSON under /api, the error in
+    the messages area for htmx, the 503 page otherwise."""
+    if is_api_path(request.path_info):
+        return _api_unavailable()
+    log.warning("dashboard: database unavailable", exc_info=True)
+    # Rendered without the request: its user, session and messages would need the database.
+    if getattr(request, "htmx", False):
+        notice = Message(constants.ERROR, UNAVAILABLE_MESSAGE)
+        html = render_to_string("base.html#message-list", {"messages": [notice]})
+        response = reswap(retarget(HttpResponse(html, status=503), "#messages"), "innerHTML")
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE}), status=503)
+    response["Retry-After"] = "1"
+    return response
+
+
+def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """handler500, called with the exception still being handled: a database that is unavailable
+    gets the 503, whatever raised it (the view, a middleware, saving the session)."""
+    if is_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return _server_error(request, *args, **kwargs)
+
+
+class OneLineRefusals(logging.Filter):
+    """Log a refused request (a 4xx) in one line, without the traceback, which tells nothing
+    about our code, and cut what the client sent (a Host, a path) short."""
+
+    LIMIT = 500
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info = record.exc_text = None
+            message = record.getMessage()
+            if len(message) > self.LIMIT:
+                # Django names a disallowed Host twice (in the error and in its advice): only the
+                # first survives the cut.
+                record.msg, record.args = f"{message[: self.LIMIT]}… ({len(message)} characters)", ()
+        return True
