@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from distribution.models import Bot, BotOperator, Contact, Lead, Operator, Webhook, WebhookDelivery
@@ -13,11 +14,24 @@ from .conftest import htmx
 BOTS, OPERATORS, LEADS, CONTACTS = 30, 50, 2000, 6000
 
 
-@pytest.fixture
-def large_scene(db):
+@pytest.fixture(scope="module")
+def built_scene(django_db_setup, django_db_blocker):
     """30 bots x 50 operators, 2,000 leads, 6,000 contacts over 30 days: mostly closed, every
     operator holding open contacts up to its capacity, and a queue; the first bot has a webhook
-    with a delivery for each of its contacts."""
+    with a delivery for each of its contacts. Built once for the module, in a transaction that
+    each test's own rolls back into, and that is rolled back after the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def large_scene(db, built_scene):
+    """The module's scene: its bot, operator, lead and contact, read afresh for each test."""
+    return {key: type(row).objects.get(pk=row.pk) for key, row in built_scene.items()}
+
+
+def _build() -> dict:
     bots = Bot.objects.bulk_create(
         Bot(name=f"Bot {n}", slug=f"bot-{n}", token_prefix=f"p{n:07d}", token_hash="0" * 64)
         for n in range(BOTS)

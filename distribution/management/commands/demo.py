@@ -95,15 +95,21 @@ class Command(BaseCommand):
             "--password", default="", help="the password of all three logins (default: one random each)"
         )
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=900,
+            help="how many contacts the month has, a lead per 6 (default 900)",
+        )
 
-    def handle(self, *args, if_empty, password, seed, **options):
+    def handle(self, *args, if_empty, password, seed, contacts, **options):
         if Bot.objects.exists() or Operator.objects.exists() or Contact.objects.exists():
             if if_empty:
                 self.stdout.write("The database already has data: demo left it as it is.")
                 return
             raise CommandError("The database is not empty; demo only fills an empty one.")
         with transaction.atomic():
-            token = self._fill(random.Random(seed))
+            token = self._fill(random.Random(seed), contacts=contacts)
             logins = {"Manager login": self._login("manager", password, group=permissions.MANAGERS)}
             for operator in Operator.objects.order_by("pk")[:2]:
                 username = operator.name.split()[0].lower()
@@ -148,7 +154,7 @@ class Command(BaseCommand):
         operator.save(update_fields=["user"])
         return user, password
 
-    def _fill(self, rng: random.Random) -> str:
+    def _fill(self, rng: random.Random, *, contacts: int) -> str:
         started = timezone.now()
         operators = [
             Operator.objects.create(name=name, max_open_contacts=capacity) for name, capacity in OPERATORS
@@ -172,7 +178,7 @@ class Command(BaseCommand):
                     routing.set_weight(bot=bot, operator=operator, weight=rng.choice([10, 10, 20, 30, 40]))
 
         leads = []
-        for number in range(150):
+        for number in range(max(1, contacts // 6)):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
             identity = routing.LeadIdentity.normalised(
                 external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else "",
@@ -183,8 +189,8 @@ class Command(BaseCommand):
             # Each lead has favourite bots and writes mostly through them.
             leads.append((identity, rng.sample(bots, rng.randint(1, 4))))
 
-        for number in range(900):
-            if number == 850:
+        for number in range(contacts):
+            if number == contacts * 17 // 18:
                 routing.set_operator_active(operator=away, is_active=False)
             identity, favourite_bots = rng.choice(leads)
             routing.register_contact(
