@@ -11,9 +11,7 @@ from django.shortcuts import render
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """Return the client's address from CLIENT_IP_HEADER when set and valid, else REMOTE_ADDR.
-
-    A request without a valid header came around the proxy: REMOTE_ADDR is its client's."""
+    """Return the address in CLIENT_IP_HEADER, or REMOTE_ADDR for a request around the proxy."""
     if settings.CLIENT_IP_HEADER:
         forwarded = request.META.get("HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_"), "")
         with contextlib.suppress(ValueError):

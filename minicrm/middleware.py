@@ -38,10 +38,10 @@ class DatabaseUnavailableMiddleware:
 
 
 class NoStoreForLoggedInPagesMiddleware:
-    """Forbid storing the HTML pages of a session that set no Cache-Control of their own.
+    """Forbid storing a session's HTML pages, unless they set their own Cache-Control.
 
-    Back would show a stale copy, and a shared computer would keep the data on disk. The cookie
-    decides, not the user: loading the user needs the database, which may be what failed."""
+    Back would show a stale copy, and a shared computer keep it on disk. The cookie decides, since
+    loading the user needs the database, which may have failed."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -208,7 +208,7 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# The project's own settings: the README's Configuration says what each does.
+# The project's own settings.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU")
 INTAKE_MAX_BODY_BYTES = envint("INTAKE_MAX_BODY_BYTES", 64 * 1024)
 # A client that stalls mid-body holds a gunicorn thread this long at most.

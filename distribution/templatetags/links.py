@@ -4,5 +4,5 @@ from .. import links
 
 register = template.Library()
 
-# {% id_url "operator-switch" operator.pk %}: a {% url %} that skips the resolver (links.py).
+# {% id_url "operator-switch" operator.pk %}: a {% url %} that skips the resolver (distribution/links.py).
 register.simple_tag(links.id_url, name="id_url")
