@@ -1,4 +1,4 @@
-"""What the worker runs (manage.py worker): each task a thin call into the routing service."""
+"""What the worker runs: each task a thin call into the routing service."""
 
 import logging
 
@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Close idle open contacts and expire old waiting ones (see routing.sweep_idle_contacts)."""
+    """Close idle open contacts and expire old waiting ones."""
     sweep = routing.sweep_idle_contacts()
     counts = {"closed": len(sweep.closed), "expired": len(sweep.expired), "assigned": len(sweep.assigned)}
     if any(counts.values()):
