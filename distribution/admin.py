@@ -120,13 +120,13 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
         if wanted_capacity != stored.max_open_contacts:
             after_commit(routing.set_operator_capacity, operator=obj, max_open_contacts=wanted_capacity)
         if wanted_active != stored.is_active:
-            after_commit(routing.set_operator_active, operator=obj, is_active=wanted_active)
+            after_commit(routing.set_operator_active, operator=obj, is_active=wanted_active, by=request.user)
         return None
 
     @admin.action(description=gettext_lazy("Switch selected operators on"), permissions=["change"])
     def switch_on(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
-            after_commit(routing.set_operator_active, operator=operator, is_active=True)
+            after_commit(routing.set_operator_active, operator=operator, is_active=True, by=request.user)
         count = queryset.count()
         text = ngettext("%(count)s operator switched on.", "%(count)s operators switched on.", count)
         self.message_user(request, text % {"count": count}, messages.SUCCESS)
@@ -134,7 +134,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Switch selected operators off"), permissions=["change"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
         for operator in queryset:
-            after_commit(routing.set_operator_active, operator=operator, is_active=False)
+            after_commit(routing.set_operator_active, operator=operator, is_active=False, by=request.user)
         count = queryset.count()
         text = ngettext("%(count)s operator switched off.", "%(count)s operators switched off.", count)
         self.message_user(request, text % {"count": count}, messages.SUCCESS)

@@ -29,5 +29,6 @@ def contact_json(contact: Contact, *, identity: LeadIdentity | None, lead_create
         "operator": {"id": operator.pk, "name": operator.name} if operator else None,
         "created_at": contact.created_at.isoformat(),
         "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
+        "accepted_at": contact.accepted_at.isoformat() if contact.accepted_at else None,
         "closed_at": contact.closed_at.isoformat() if contact.closed_at else None,
     }

@@ -180,6 +180,12 @@ class CloseIn(Body):
     """Kept as the contact's resolution note."""
 
 
+class AcceptIn(Body):
+    """A bot says its contact's operator answered; the body, if any, is an empty object."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+
+
 # The contact's external_id where a bot names it in a query string (reads and closes).
 ExternalIdParameter = Annotated[str, _text(100, NOT_BLANK_NO_NUL), AfterValidator(_stripped)]
 
@@ -239,6 +245,7 @@ CONTACT_EXAMPLE: JsonDict = {
     "operator": {"id": 13, "name": "Chen Wei"},
     "created_at": "2026-11-25T22:07:21.987337+00:00",
     "assigned_at": "2026-11-25T22:07:21.989489+00:00",
+    "accepted_at": None,
     "closed_at": None,
 }
 
@@ -257,6 +264,8 @@ class Contact(Body):
     operator: Operator | None
     created_at: datetime
     assigned_at: datetime | None
+    accepted_at: datetime | None
+    """When its operator took it (rule 8); null while it is new."""
     closed_at: datetime | None
 
 
@@ -343,6 +352,39 @@ class ContactAssigned(_Event):
     type: Literal[models.Webhook.Event.ASSIGNED.value]  # type: ignore[name-defined]  # from the model
 
 
+class ContactAccepted(_Event):
+    """A contact's operator took it: in the dashboard, or the bot said so."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _event_example("contact.accepted", "operator", accepted_at="2026-11-25T22:08:40.112231+00:00")
+            ]
+        }
+    )
+
+    type: Literal[models.Webhook.Event.ACCEPTED.value]  # type: ignore[name-defined]  # from the model
+
+
+class ContactPassedOn(_Event):
+    """A new contact was not taken in time and went to another operator (`data.contact.operator`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _event_example(
+                    "contact.passed_on",
+                    "passed-on",
+                    operator={"id": 14, "name": "Olga Petrova"},
+                    assigned_at="2026-11-25T22:12:21.991072+00:00",
+                )
+            ]
+        }
+    )
+
+    type: Literal[models.Webhook.Event.PASSED_ON.value]  # type: ignore[name-defined]  # from the model
+
+
 class ContactWaiting(_Event):
     """A contact waits in the queue."""
 
@@ -378,10 +420,12 @@ class ContactClosed(_Event):
 
 EVENTS: dict[str, type[_Event]] = {
     models.Webhook.Event.ASSIGNED.value: ContactAssigned,
+    models.Webhook.Event.ACCEPTED.value: ContactAccepted,
+    models.Webhook.Event.PASSED_ON.value: ContactPassedOn,
     models.Webhook.Event.WAITING.value: ContactWaiting,
     models.Webhook.Event.CLOSED.value: ContactClosed,
 }
-REQUESTS: tuple[type[Body], ...] = (ContactIn, CloseIn)
+REQUESTS: tuple[type[Body], ...] = (ContactIn, CloseIn, AcceptIn)
 ANSWERS: tuple[type[Body], ...] = (Contact, Error, Conflict, Health)
 
 

@@ -9,6 +9,18 @@ class ContactChanged(Exception):
     """The contact is no longer as the caller saw it."""
 
 
+class ContactNotOpen(Exception):
+    """The contact waits or is closed: it has no operator to take it, or to pass it on."""
+
+    def __init__(self, contact):
+        super().__init__(f"contact {contact.pk} is {contact.status}")
+        self.contact = contact
+
+
+class ActionRefused(ValueError):
+    """A manager's action that the contact's state does not allow; the message says why."""
+
+
 class TokenRotated(Exception):
     """The request's token is no longer its bot's; nothing was written."""
 

@@ -41,6 +41,8 @@ class Operator(models.Model):
     # and reports tell operators apart by name only). Casefolding may lengthen a name ("ß": "ss").
     name_key = models.CharField(max_length=600, unique=True, editable=False)
     is_active = models.BooleanField(_("switched on"), default=True)
+    # Why the service switched it away (rule 9: missed contacts in a row); "" when a person did.
+    away_reason = models.CharField(_("why away"), max_length=200, blank=True)
     max_open_contacts = models.PositiveIntegerField(
         _("capacity"),
         default=10,
@@ -81,6 +83,44 @@ class Operator(models.Model):
         return id_url("operator", self.pk)
 
 
+class OperatorEvent(models.Model):
+    """An operator switched on or away, by whom or what: the history of its availability."""
+
+    class Kind(models.TextChoices):
+        ON = "on", _("switched on")
+        AWAY = "away", _("switched away")
+
+    class Reason(models.TextChoices):
+        MANAGER = "manager", _("by a manager")
+        SELF = "self", _("by the operator")
+        MISSED = "missed", _("missed contacts in a row")
+        HAND_OVER = "hand-over", _("its contacts handed over")
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="events", verbose_name=_("operator")
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=Kind)
+    reason = models.CharField(_("why"), max_length=20, choices=Reason)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("operator event")
+        verbose_name_plural = _("operator events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["operator", "at"], name="operator_event_history")]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id}: {self.get_kind_display()}, {self.get_reason_display()}"
+
+
 class Bot(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
@@ -98,6 +138,11 @@ class Bot(models.Model):
     verifies_external_id = models.BooleanField(_("verifies the external id"), default=True)
     verifies_email = models.BooleanField(_("verifies the e-mail"), default=False)
     verifies_phone = models.BooleanField(_("verifies the phone"), default=False)
+    # Rule 9: how long a new contact may wait for its operator to take it. None follows
+    # settings.ANSWER_WITHIN; zero is off for this bot.
+    answer_within = models.DurationField(_("answer within"), null=True, blank=True)
+    # Rule 10: a lead who writes again within this time goes back to its operator; None is off.
+    return_within = models.DurationField(_("return to the same operator within"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bot")
@@ -202,6 +247,11 @@ class Contact(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    # Rule 8: when its operator took it; None while it is new (or from before taking existed).
+    accepted_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    # Rule 9: by when its operator should take it, and since when it is overdue (nobody else could).
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # What the operator (or manager) who closed it wrote down; its history event keeps it too.
     resolution = models.CharField(_("resolution"), max_length=RESOLUTION_LENGTH, blank=True)
@@ -237,6 +287,12 @@ class Contact(models.Model):
             # A bot's contacts over a period (bot list, report), and contacts closed today.
             models.Index(fields=["bot", "created_at"], name="contact_bot_created"),
             models.Index(fields=["closed_at"], name="contact_closed"),
+            # New contacts by their deadline (the worker's pass-on).
+            models.Index(
+                fields=["answer_by"],
+                condition=Q(status="open", accepted_at__isnull=True),
+                name="contact_deadline",
+            ),
         ]
         permissions = [
             ("close_any_contact", _("Can close any operator's contact")),
@@ -266,6 +322,8 @@ class ContactEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("arrived")
         ASSIGNED = "assigned", _("assigned")
+        ACCEPTED = "accepted", _("taken")
+        MISSED = "missed", _("not taken in time")
         HANDED_BACK = "handed_back", _("handed back")
         CLOSED = "closed", _("closed")
 
@@ -273,6 +331,10 @@ class ContactEvent(models.Model):
         # How a contact was assigned
         INTAKE = "intake", _("on arrival")
         QUEUE = "queue", _("from the queue")
+        PASSED_ON = "passed-on", _("passed on: not taken in time")
+        RETURNED = "returned", _("back to the lead's operator")
+        TRANSFER = "transfer", _("transferred by a manager")
+        REOPENED = "reopened", _("reopened")
         # Who or what closed it
         MANAGER = "manager", _("by a manager")
         OPERATOR = "operator", _("by its operator")
@@ -424,6 +486,8 @@ class Webhook(models.Model):
 
     class Event(models.TextChoices):
         ASSIGNED = "contact.assigned", _("assigned to an operator")
+        ACCEPTED = "contact.accepted", _("taken by its operator")
+        PASSED_ON = "contact.passed_on", _("passed on: not taken in time")
         WAITING = "contact.waiting", _("waiting in the queue")
         CLOSED = "contact.closed", _("closed")
 

@@ -158,6 +158,38 @@ def _close(operation_id: str, summary: str, parameter: dict) -> dict:
     }
 
 
+_ACCEPT_BODY = {
+    "required": False,
+    "description": "Optional: an empty object.",
+    "content": {"application/json": {"schema": _ref("AcceptIn"), "example": {}}},
+}
+
+
+def _accept(operation_id: str, summary: str, parameter: dict) -> dict:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": "Tell that the contact's operator answered it in the channel (rule 8): it is "
+            "taken, and no longer passes to another operator when its answer time runs out. Taking a "
+            "taken contact is a 200 that changes nothing. Any other method: 405 with `Allow: POST`.",
+            "tags": ["Contacts"],
+            "parameters": [parameter],
+            "requestBody": _ACCEPT_BODY,
+            "responses": {
+                "200": _contact(
+                    "The contact, taken.", **_READ_EXAMPLE, accepted_at="2026-11-25T22:08:40.112231+00:00"
+                ),
+                "409": _error(
+                    "The contact waits in the queue or is closed: nobody has it to take.",
+                    "This contact is closed.",
+                ),
+                **_answers("400", "401", "404", "413", "415", "429", "503"),
+            },
+        }
+    }
+
+
 def _webhook(event: str, when: str) -> dict:
     signature = (
         't=<unix seconds>,v2=<hex HMAC-SHA256 of f"{t}.{event_id}.".encode() + body, keyed with the '
@@ -308,6 +340,12 @@ def document() -> dict:
             "/api/contacts/close": _close(
                 "closeContactByExternalId", "Close a contact by the bot's external_id", _EXTERNAL_ID
             ),
+            "/api/contacts/{id}/accept": _accept("acceptContact", "Tell that a contact was taken", _ID),
+            "/api/contacts/accept": _accept(
+                "acceptContactByExternalId",
+                "Tell that a contact was taken, by the bot's external_id",
+                _EXTERNAL_ID,
+            ),
             "/healthz": {
                 "get": {
                     "operationId": "health",
@@ -330,6 +368,8 @@ def document() -> dict:
             event: _webhook(event, when)
             for event, when in (
                 (Webhook.Event.ASSIGNED.value, "A contact went to an operator"),
+                (Webhook.Event.ACCEPTED.value, "A contact's operator took it"),
+                (Webhook.Event.PASSED_ON.value, "A new contact not taken in time went to another operator"),
                 (Webhook.Event.WAITING.value, "A contact waits in the queue"),
                 (Webhook.Event.CLOSED.value, "A contact was closed"),
             )

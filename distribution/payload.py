@@ -91,6 +91,14 @@ def parse_external_id(value: str) -> str:
         raise PayloadError({"external_id": _message(error.errors(include_url=False)[0])}) from None
 
 
+def parse_accept_payload(data: object) -> None:
+    """Check the accept's optional body: an empty object."""
+    try:
+        contract.AcceptIn.model_validate(data)
+    except ValidationError as error:
+        raise PayloadError(_fields(error)) from None
+
+
 def parse_close_payload(data: object) -> str:
     """Return the resolution note of a close's optional body, {"reason": "..."}."""
     try:

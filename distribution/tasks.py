@@ -11,9 +11,17 @@ logger = logging.getLogger(__name__)
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Close idle open contacts and expire old waiting ones."""
+    """Pass on late contacts, close idle ones, expire old waiting ones, then drain the queues."""
+    passed = routing.pass_on_due()
     sweep = routing.sweep_idle_contacts()
-    counts = {"closed": len(sweep.closed), "expired": len(sweep.expired), "assigned": len(sweep.assigned)}
+    counts = {
+        "passed on": len(passed.passed_on),
+        "overdue": len(passed.overdue),
+        "switched away": len(passed.away),
+        "closed": len(sweep.closed),
+        "expired": len(sweep.expired),
+        "assigned": len(passed.assigned) + len(sweep.assigned),
+    }
     if any(counts.values()):
-        logger.info("Idle sweep: %(closed)d closed, %(expired)d expired, %(assigned)d assigned", counts)
+        logger.info("Sweep: %s", ", ".join(f"{count} {what}" for what, count in counts.items()))
     return counts

@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/contacts/close", intake.contact_close_by_external_id, name="api-contact-close-by-external-id"),
     path("api/contacts/<id:pk>", intake.contact, name="api-contact"),
     path("api/contacts/<id:pk>/close", intake.contact_close, name="api-contact-close"),
+    path(
+        "api/contacts/accept", intake.contact_accept_by_external_id, name="api-contact-accept-by-external-id"
+    ),
+    path("api/contacts/<id:pk>/accept", intake.contact_accept, name="api-contact-accept"),
     path("api/openapi.json", openapi_json, name="api-openapi"),
     path("api/docs", api_docs, name="api-docs"),
     path("healthz", intake.healthz, name="healthz"),

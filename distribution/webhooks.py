@@ -47,6 +47,7 @@ Kind, Status = ContactEvent.Kind, WebhookDelivery.Status
 _EVENT_OF_KIND: dict[str, str] = {
     Kind.CREATED: Webhook.Event.WAITING,
     Kind.ASSIGNED: Webhook.Event.ASSIGNED,
+    Kind.ACCEPTED: Webhook.Event.ACCEPTED,
     Kind.HANDED_BACK: Webhook.Event.WAITING,
     Kind.CLOSED: Webhook.Event.CLOSED,
 }
@@ -152,6 +153,8 @@ def record_deliveries(events: list[ContactEvent], *, contacts: dict[int, Contact
 def _event_of(event: ContactEvent, assigned: set[int]) -> str | None:
     if event.kind == Kind.CREATED and event.contact_id in assigned:
         return None
+    if event.kind == Kind.ASSIGNED and event.reason == ContactEvent.Reason.PASSED_ON:
+        return Webhook.Event.PASSED_ON
     return _EVENT_OF_KIND.get(event.kind)
 
 

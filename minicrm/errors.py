@@ -25,8 +25,9 @@ _API_ERRORS = {
     400: gettext_lazy("Bad request."),
     403: gettext_lazy("Forbidden."),
     404: gettext_lazy(
-        "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or "
-        "?external_id=, POST /api/contacts/<id>/close or /api/contacts/close?external_id= (see /api/docs)."
+        "No such endpoint. The bots' API: POST /api/contacts, GET /api/contacts/<id> or ?external_id=, "
+        "POST /api/contacts/<id>/close or /accept, or /api/contacts/close or /accept?external_id= "
+        "(see /api/docs)."
     ),
     500: gettext_lazy("Internal error: the request failed on our side and was logged."),
 }

@@ -1,3 +1,4 @@
+import datetime
 import importlib
 import itertools
 import os
@@ -5,11 +6,12 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from unittest import mock
 
 import hypothesis
 import pytest
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from distribution import routing
 from distribution.identifiers import IDENTIFIERS
@@ -104,6 +106,22 @@ def subprocess_env(**extra: str) -> dict:
         "DATABASE_URL": subprocess_database_url(),
         **extra,
     }
+
+
+class Clock:
+    def __init__(self):
+        self.now = timezone.now()
+
+    def advance(self, delta: datetime.timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock():
+    """timezone.now frozen at the real time, moved on by clock.advance()."""
+    frozen = Clock()
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: frozen.now):
+        yield frozen
 
 
 @pytest.fixture(autouse=True)

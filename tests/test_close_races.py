@@ -236,7 +236,8 @@ def test_it_hands_over_while_a_drain_holds_the_bot(bot_with_operators, make_oper
             candidates = statements.lock_bot(bot.pk).candidates
             locked.set()
             release.wait(timeout=10)
-            return choice.choose(candidates)
+            chosen = choice.choose(candidates)
+            return chosen and chosen.operator
 
     def hand_over(_):
         locked.wait(timeout=10)

@@ -86,7 +86,7 @@ def test_it_chooses_and_steps_the_round_robin_as_the_python_rules_do(db, links):
 
         done = call(bot, lead)
 
-        assert done.operator_id == (chosen and chosen.pk)
+        assert done.operator_id == (chosen and chosen.operator.pk)
         assert dict(BotOperator.objects.values_list("pk", "current_weight")) == expected_state
         transaction.set_rollback(True)
 

@@ -122,6 +122,27 @@ def _close_scenarios(operation_id: str, target) -> dict:
     }
 
 
+def _accept_scenarios(operation_id: str, target) -> dict:
+    def accept(scene, contact, **kwargs):
+        return scene.api(operation_id, **target(contact), **kwargs)
+
+    def closed(scene):
+        routing.close_contact(contact=scene.contact)
+        return accept(scene, scene.contact)
+
+    return {
+        (operation_id, "200"): lambda s: accept(s, s.contact, body={}),
+        (operation_id, "400"): lambda s: accept(s, s.contact, body={"reason": "Done"}),
+        (operation_id, "401"): lambda s: accept(s, s.contact, token=None),
+        (operation_id, "404"): lambda s: accept(s, s.strangers_contact),
+        (operation_id, "409"): closed,
+        (operation_id, "413"): lambda s: accept(s, s.contact, body="x" * 70_000),
+        (operation_id, "415"): lambda s: accept(s, s.contact, body="{}", content_type="text/plain"),
+        (operation_id, "429"): lambda s: s.limited and accept(s, s.contact),
+        (operation_id, "503"): lambda s: _locked(lambda: accept(s, s.contact)),
+    }
+
+
 def _create(scene, **body):
     return scene.api("createContact", body={**CONTACT_BODY, **body})
 
@@ -159,6 +180,10 @@ SCENARIOS = {
     **_close_scenarios(
         "closeContactByExternalId", lambda contact: {"query": {"external_id": contact.external_id}}
     ),
+    **_accept_scenarios("acceptContact", lambda contact: {"id": contact.pk}),
+    **_accept_scenarios(
+        "acceptContactByExternalId", lambda contact: {"query": {"external_id": contact.external_id}}
+    ),
 }
 
 
@@ -185,7 +210,13 @@ def test_it_is_openapi_3_1_with_a_bearer_scheme_and_the_webhooks():
         "type": "http",
         "scheme": "bearer",
     }
-    assert set(DOC["webhooks"]) == {"contact.assigned", "contact.waiting", "contact.closed"}
+    assert set(DOC["webhooks"]) == {
+        "contact.assigned",
+        "contact.accepted",
+        "contact.passed_on",
+        "contact.waiting",
+        "contact.closed",
+    }
     for webhook in DOC["webhooks"].values():
         headers = {parameter["name"] for parameter in webhook["post"]["parameters"]}
         assert {"Minicrm-Signature", "Minicrm-Event-Id", "Minicrm-Event"} <= headers

@@ -1,22 +1,29 @@
-"""A differential test of the intake's fast path and the capacity events: random sequences of
-arrivals (new and returning leads, identifiers vouched for or not), closes, switches, capacity and
-weight changes run through the real services and through the plain statement of docs/rules.md's
-rules 1-5 below, compared event by event: the operator chosen (or the queue), the lead created or
-found, every lead's identifiers and marks, the contacts each drain assigns and in which order,
-every BotOperator's round-robin state and the queue's order."""
+"""A differential test of the intake's fast path, the capacity events and the deadlines: random
+sequences of arrivals (new and returning leads, identifiers vouched for or not), closes, switches,
+capacity and weight changes, contacts taken and minutes passing run through the real services and
+through the plain statement of docs/rules.md's rules 1-5 and 8-10 below, compared event by event:
+the operator chosen (or the queue), the lead created or found, every lead's identifiers and marks,
+the contacts each drain assigns and in which order, what each sweep passes on, leaves overdue and
+switches away, every BotOperator's round-robin state and the queue's order."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from hypothesis import HealthCheck, example, given, settings
+from django.test import override_settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from distribution import routing
 from distribution.models import Bot, BotOperator, Contact, Lead, Operator
 from distribution.tokens import create_bot
 
+from .conftest import fuzz_settings
+
 BOTS, OPERATORS, LEADS = 2, 3, 6
 FIELDS = ("external_id", "email")
+AWAY_AFTER = 2  # misses in a row (AWAY_AFTER_MISSED)
+MINUTE = datetime.timedelta(minutes=1)
 
 
 # The rules, stated plainly -------------------------------------------------------------------------
@@ -29,9 +36,15 @@ class Model:
     weight: dict[tuple[int, int], int]  # (bot, operator) -> weight; the links
     current: dict[tuple[int, int], int]  # the round robin's state of each link
     verifies: dict[int, frozenset[str]]  # bot -> the identifiers it vouches for
+    within: dict[int, int | None]  # bot -> minutes to take a new contact (rule 9)
+    returns: dict[int, int | None]  # bot -> minutes a lead goes back to its operator (rule 10)
     # In order of creation: identifiers, whether each was vouched for, and the possible duplicate's index.
     leads: list[dict] = field(default_factory=list)
-    contacts: dict[int, dict] = field(default_factory=dict)  # id -> bot, status, operator (in arrival order)
+    # id -> bot, lead, status, operator, assigned (minute), taken, answer_by, overdue, missed (by whom);
+    # in arrival order.
+    contacts: dict[int, dict] = field(default_factory=dict)
+    history: dict[int, list[str]] = field(default_factory=dict)  # operator -> "missed" / "taken", in order
+    now: int = 0  # minutes
 
     def first_match(self, wanted: dict[str, str], verified: frozenset[str] | None = None) -> int | None:
         for name, value in wanted.items():
@@ -76,10 +89,12 @@ class Model:
             and self.load(operator) < self.capacity[operator]
         )
 
-    def choose(self, bot: int) -> int | None:  # rule 4
-        eligible = self.eligible(bot)
+    def choose(self, bot: int, excluded=(), returning_to: int | None = None) -> int | None:  # rules 4, 10
+        eligible = [operator for operator in self.eligible(bot) if operator not in excluded]
         if not eligible:
             return None
+        if returning_to in eligible:
+            return returning_to
         for operator in eligible:
             self.current[bot, operator] += self.weight[bot, operator]
         best = max(self.current[bot, operator] for operator in eligible)
@@ -87,17 +102,87 @@ class Model:
         self.current[bot, chosen] -= sum(self.weight[bot, operator] for operator in eligible)
         return chosen
 
+    def returning(self, bot: int, lead: int) -> int | None:  # rule 10
+        window = self.returns[bot]
+        if window is None:
+            return None
+        assigned = [
+            (c["assigned"], pk, c["operator"])
+            for pk, c in self.contacts.items()
+            if c["lead"] == lead and c["operator"] is not None and c["assigned"] >= self.now - window
+        ]
+        return max(assigned)[2] if assigned else None
+
+    def assign(self, contact_id: int, operator: int) -> None:
+        within = self.within[self.contacts[contact_id]["bot"]]
+        self.contacts[contact_id].update(
+            status="open",
+            operator=operator,
+            assigned=self.now,
+            taken=False,
+            answer_by=None if within is None else self.now + within,
+            overdue=False,
+        )
+
     def arrive(
         self, contact_id: int, bot: int, wanted: dict[str, str], verified: frozenset[str] | None
-    ) -> tuple[int | None, int, bool]:  # rules 1, 5
+    ) -> tuple[int | None, int, bool]:  # rules 1, 5, 10
         lead, created = self.resolve(wanted, self.verifies[bot] if verified is None else verified)
-        operator = self.choose(bot)
-        self.contacts[contact_id] = {
-            "bot": bot,
-            "status": "open" if operator else "waiting",
-            "operator": operator,
-        }
+        operator = self.choose(bot, returning_to=None if created else self.returning(bot, lead))
+        self.contacts[contact_id] = {"bot": bot, "lead": lead, "status": "waiting", "operator": None}
+        self.contacts[contact_id].update(
+            assigned=None, taken=False, answer_by=None, overdue=False, missed=set()
+        )
+        if operator is not None:
+            self.assign(contact_id, operator)
         return operator, lead, created
+
+    def take(self, contact_id: int) -> None:  # rule 8
+        contact = self.contacts[contact_id]
+        if not contact["taken"]:
+            contact["taken"] = True
+            self.history.setdefault(contact["operator"], []).append("taken")
+
+    def pass_on_due(self) -> tuple[list, list, list, list]:  # rule 9
+        passed, overdue, away, assigned = [], [], [], []
+        missed_by = set()
+        due = sorted(
+            (c["answer_by"], pk)
+            for pk, c in self.contacts.items()
+            if c["status"] == "open"
+            and not c["taken"]
+            and c["answer_by"] is not None
+            and c["answer_by"] <= self.now
+        )
+        for _, pk in due:
+            contact = self.contacts[pk]
+            old, missing = contact["operator"], not contact["overdue"]
+            operator = self.choose(contact["bot"], excluded={old, *contact["missed"]})
+            if operator is None and not missing:
+                continue
+            if missing:
+                contact["missed"].add(old)
+                self.history.setdefault(old, []).append("missed")
+                missed_by.add(old)
+            if operator is None:
+                contact["overdue"] = True
+                overdue.append(pk)
+                continue
+            self.assign(pk, operator)
+            passed.append((pk, operator))
+            assigned += self.drain(self.bots_of(old))
+        for operator in sorted(missed_by):
+            if self.active[operator] and self.history[operator][-AWAY_AFTER:] == ["missed"] * AWAY_AFTER:
+                away.append(operator)
+        for operator in away:
+            self.active[operator] = False
+            for pk, contact in self.contacts.items():
+                if contact["operator"] == operator and contact["status"] == "open" and not contact["taken"]:
+                    other = self.choose(contact["bot"], excluded={operator, *contact["missed"]})
+                    if other is not None:
+                        self.assign(pk, other)
+                        passed.append((pk, other))
+        return passed, overdue, away, assigned
 
     def drain(self, bots: set[int]) -> list[tuple[int, int]]:  # rule 5: oldest first
         assigned, pending = [], set(bots)
@@ -108,11 +193,12 @@ class Model:
             if not waiting:
                 return assigned
             oldest = waiting[0]
-            operator = self.choose(self.contacts[oldest]["bot"])
+            bot = self.contacts[oldest]["bot"]
+            operator = self.choose(bot, returning_to=self.returning(bot, self.contacts[oldest]["lead"]))
             if operator is None:
-                pending.discard(self.contacts[oldest]["bot"])
+                pending.discard(bot)
                 continue
-            self.contacts[oldest].update(status="open", operator=operator)
+            self.assign(oldest, operator)
             assigned.append((oldest, operator))
 
     def bots_of(self, operator: int) -> set[int]:
@@ -160,6 +246,8 @@ operations = st.one_of(
     st.tuples(st.just("switch"), st.integers(0, OPERATORS - 1), st.booleans()),
     st.tuples(st.just("capacity"), st.integers(0, OPERATORS - 1), st.integers(1, 3)),
     st.tuples(st.just("weight"), st.integers(0, BOTS - 1), st.integers(0, OPERATORS - 1), st.integers(1, 40)),
+    st.tuples(st.just("take"), st.integers(0, 1000)),
+    st.tuples(st.just("tick"), st.integers(1, 6)),
 )
 setups = st.fixed_dictionaries(
     {
@@ -171,6 +259,8 @@ setups = st.fixed_dictionaries(
             unique_by=lambda link: link[:2],
         ),
         "verifies": st.lists(st.frozensets(st.sampled_from(FIELDS)), min_size=BOTS, max_size=BOTS),
+        "within": st.lists(st.sampled_from([None, 3, 5]), min_size=BOTS, max_size=BOTS),
+        "returns": st.lists(st.sampled_from([None, 4, 60]), min_size=BOTS, max_size=BOTS),
     }
 )
 
@@ -179,7 +269,7 @@ def _drained(contacts: list[Contact]) -> list[tuple[int, int]]:
     return [(contact.pk, contact.operator_id) for contact in contacts]
 
 
-def _run(setup: dict, steps: list[tuple]) -> None:
+def _run(setup: dict, steps: list[tuple], clock) -> None:
     bots = [create_bot(name=f"Bot {number}")[0] for number in range(BOTS)]
     operators = [
         Operator.objects.create(name=f"Operator {number}", max_open_contacts=capacity)
@@ -187,14 +277,22 @@ def _run(setup: dict, steps: list[tuple]) -> None:
     ]
     for bot, operator, weight in setup["links"]:
         BotOperator.objects.create(bot=bots[bot], operator=operators[operator], weight=weight)
-    for bot, verifies in zip(bots, setup["verifies"], strict=True):
-        Bot.objects.filter(pk=bot.pk).update(**{f"verifies_{name}": name in verifies for name in FIELDS})
+    for bot, verifies, within, returns in zip(
+        bots, setup["verifies"], setup["within"], setup["returns"], strict=True
+    ):
+        Bot.objects.filter(pk=bot.pk).update(
+            **{f"verifies_{name}": name in verifies for name in FIELDS},
+            answer_within=within and within * MINUTE,
+            return_within=returns and returns * MINUTE,
+        )
     model = Model(
         active={operator.pk: True for operator in operators},
         capacity={operator.pk: operator.max_open_contacts for operator in operators},
         weight={(bots[b].pk, operators[o].pk): weight for b, o, weight in setup["links"]},
         current={(bots[b].pk, operators[o].pk): 0 for b, o, _ in setup["links"]},
         verifies={bot.pk: verifies for bot, verifies in zip(bots, setup["verifies"], strict=True)},
+        within={bot.pk: within for bot, within in zip(bots, setup["within"], strict=True)},
+        returns={bot.pk: returns for bot, returns in zip(bots, setup["returns"], strict=True)},
     )
     lead_pks: list[int] = []  # the model's lead indexes, as primary keys
     for number, step in enumerate(steps):
@@ -229,10 +327,28 @@ def _run(setup: dict, steps: list[tuple]) -> None:
                     routing.set_operator_capacity(operator=operator, max_open_contacts=capacity)
                 )
                 expected = model.set_capacity(operator.pk, capacity)
-            else:
+            elif kind == "weight":
                 bot, operator, weight = bots[args[0]], operators[args[1]], args[2]
                 actual = _drained(routing.set_weight(bot=bot, operator=operator, weight=weight))
                 expected = model.set_weight(bot.pk, operator.pk, weight)
+            elif kind == "take":
+                new = [pk for pk, c in model.contacts.items() if c["status"] == "open" and not c["taken"]]
+                if not new:
+                    continue
+                pk = new[args[0] % len(new)]
+                routing.accept_contact(contact=Contact.objects.get(pk=pk))
+                actual = expected = model.take(pk)
+            else:
+                clock.advance(args[0] * MINUTE)
+                model.now += args[0]
+                done = routing.pass_on_due()
+                actual = (
+                    _drained(done.passed_on),
+                    [contact.pk for contact in done.overdue],
+                    [operator.pk for operator in done.away],
+                    _drained(done.assigned),
+                )
+                expected = model.pass_on_due()
         assert actual == expected, f"step {number}: {step}"
         leads = {
             lead.pk: {
@@ -253,17 +369,28 @@ def _run(setup: dict, steps: list[tuple]) -> None:
             .values_list("pk", flat=True)
         )
         assert queue == model.queue(), f"queue after step {number}: {step}"
+        contacts = {
+            pk: (status, operator, accepted is not None, overdue is not None)
+            for pk, status, operator, accepted, overdue in Contact.objects.values_list(
+                "pk", "status", "operator", "accepted_at", "overdue_since"
+            )
+        }
+        assert contacts == {
+            pk: (c["status"], c["operator"], c["taken"], c["overdue"]) for pk, c in model.contacts.items()
+        }, f"contacts after step {number}: {step}"
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(examples=150)
 @given(setup=setups, steps=st.lists(operations, min_size=5, max_size=40))
 # Two bots share a full operator and both queue: the slot freed goes to the older contact.
 @example(
-    setup={"capacities": [1, 1, 1], "links": [(0, 0, 10), (1, 0, 10)], "verifies": [frozenset(FIELDS)] * 2},
+    setup={
+        "capacities": [1, 1, 1],
+        "links": [(0, 0, 10), (1, 0, 10)],
+        "verifies": [frozenset(FIELDS)] * 2,
+        "within": [None, None],
+        "returns": [None, None],
+    },
     steps=[
         ("arrive", 0, 0, None, None),
         ("arrive", 0, 1, None, None),
@@ -277,6 +404,8 @@ def _run(setup: dict, steps: list[tuple]) -> None:
         "capacities": [3, 3, 3],
         "links": [(0, 0, 10), (1, 1, 10)],
         "verifies": [frozenset(FIELDS), frozenset()],
+        "within": [None, None],
+        "returns": [None, None],
     },
     steps=[
         ("arrive", 0, 0, 0, None),
@@ -286,8 +415,10 @@ def _run(setup: dict, steps: list[tuple]) -> None:
         ("arrive", 1, 2, 3, frozenset(FIELDS)),
     ],
 )
-def test_it_follows_the_rules_step_by_step(db, setup, steps):
+def test_it_follows_the_rules_step_by_step(db, clock, setup, steps):
+    # Ahead of the real time: PostgreSQL stamps an assignment at the later of the two.
+    clock.advance(datetime.timedelta(days=1))
     # Each example starts from an empty database: its writes are rolled back at its end.
-    with transaction.atomic():
-        _run(setup, steps)
+    with override_settings(ANSWER_WITHIN=None, AWAY_AFTER_MISSED=AWAY_AFTER), transaction.atomic():
+        _run(setup, steps, clock)
         transaction.set_rollback(True)

@@ -5,8 +5,16 @@ who gets a contact or what counts as load. Each write that carries a rule runs i
 transaction, in the lock order of docs/locking.md.
 """
 
-from ..exceptions import ContactChanged, IdempotencyConflict, SplitRefused, TokenRotated
+from ..exceptions import (
+    ActionRefused,
+    ContactChanged,
+    ContactNotOpen,
+    IdempotencyConflict,
+    SplitRefused,
+    TokenRotated,
+)
 from ..identifiers import IDENTIFIERS, LeadIdentity
+from .answering import PassOns, accept_contact, pass_on_due
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
 from .leads import (
@@ -22,33 +30,41 @@ from .lifecycle import (
     close_contact,
     hand_over_contacts,
     remove_operator,
+    reopen_contact,
     set_bot_auto_close,
     set_operator_active,
     set_operator_capacity,
     set_weight,
     sweep_idle_contacts,
+    transfer_contact,
 )
 from .queue import drain_queue
 
 __all__ = [
     "IDENTIFIERS",
+    "ActionRefused",
     "ContactChanged",
+    "ContactNotOpen",
     "IdempotencyConflict",
     "LeadIdentity",
+    "PassOns",
     "Registration",
     "SplitRefused",
     "Sweep",
     "TokenRotated",
+    "accept_contact",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",
     "find_lead",
     "hand_over_contacts",
     "merge_leads",
+    "pass_on_due",
     "rebuild_daily_counts",
     "record_edited_identifiers",
     "register_contact",
     "remove_operator",
+    "reopen_contact",
     "set_bot_auto_close",
     "set_bot_vouches",
     "set_operator_active",
@@ -56,4 +72,5 @@ __all__ = [
     "set_weight",
     "split_lead",
     "sweep_idle_contacts",
+    "transfer_contact",
 ]

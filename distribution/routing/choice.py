@@ -1,14 +1,24 @@
-"""Rules 3 and 4: who is eligible for a bot, and which of them gets the next contact.
+"""Rules 3, 4, 9 and 10: who gets the next contact, and by when they should take it.
 
-The intake and the queue both choose here, over the candidates that statements.lock_bot read
-under the bot's locks. The PostgreSQL intake function (intake_function.py) is the SQL copy.
+The intake, the queue and the pass-on all choose here; intake_function.py is the SQL copy.
 """
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import connection
 
-from ..models import Operator
+from ..models import Contact, Operator
 from . import statements
 from .statements import Candidate
+
+
+@dataclass(frozen=True)
+class Chosen:
+    operator: Operator
+    returned: bool  # rule 10: the lead's own operator, outside the round robin
 
 
 def eligible(candidates: list[Candidate]) -> list[Candidate]:
@@ -34,20 +44,55 @@ def smooth_choice(rows: list) -> tuple:
     return chosen, total
 
 
-def choose(candidates: list[Candidate]) -> Operator | None:
-    """Choose the operator for the next contact and write the round robin's step.
+def choose(
+    candidates: list[Candidate], *, excluded: Collection[int | None] = (), returning_to: int | None = None
+) -> Chosen | None:
+    """Choose the next contact's operator under statements.lock_bot's locks; None if nobody can.
 
-    The caller holds the locks of statements.lock_bot; None when nobody is eligible.
+    `returning_to` gets it when eligible, without a step of the round robin (rule 10).
     """
-    rows = eligible(candidates)
+    rows = [row for row in eligible(candidates) if row.operator_id not in excluded]
     if not rows:
         return None
+    back = next((row for row in rows if row.operator_id == returning_to), None)
+    if back is not None:
+        return Chosen(_operator_of(back), returned=True)
     chosen, total = smooth_choice(rows)
     statements.advance(eligible=[row.link_id for row in rows], chosen=chosen.link_id, total=total)
-    return switched_on_operator(chosen.operator_id, chosen.operator_name, chosen.capacity)
+    return Chosen(_operator_of(chosen), returned=False)
+
+
+def _operator_of(row: Candidate) -> Operator:
+    assert row.operator_name is not None  # an eligible row's operator is switched on
+    return switched_on_operator(row.operator_id, row.operator_name, row.capacity)
+
+
+def answer_within(own: timedelta | None) -> timedelta | None:
+    """Return a bot's time to take a new contact: its own, else ANSWER_WITHIN; None is off."""
+    within = settings.ANSWER_WITHIN if own is None else own
+    return within or None
+
+
+def answer_by(assigned_at: datetime, own: timedelta | None) -> datetime | None:
+    """Return rule 9's deadline of an assignment made at `assigned_at` for a bot's `own` time."""
+    within = answer_within(own)
+    return assigned_at + within if within else None
+
+
+def returning_operator(lead_id: int, *, within: timedelta | None, now: datetime) -> int | None:
+    """Return rule 10's operator: who had the lead's latest contact assigned within `within`."""
+    if within is None:
+        return None
+    return (
+        Contact.objects.filter(lead_id=lead_id, assigned_at__gte=now - within)
+        .exclude(operator=None)
+        .order_by("-assigned_at", "-pk")
+        .values_list("operator_id", flat=True)
+        .first()
+    )
 
 
 def switched_on_operator(operator_id: int, name: str, capacity: int) -> Operator:
-    """Build the chosen operator from the columns its locked row gave: no query."""
+    """Build the chosen operator from its locked row's columns, without a query."""
     columns = ["id", "name", "is_active", "max_open_contacts"]
     return Operator.from_db(connection.alias, columns, [operator_id, name, True, capacity])

@@ -7,6 +7,7 @@ of intake_function.py. A replay is rare and stays in the ORM.
 import dataclasses
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -99,8 +100,13 @@ def _register(
             raise IdempotencyConflict(stored)
         return Registration(stored, lead_created=False, replayed=True), False
     lead, created, attached = resolve_lead(identity, verified)
+    now = timezone.now()
+    # Rule 10: a new lead has no operator to go back to.
+    returning_to = None if created else choice.returning_operator(lead.pk, within=row.return_within, now=now)
     if connection.vendor == "postgresql":
-        return _assign_in_one_call(bot, lead, created, attached, message, external_id, token_hash)
+        return _assign_in_one_call(
+            bot, lead, created, attached, message, external_id, token_hash, row.answer_within, returning_to
+        )
     locked = statements.lock_bot(bot.pk)
     _check_token(locked.token_hash if locked else None, token_hash)
     if locked is None:
@@ -112,13 +118,20 @@ def _register(
         lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
     )
     queued_behind = locked.waiting and bool(choice.eligible(locked.candidates))
-    operator = None if locked.waiting else choice.choose(locked.candidates)
-    if operator is not None:
-        contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, timezone.now()
-        statements.count_assignments(bot_id=bot.pk, operator_id=operator.pk, day=day_of(contact.created_at))
+    chosen = None if locked.waiting else choice.choose(locked.candidates, returning_to=returning_to)
+    if chosen is not None:
+        contact.status, contact.operator, contact.assigned_at = (
+            Contact.Status.OPEN,
+            chosen.operator,
+            timezone.now(),
+        )
+        contact.answer_by = choice.answer_by(contact.assigned_at, locked.answer_within)
+        statements.count_assignments(
+            bot_id=bot.pk, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
+        )
     contact.pk = statements.insert_contact(contact)
     contact._state.adding, contact._state.db = False, connection.alias
-    events = _intake_events(contact)
+    events = _intake_events(contact, returned=chosen is not None and chosen.returned)
     statements.insert_events(events)
     if locked.webhook_events is not None:
         record_deliveries(events, contacts={contact.pk: contact})
@@ -138,8 +151,8 @@ def _register(
     return Registration(contact, lead_created=created, replayed=False), queued_behind
 
 
-def _intake_events(contact: Contact) -> list[ContactEvent]:
-    """Return an intake's history rows: created, and assigned if an operator took it."""
+def _intake_events(contact: Contact, *, returned: bool) -> list[ContactEvent]:
+    """Return an intake's history rows: created, and assigned if an operator got it."""
     events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
     if contact.assigned_at is not None:
         events.append(
@@ -147,7 +160,7 @@ def _intake_events(contact: Contact) -> list[ContactEvent]:
                 contact=contact,
                 kind=Kind.ASSIGNED,
                 at=contact.assigned_at,
-                reason=Reason.INTAKE,
+                reason=Reason.RETURNED if returned else Reason.INTAKE,
                 operator=contact.operator,
             )
         )
@@ -162,6 +175,8 @@ def _assign_in_one_call(
     message: str,
     external_id: str | None,
     token_hash: str | None,
+    answer_within: timedelta | None,
+    returning_to: int | None,
 ) -> tuple[Registration, bool]:
     """Do the rest of _register on PostgreSQL, in one call of the intake function."""
     now = timezone.now()
@@ -174,6 +189,8 @@ def _assign_in_one_call(
         now=now,
         day=day_of(now),
         sources={field: getattr(lead, field) for field in attached},
+        answer_within=choice.answer_within(answer_within),
+        returning_to=returning_to,
     )
     _check_token(done.token_hash if done else None, token_hash)
     if done is None:
@@ -193,9 +210,13 @@ def _assign_in_one_call(
         # The function returns the operator's name and capacity with its id.
         assert done.operator_name is not None
         assert done.capacity is not None
-        contact.status, contact.assigned_at = Contact.Status.OPEN, done.assigned_at
+        contact.status, contact.assigned_at, contact.answer_by = (
+            Contact.Status.OPEN,
+            done.assigned_at,
+            done.answer_by,
+        )
         contact.operator = choice.switched_on_operator(done.operator_id, done.operator_name, done.capacity)
-    events = _intake_events(contact)
+    events = _intake_events(contact, returned=done.returned)
     if done.webhook_events is not None:
         record_deliveries(events, contacts={contact.pk: contact})
     return Registration(contact, lead_created=created, replayed=False), done.queued_behind

@@ -8,7 +8,7 @@ differential test hold the two copies to one another.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -25,11 +25,12 @@ Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 FUNCTION = f"""
 CREATE FUNCTION {NAME}(
     p_bot bigint, p_token text, p_lead bigint, p_message text, p_external_id text,
-    p_now timestamptz, p_day date, p_fields text[], p_values text[]
+    p_now timestamptz, p_day date, p_fields text[], p_values text[], p_answer_within interval,
+    p_returning bigint
 ) RETURNS TABLE (
     bot_name text, token_hash text, webhook_events text, contact_id bigint,
     operator_id bigint, operator_name text, capacity integer, assigned_at timestamptz,
-    queued_behind boolean
+    queued_behind boolean, returned boolean, answer_by timestamptz
 ) LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -65,11 +66,13 @@ BEGIN
         JOIN {OPERATOR} o ON o.id = l.operator_id
         WHERE l.id = ANY(v_links) AND o.id = ANY(v_operators) AND {statements.eligible("l", "o")}
     )
+    -- Rule 10: the lead's own operator first, when eligible; else rule 4's highest.
     SELECT (SELECT array_agg(e.id) FROM eligible e), (SELECT sum(e.weight) FROM eligible e),
-        c.id, c.operator_id, c.name, c.max_open_contacts
-    INTO v_eligible, v_total, v_link, operator_id, operator_name, capacity
+        c.id, c.operator_id, c.name, c.max_open_contacts, c.operator_id IS NOT DISTINCT FROM p_returning
+    INTO v_eligible, v_total, v_link, operator_id, operator_name, capacity, returned
     FROM eligible c
-    ORDER BY c.current_weight + c.weight DESC, c.operator_id
+    ORDER BY c.operator_id IS NOT DISTINCT FROM p_returning DESC, c.current_weight + c.weight DESC,
+        c.operator_id
     LIMIT 1;
     -- Rule 5: while older contacts of the bot wait, a new one queues behind them, and the caller
     -- drains the queue when someone could take them.
@@ -81,24 +84,29 @@ BEGIN
         operator_name := NULL;
         capacity := NULL;
     END IF;
+    returned := coalesce(returned AND v_link IS NOT NULL, false);
     IF v_link IS NOT NULL THEN
         -- Assigned after the loads were counted, as intake.py times it, and never before arrival.
         assigned_at := greatest(p_now, clock_timestamp());
-        UPDATE {LINK} l
-        SET current_weight = l.current_weight + l.weight - CASE WHEN l.id = v_link THEN v_total ELSE 0 END
-        WHERE l.id = ANY(v_eligible);
+        answer_by := assigned_at + p_answer_within;
+        IF NOT returned THEN
+            UPDATE {LINK} l
+            SET current_weight = l.current_weight + l.weight - CASE WHEN l.id = v_link THEN v_total ELSE 0 END
+            WHERE l.id = ANY(v_eligible);
+        END IF;
         {statements.count_assignment_sql(bot="p_bot", operator="operator_id", day="p_day")};
     END IF;
     INSERT INTO {CONTACT} (lead_id, bot_id, operator_id, status, message, external_id,
-        created_at, assigned_at, closed_at, resolution)
+        created_at, assigned_at, answer_by, closed_at, resolution)
     VALUES (p_lead, p_bot, operator_id,
         CASE WHEN v_link IS NULL THEN '{WAITING}' ELSE '{OPEN}' END,
-        p_message, p_external_id, p_now, assigned_at, NULL, '')
+        p_message, p_external_id, p_now, assigned_at, answer_by, NULL, '')
     RETURNING id INTO contact_id;
     INSERT INTO {EVENT} (contact_id, kind, at, reason, note, operator_id)
     SELECT contact_id, '{Kind.CREATED}', p_now, '', '', NULL
     UNION ALL
-    SELECT contact_id, '{Kind.ASSIGNED}', assigned_at, '{Reason.INTAKE}', '', operator_id
+    SELECT contact_id, '{Kind.ASSIGNED}', assigned_at,
+        CASE WHEN returned THEN '{Reason.RETURNED}' ELSE '{Reason.INTAKE}' END, '', operator_id
     WHERE v_link IS NOT NULL;
     IF cardinality(p_fields) > 0 THEN
         INSERT INTO {SOURCE} AS s (lead_id, field, value, bot_id, contact_id, created_at)
@@ -148,6 +156,8 @@ class Assigned:
     capacity: int | None
     assigned_at: datetime | None
     queued_behind: bool
+    returned: bool
+    answer_by: datetime | None
 
 
 def assign_in_one_call(
@@ -160,11 +170,13 @@ def assign_in_one_call(
     now: datetime,
     day: date,
     sources: dict[str, str],
+    answer_within: timedelta | None = None,
+    returning_to: int | None = None,
 ) -> Assigned | None:
     """Call the function; None when the bot is gone."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT * FROM {NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+            f"SELECT * FROM {NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
             [
                 bot_id,
                 token_hash,
@@ -175,6 +187,8 @@ def assign_in_one_call(
                 day,
                 list(sources),
                 list(sources.values()),
+                answer_within,  # type: ignore[list-item]  # psycopg adapts a timedelta to an interval
+                returning_to,
             ],
         )
         row = cursor.fetchone()

@@ -16,8 +16,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..exceptions import ContactChanged
+from ..exceptions import ActionRefused, ContactChanged
 from ..models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -27,9 +28,11 @@ from ..models import (
     Contact,
     ContactEvent,
     Operator,
+    OperatorEvent,
 )
+from ..selectors import load
 from ..webhooks import record_events
-from . import statements
+from . import choice, statements
 from .figures import day_of
 from .queue import bots_of, drain_queue
 
@@ -95,11 +98,22 @@ def close_contact(
     return drain_queue(bot_ids=bots_of(freed_operator))
 
 
-def set_operator_active(*, operator: Operator, is_active: bool) -> list[Contact]:
-    """Switch an operator on or off. Switching on drains the queues of its bots."""
+def set_operator_active(
+    *,
+    operator: Operator,
+    is_active: bool,
+    by: User | None = None,
+    reason: str = OperatorEvent.Reason.MANAGER,
+) -> list[Contact]:
+    """Switch an operator on or off, recording who (`by`) and why; switching on drains its queues."""
     with transaction.atomic():
-        Operator.objects.filter(pk=operator.pk).update(is_active=is_active)
-    operator.is_active = is_active
+        changed = Operator.objects.filter(pk=operator.pk, is_active=not is_active).update(
+            is_active=is_active, away_reason=""
+        )
+        if changed:
+            kind = OperatorEvent.Kind.ON if is_active else OperatorEvent.Kind.AWAY
+            OperatorEvent.objects.create(operator=operator, kind=kind, reason=reason, actor=by)
+    operator.is_active, operator.away_reason = is_active, ""
     return drain_queue(bot_ids=bots_of(operator.pk)) if is_active else []
 
 
@@ -150,7 +164,13 @@ def hand_over_contacts(*, operator: Operator, by: User | None = None) -> list[Co
     its own contacts straight back.
     """
     with transaction.atomic():
-        Operator.objects.filter(pk=operator.pk).update(is_active=False)
+        if Operator.objects.filter(pk=operator.pk, is_active=True).update(is_active=False, away_reason=""):
+            OperatorEvent.objects.create(
+                operator=operator,
+                kind=OperatorEvent.Kind.AWAY,
+                reason=OperatorEvent.Reason.HAND_OVER,
+                actor=by,
+            )
         # Locked first, so that a close committing meanwhile cannot slip between what is
         # subtracted from the report's figures and what is handed over.
         handed = list(
@@ -165,7 +185,12 @@ def hand_over_contacts(*, operator: Operator, by: User | None = None) -> list[Co
         for (bot_id, day), count in per_day.items():
             statements.count_assignments(bot_id=bot_id, operator_id=operator.pk, day=day, change=-count)
         Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
-            status=Contact.Status.WAITING, operator=None, assigned_at=None
+            status=Contact.Status.WAITING,
+            operator=None,
+            assigned_at=None,
+            accepted_at=None,
+            answer_by=None,
+            overdue_since=None,
         )
         now = timezone.now()
         record_events(
@@ -242,3 +267,102 @@ def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
         raise ValueError("The time must be positive.")
     Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)
     bot.auto_close_after = after
+
+
+def transfer_contact(
+    *, contact: Contact, to: Operator, by: User | None = None, note: str = ""
+) -> list[Contact]:
+    """Give an open contact to another operator with room, as a manager decided; return the drained.
+
+    The new operator has to take it (rule 8). Raise ActionRefused when it is not open, is that
+    operator's already, or the operator is switched off or full.
+    """
+    if len(note) > RESOLUTION_LENGTH:
+        raise ValueError(f"A note has at most {RESOLUTION_LENGTH} characters.")
+    with transaction.atomic():
+        bot = Bot.objects.select_for_update().get(pk=contact.bot_id)
+        operators = {
+            operator.pk: operator
+            for operator in Operator.objects.select_for_update()
+            .filter(pk__in={to.pk, contact.operator_id or to.pk})
+            .order_by("pk")
+        }
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        target = operators[to.pk]
+        if locked.status != Contact.Status.OPEN:
+            raise ActionRefused(_("Only an open contact can be transferred."))
+        if locked.operator_id == target.pk:
+            raise ActionRefused(_("%(operator)s has this contact already.") % {"operator": target.name})
+        if not target.is_active or load(target) >= target.max_open_contacts:
+            raise ActionRefused(_("%(operator)s is switched off or full.") % {"operator": target.name})
+        freed, now = locked.operator_id, timezone.now()
+        locked.operator, locked.assigned_at, locked.accepted_at = target, now, None
+        locked.answer_by, locked.overdue_since = choice.answer_by(now, bot.answer_within), None
+        locked.save(update_fields=["operator", "assigned_at", "accepted_at", "answer_by", "overdue_since"])
+        statements.count_assignments(bot_id=bot.pk, operator_id=target.pk, day=day_of(locked.created_at))
+        record_events(
+            [
+                ContactEvent(
+                    contact=locked,
+                    kind=Kind.ASSIGNED,
+                    at=now,
+                    reason=Reason.TRANSFER,
+                    note=note,
+                    actor=by,
+                    operator=target,
+                )
+            ]
+        )
+    contact.operator, contact.assigned_at, contact.accepted_at = target, now, None
+    return drain_queue(bot_ids=bots_of(freed)) if freed else []
+
+
+def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
+    """Open a closed contact again: to its operator when it is on and has room, else to the queue.
+
+    Raise ActionRefused when the contact is not closed.
+    """
+    with transaction.atomic():
+        bot = Bot.objects.select_for_update().get(pk=contact.bot_id)
+        operator = (
+            Operator.objects.select_for_update().filter(pk=contact.operator_id).first()
+            if contact.operator_id
+            else None
+        )
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.status != Contact.Status.CLOSED:
+            raise ActionRefused(_("Only a closed contact can be reopened."))
+        now = timezone.now()
+        if operator is not None and not (operator.is_active and load(operator) < operator.max_open_contacts):
+            operator = None  # off or full: the queue
+        locked.closed_at, locked.resolution, locked.accepted_at, locked.overdue_since = None, "", None, None
+        if operator is not None:
+            locked.status, locked.assigned_at = Contact.Status.OPEN, now
+            locked.answer_by = choice.answer_by(now, bot.answer_within)
+            statements.count_assignments(
+                bot_id=bot.pk, operator_id=operator.pk, day=day_of(locked.created_at)
+            )
+            event = ContactEvent(
+                contact=locked,
+                kind=Kind.ASSIGNED,
+                at=now,
+                reason=Reason.REOPENED,
+                actor=by,
+                operator=operator,
+            )
+        else:
+            locked.status, locked.operator, locked.assigned_at, locked.answer_by = (
+                Contact.Status.WAITING,
+                None,
+                None,
+                None,
+            )
+            event = ContactEvent(
+                contact=locked, kind=Kind.HANDED_BACK, at=now, reason=Reason.REOPENED, actor=by
+            )
+        locked.save()
+        record_events([event])
+    if operator is None:
+        drain_queue(bot_ids=[bot.pk])
+        locked.refresh_from_db()
+    return locked

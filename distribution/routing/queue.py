@@ -68,28 +68,40 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
         )
         if locked is None or contact is None:
             return None
-        operator = choice.choose(locked.candidates)
-        if operator is None:
+        assigned_at = timezone.now()
+        returning_to = choice.returning_operator(
+            contact.lead_id, within=locked.return_within, now=assigned_at
+        )
+        chosen = choice.choose(locked.candidates, returning_to=returning_to)
+        if chosen is None:
             transaction.set_rollback(True)
             return None
-        assigned_at = timezone.now()
+        answer_by = choice.answer_by(assigned_at, locked.answer_within)
         # Closing a contact does not take the bot's lock, so make sure it is still waiting.
         updated = Contact.objects.filter(pk=contact.pk, status=Contact.Status.WAITING).update(
-            status=Contact.Status.OPEN, operator=operator, assigned_at=assigned_at
+            status=Contact.Status.OPEN, operator=chosen.operator, assigned_at=assigned_at, answer_by=answer_by
         )
         if not updated:
             transaction.set_rollback(True)
             return contact
-        contact.status, contact.operator, contact.assigned_at = Contact.Status.OPEN, operator, assigned_at
-        statements.count_assignments(bot_id=bot_id, operator_id=operator.pk, day=day_of(contact.created_at))
+        contact.status, contact.operator, contact.assigned_at = (
+            Contact.Status.OPEN,
+            chosen.operator,
+            assigned_at,
+        )
+        contact.answer_by = answer_by
+        statements.count_assignments(
+            bot_id=bot_id, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
+        )
+        reason = ContactEvent.Reason.RETURNED if chosen.returned else ContactEvent.Reason.QUEUE
         record_events(
             [
                 ContactEvent(
                     contact=contact,
                     kind=ContactEvent.Kind.ASSIGNED,
                     at=assigned_at,
-                    reason=ContactEvent.Reason.QUEUE,
-                    operator=operator,
+                    reason=reason,
+                    operator=chosen.operator,
                 )
             ]
         )

@@ -14,7 +14,7 @@ operator's lock must see what committed meanwhile.
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 
@@ -82,8 +82,15 @@ class LockedBot:
     name: str
     token_hash: str
     webhook_events: list[str] | None  # None: no active webhook
+    answer_within: timedelta | None  # the bot's own (rule 9)
+    return_within: timedelta | None  # rule 10
     candidates: list[Candidate]
     waiting: bool  # some of its contacts wait (rule 5: they go before a new one)
+
+
+def _duration(value: object) -> timedelta | None:
+    # SQLite keeps a duration as its microseconds; Django converts it in the ORM only.
+    return timedelta(microseconds=value) if isinstance(value, int) else value  # type: ignore[return-value]
 
 
 def _postgresql() -> bool:
@@ -109,6 +116,8 @@ def _placeholders(count: int) -> str:
 class BotRow:
     token_hash: str
     verified: frozenset[str]
+    answer_within: timedelta | None
+    return_within: timedelta | None
     contact_id: int | None  # its contact with the external_id asked for
 
 
@@ -116,16 +125,17 @@ def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     """Return what the intake reads of the bot before the lead; None if the bot is gone."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone, c.id"  # noqa: S608
+            f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
+            f" b.answer_within, b.return_within, c.id"
             f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
             [external_id, bot_id],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    token_hash, *flags, contact_id = row
+    token_hash, *flags, answer_within, return_within, contact_id = row
     verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
-    return BotRow(token_hash, verified, contact_id)
+    return BotRow(token_hash, verified, _duration(answer_within), _duration(return_within), contact_id)
 
 
 LEAD_COLUMNS = ["id", "name", *IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)]
@@ -178,8 +188,8 @@ def update_lead(lead_id: int, changes: dict[str, LeadValue]) -> None:
 
 
 _SQLITE_BOT = f"""
-SELECT b.name, b.token_hash, w.events, l.id, l.operator_id, l.weight, l.current_weight, o.name,
-       o.max_open_contacts, {load("o.id")},
+SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within,
+       l.id, l.operator_id, l.weight, l.current_weight, o.name, o.max_open_contacts, {load("o.id")},
        EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = b.id AND q.status = '{WAITING}')
 FROM {BOT} b
 LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active
@@ -198,22 +208,30 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             rows = cursor.fetchall()
             if not rows:
                 return None
-            name, token_hash, events = rows[0][:3]
+            name, token_hash, events, answer_within, return_within = rows[0][:5]
             candidates = [
-                Candidate(row[3], row[4], row[5], row[6], row[7], capacity=row[8] or 0, load=row[9] or 0)
+                Candidate(row[5], row[6], row[7], row[8], row[9], capacity=row[10] or 0, load=row[11] or 0)
                 for row in rows
-                if row[3] is not None
+                if row[5] is not None
             ]
-            return LockedBot(name, token_hash, decode_events(events), candidates, bool(rows[0][10]))
+            return LockedBot(
+                name,
+                token_hash,
+                decode_events(events),
+                _duration(answer_within),
+                _duration(return_within),
+                candidates,
+                bool(rows[0][12]),
+            )
         cursor.execute(
-            f"SELECT b.name, b.token_hash, w.events FROM {BOT} b"  # noqa: S608
+            f"SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within FROM {BOT} b"  # noqa: S608
             f" LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active WHERE b.id = %s FOR UPDATE OF b",
             [bot_id],
         )
         row = cursor.fetchone()
         if row is None:
             return None
-        name, token_hash, events = row
+        name, token_hash, events, answer_within, return_within = row
         # A statement begun under the bot's lock: it sees every contact queued under that lock.
         cursor.execute(
             f"SELECT id, operator_id, weight, current_weight, EXISTS (SELECT 1 FROM {CONTACT} q"  # noqa: S608
@@ -242,7 +260,9 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             Candidate(link_id, operator_id, weight, current, *operators.get(operator_id, (None, 0, 0)))
             for link_id, operator_id, weight, current, _waiting in links
         ]
-        return LockedBot(name, token_hash, decode_events(events), candidates, waiting)
+        return LockedBot(
+            name, token_hash, decode_events(events), answer_within, return_within, candidates, waiting
+        )
 
 
 def any_room(bot_ids: Iterable[int]) -> bool:
@@ -292,8 +312,8 @@ def insert_contact(contact: Contact) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {CONTACT} (lead_id, bot_id, operator_id, status, message, external_id,"  # noqa: S608
-            " created_at, assigned_at, closed_at, resolution)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
+            " created_at, assigned_at, answer_by, closed_at, resolution)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
             [
                 contact.lead_id,
                 contact.bot_id,
@@ -303,6 +323,7 @@ def insert_contact(contact: Contact) -> int:
                 contact.external_id,
                 _datetime(contact.created_at),
                 _datetime(contact.assigned_at),
+                _datetime(contact.answer_by),
             ],
         )
         return cursor.fetchone()[0]

@@ -18,15 +18,18 @@ from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
     PayloadError,
+    parse_accept_payload,
     parse_close_payload,
     parse_contact_payload,
     parse_external_id,
 )
 from ..routing import (
+    ContactNotOpen,
     IdempotencyConflict,
     LeadIdentity,
     Registration,
     TokenRotated,
+    accept_contact,
     close_contact,
     register_contact,
 )
@@ -248,7 +251,8 @@ def contact(request: HttpRequest, pk: int) -> JsonResponse:
     return _read(bot, {"pk": pk})
 
 
-def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
+def _act(request: HttpRequest, lookup: dict | None, parse, act) -> JsonResponse:
+    """A bot's POST on one of its contacts: `parse` its optional body, `act` on the contact."""
     if request.method != "POST":
         return json_error(405, _("Use POST."), headers={"Allow": "POST"})
     bot = _authenticated_bot(request)
@@ -264,27 +268,56 @@ def _close(request: HttpRequest, lookup: dict | None) -> JsonResponse:
     except _BodyError as error:
         return error.response
     try:
-        reason = "" if data is _NO_BODY else parse_close_payload(data)
+        parsed = None if data is _NO_BODY else parse(data)
     except PayloadError as error:
         return json_error(400, _("Invalid fields."), fields=error.fields)
     contact = _own_contact(bot, **lookup)
     if contact is None:
         return _not_found()
+    return act(bot, contact, parsed)
+
+
+def _close(bot: Bot, contact: Contact, reason: str | None) -> JsonResponse:
     # Closing a closed contact changes nothing and answers it as it is.
-    close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason)
+    close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason or "")
+    return _answer(contact)
+
+
+def _accept(bot: Bot, contact: Contact, _parsed: None) -> JsonResponse:
+    try:
+        accept_contact(contact=contact, bot=bot)
+    except ContactNotOpen:
+        message = (
+            _("This contact waits in the queue: no operator has it to take.")
+            if contact.status == Contact.Status.WAITING
+            else _("This contact is closed.")
+        )
+        return json_error(409, message)
     return _answer(contact)
 
 
 @csrf_exempt
 @never_cache
 def contact_close(request: HttpRequest, pk: int) -> JsonResponse:
-    return _close(request, {"pk": pk})
+    return _act(request, {"pk": pk}, parse_close_payload, _close)
 
 
 @csrf_exempt
 @never_cache
 def contact_close_by_external_id(request: HttpRequest) -> JsonResponse:
-    return _close(request, None)
+    return _act(request, None, parse_close_payload, _close)
+
+
+@csrf_exempt
+@never_cache
+def contact_accept(request: HttpRequest, pk: int) -> JsonResponse:
+    return _act(request, {"pk": pk}, parse_accept_payload, _accept)
+
+
+@csrf_exempt
+@never_cache
+def contact_accept_by_external_id(request: HttpRequest) -> JsonResponse:
+    return _act(request, None, parse_accept_payload, _accept)
 
 
 @csrf_exempt

@@ -58,10 +58,10 @@ def _row(request: HtmxHttpRequest, pk: int, **context) -> HttpResponse:
 
 @permission_required("distribution.change_operator")
 @require_POST
-def operator_switch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def operator_switch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
-    assigned = routing.set_operator_active(operator=operator, is_active=is_active)
+    assigned = routing.set_operator_active(operator=operator, is_active=is_active, by=request.user)
     if is_active:
         messages.success(request, _("%(operator)s switched on.") % {"operator": operator.name})
     else:

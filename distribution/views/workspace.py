@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import routing, selectors
 from ..forms import CloseForm
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
-from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator
+from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator, OperatorEvent
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
 from .common import confirm_close, render_page, respond, tell_assigned, with_messages
 
@@ -127,8 +127,10 @@ def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int
 
 @operator_required
 @require_POST
-def available(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
-    assigned = routing.set_operator_active(operator=operator, is_active=True)
+def available(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
+    assigned = routing.set_operator_active(
+        operator=operator, is_active=True, by=request.user, reason=OperatorEvent.Reason.SELF
+    )
     messages.success(request, _("You are available: new contacts come to you."))
     tell_assigned(request, assigned)
     return _status_changed(request, operator)
@@ -155,7 +157,9 @@ def away(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
         )
         messages.success(request, text % {"count": holding, "reassigned": len(reassigned)})
     else:
-        routing.set_operator_active(operator=operator, is_active=False)
+        routing.set_operator_active(
+            operator=operator, is_active=False, by=request.user, reason=OperatorEvent.Reason.SELF
+        )
         if holding:
             text = ngettext(
                 "You are away: no new contacts come to you. You keep your %(count)s open contact.",
