@@ -232,9 +232,7 @@ def test_it_goes_away_handing_its_contacts_back(operator_client, scene, send):
 
     html = response.content.decode()
     assert "went back to the queue, 1 already re-assigned" in html
-    assert (
-        'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="outerHTML" hx-swap-oob="true"' in html
-    )
+    assert 'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="morph" hx-swap-oob="morph"' in html
     operator.refresh_from_db()
     contact.refresh_from_db()
     assert not operator.is_active
