@@ -272,7 +272,14 @@ def test_it_shows_its_numbers_today(operator_client, scene, send):
     assert '<span class="number">1 / 2</span> open / capacity' in response.content.decode()
 
 
-URLS = ["/me/", "/me/available", "/me/away", "/me/contacts/{pk}/", "/me/contacts/{pk}/close"]
+URLS = [
+    "/me/",
+    "/me/available",
+    "/me/away",
+    "/me/contacts/{pk}/",
+    "/me/contacts/{pk}/close",
+    "/me/contacts/{pk}/take",
+]
 
 
 @pytest.fixture
@@ -315,7 +322,7 @@ def test_it_requires_csrf_on_actions(scene, urls):
     strict.force_login(scene[2])
     for url in urls[1:3] + urls[4:]:
         assert strict.post(url).status_code == 403, url
-    assert Contact.objects.filter(status=Contact.Status.OPEN).count() == 1
+    assert Contact.objects.filter(status=Contact.Status.OPEN, accepted_at=None).count() == 1
 
 
 def test_it_lets_a_superuser_with_an_operator_in(client, scene):
@@ -328,7 +335,7 @@ def test_it_lets_a_superuser_with_an_operator_in(client, scene):
     assert client.get("/me/").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/me/available", "/me/away"])
+@pytest.mark.parametrize("url", ["/me/available", "/me/away", "/me/contacts/{pk}/take"])
 def test_it_rejects_get_on_actions(operator_client, scene, send, url):
     contact = send(scene[0])
 

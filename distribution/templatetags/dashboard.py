@@ -28,5 +28,8 @@ def dashboard_strings() -> str:
             "Reload the page to see the current state, then try again."
         ),
         "unreachable": gettext("The server could not be reached. Check the connection and try again."),
+        # The workspace's countdowns, as the countdown tag writes them.
+        "timeLeft": gettext("%(time)s left"),
+        "overdueBy": gettext("Overdue by %(time)s"),
     }
     return json_script(strings, "dashboard-strings")
