@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial, wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -78,12 +79,15 @@ def _open_contacts(operator: Operator, now: datetime) -> QuerySet[Contact]:
 
 def _context(operator: Operator, **extra) -> dict:
     now = timezone.now()
+    # Why the service switched the operator away, if it did (rule 9).
+    for_misses = operator.away_reason == OperatorEvent.Reason.MISSED
     return {
         "operator": operator,
         "numbers": selectors.operator_today(operator),
         "contacts": _open_contacts(operator, now).order_by("assigned_at", "pk"),
         "now": now,
         "resolution_length": RESOLUTION_LENGTH,
+        "missed_in_a_row": settings.AWAY_AFTER_MISSED if for_misses else 0,
         **extra,
     }
 
@@ -91,7 +95,12 @@ def _context(operator: Operator, **extra) -> dict:
 @operator_required
 @require_safe
 def workspace(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
-    return render_page(request, PAGE, _context(operator), partials=("my-contacts", "my-status"))
+    context = _context(operator)
+    response = render_page(request, PAGE, context, partials=("my-contacts", "my-status"))
+    if request.htmx and request.htmx.target == "my-contacts":
+        # The refresh brings the availability along: the service may have switched the operator away.
+        response.content += render(request, f"{PAGE}#my-status", {**context, "oob": True}).content
+    return response
 
 
 @operator_required
