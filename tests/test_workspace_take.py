@@ -143,5 +143,5 @@ def test_it_offers_take_only_on_new_contacts(operator_client, scene, send):
 
     html = operator_client.get("/me/").content.decode()
 
-    assert f'<form class="inline" method="post" action="/me/contacts/{new.pk}/take"' in html
+    assert f'<form class="inline take" method="post" action="/me/contacts/{new.pk}/take"' in html
     assert f"/me/contacts/{taken.pk}/take" not in html
