@@ -61,5 +61,6 @@ urlpatterns = [
     path("me/away", workspace.away, name="workspace-away"),
     path("me/contacts/<id:pk>/", workspace.contact_detail, name="workspace-contact"),
     path("me/contacts/<id:pk>/close", workspace.contact_close, name="workspace-close"),
+    path("me/contacts/<id:pk>/take", workspace.contact_take, name="workspace-take"),
     path("home", workspace.home, name="home"),
 ]

@@ -34,6 +34,7 @@ WORKSPACE = {
     "workspace-away",
     "workspace-contact",
     "workspace-close",
+    "workspace-take",
 }
 
 

@@ -29,5 +29,9 @@ def dashboard_strings() -> str:
             "Reload the page to see the current state, then try again."
         ),
         "unreachable": gettext("The server could not be reached. Check the connection and try again."),
+        # The workspace's countdowns (as the countdown tag writes them) and its desktop notification.
+        "timeLeft": gettext("%(time)s left"),
+        "overdueBy": gettext("Overdue by %(time)s"),
+        "newContact": gettext("New contact"),
     }
     return json_script(strings, "dashboard-strings")
