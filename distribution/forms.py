@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from minicrm.durations import format_duration, parse_duration
 
@@ -164,6 +165,73 @@ class AutoCloseForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(
                 _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default.")
+            ) from None
+
+
+def switched_off() -> str:
+    """The word that switches a time off, in the active language (it is read in both)."""
+    return pgettext("a time switched off", "off")
+
+
+def _off_words() -> set[str]:
+    """What switches a time off, read in every language, as durations' units are."""
+    words = {"0"}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.add(switched_off().lower())
+    return words
+
+
+class AnsweringForm(forms.Form):
+    """A bot's time to take a new contact (rule 9) and to send a returning lead back (rule 10)."""
+
+    answer_within = forms.CharField(
+        label=gettext_lazy("Answer within"),
+        max_length=40,
+        required=False,
+    )
+    return_within = forms.CharField(
+        label=gettext_lazy("Return a lead to its operator within"),
+        max_length=40,
+        required=False,
+    )
+
+    def __init__(self, *args, bot: Bot, **kwargs):
+        initial = {}
+        if bot.answer_within is not None:
+            within = bot.answer_within
+            initial["answer_within"] = format_duration(within) if within else switched_off()
+        if bot.return_within is not None:
+            initial["return_within"] = format_duration(bot.return_within)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
+    def clean_answer_within(self) -> timedelta | None:
+        text = self.cleaned_data["answer_within"].strip()
+        if not text:
+            return None
+        if text.lower() in _off_words():
+            return timedelta(0)
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "Write a time like 5m or 1h, “%(off)s” to switch it off, or leave it empty for the "
+                    "default."
+                )
+                % {"off": switched_off()}
+            ) from None
+
+    def clean_return_within(self) -> timedelta | None:
+        text = self.cleaned_data["return_within"].strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write a time like 7d or 30d (at most 365d), or leave it empty to switch it off.")
             ) from None
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("bots/", bots.bot_list, name="bots"),
     path("bots/<id:pk>/", bots.bot_detail, name="bot"),
     path("bots/<id:pk>/auto-close", bots.bot_auto_close, name="bot-auto-close"),
+    path("bots/<id:pk>/answering", bots.bot_answering, name="bot-answering"),
     path("bots/<id:pk>/vouches", bots.bot_vouches, name="bot-vouches"),
     path("bots/<id:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
     path("bots/<id:pk>/webhook", bots.bot_webhook, name="bot-webhook"),

@@ -51,6 +51,7 @@ FORMS = {
     "/bots/": ["name", "slug"],
     "/bots/<bot>/rotate-token": [],
     "/bots/<bot>/auto-close": ["auto_close_after"],
+    "/bots/<bot>/answering": ["answer_within", "return_within"],
     "/bots/<bot>/webhook": ["url", "events"],
     "/bots/<bot>/webhook/switch": ["is_active"],
     "/bots/<bot>/webhook/rotate-secret": [],
@@ -95,7 +96,7 @@ words = st.sampled_from(
         *["today", "7d", "30d", "custom", "all", "open", "waiting", "closed", "on", "off", "-", "#1"],
         *["\x00", "a\x00b", "%", "_", "\\", "'", '"', "<script>", "//evil.example", "/", "1"],
         *["a@b.c", "Anna@Example.COM", "+7 999 123-45-67", "8 916 555-44-33"],
-        *["external_id", "email", "phone", "name", "90m", "24h", "\u00b2h", "\u0663d", "366d"],
+        *["external_id", "email", "phone", "name", "90m", "24h", "\u00b2h", "\u0663d", "366d", "выкл"],
         *[
             "https://hooks.example.com/",
             "http://127.0.0.1/",
