@@ -422,7 +422,13 @@ class ReportForm(PeriodForm):
 class ContactFilterForm(PeriodForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("Any status")), *Contact.Status.choices],
+        choices=[
+            ("", gettext_lazy("Any status")),
+            *Contact.Status.choices,
+            # Open ones, by rules 8 and 9.
+            ("new", gettext_lazy("Open, not taken yet")),
+            ("overdue", gettext_lazy("Overdue")),
+        ],
         required=False,
     )
     bot = forms.ModelChoiceField(

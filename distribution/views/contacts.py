@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -30,7 +31,11 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     contacts = contacts_with_people().order_by("-created_at", "-pk")
     if form.is_valid():
         data = form.cleaned_data
-        if data["status"]:
+        if data["status"] == "new":
+            contacts = contacts.filter(selectors.new_contacts())
+        elif data["status"] == "overdue":
+            contacts = contacts.filter(selectors.overdue_contacts(timezone.now()))
+        elif data["status"]:
             contacts = contacts.filter(status=data["status"])
         if data["bot"]:
             contacts = contacts.filter(bot=data["bot"])
@@ -46,7 +51,13 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     page = CappedPaginator(contacts, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "back": request.get_full_path()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "back": request.get_full_path(),
+        "now": timezone.now(),
+    }
     return render_page(request, "contacts/list.html", context, partials=("contact-results",))
 
 
