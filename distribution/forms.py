@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from minicrm.durations import format_duration, parse_duration
 
-from . import outbound, routing
+from . import outbound, routing, selectors
 from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
 from .models import (
     MAX_CAPACITY,
@@ -466,6 +466,29 @@ class PageOperatorForm(forms.Form):
     part, whoever holds the contact now."""
 
     operator = forms.ModelChoiceField(queryset=Operator.objects.all())
+
+
+class TransferForm(forms.Form):
+    """Where a manager sends an open contact, and why. The operators offered are those with room
+    now; the routing service checks again as it transfers."""
+
+    to = forms.ModelChoiceField(label=gettext_lazy("Operator"), queryset=Operator.objects.all())
+    note = forms.CharField(label=gettext_lazy("Why"), max_length=RESOLUTION_LENGTH, required=False)
+
+    def __init__(self, *args, contact: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = _("%(operator)s: %(open)s of %(capacity)s open")
+        # Not its own operator (an open contact always has one: no row has the id 0).
+        offered = selectors.operators_with_room().exclude(pk=contact.operator_id or 0)
+        rows = offered.values_list("pk", "name", "open_contacts", "max_open_contacts")
+        # A field's copy, typed as a plain Field (as in LinkForm).
+        self.fields["to"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose an operator")),
+            *(
+                (pk, label % {"operator": name, "open": load, "capacity": capacity})
+                for pk, name, load, capacity in rows
+            ),
+        ]
 
 
 class CloseForm(forms.Form):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_stubs_ext import StrOrPromise
@@ -68,6 +68,16 @@ if TYPE_CHECKING:  # WithAnnotations is for annotations only: it cannot be subsc
 def operators_with_load() -> QuerySet[Operator]:
     """Operators with `open_contacts` (their load) annotated."""
     return Operator.objects.annotate(open_contacts=load_of())
+
+
+def operators_with_room() -> QuerySet["OperatorWithLoad"]:
+    """Switched-on operators below their capacity, by name, each with `open_contacts`: who could
+    take one more contact now."""
+    return (
+        Operator.objects.annotate(open_contacts=load_of())
+        .filter(is_active=True, open_contacts__lt=F("max_open_contacts"))
+        .order_by("name", "pk")
+    )
 
 
 def bot_links(bot: Bot) -> QuerySet[BotOperator]:

@@ -54,6 +54,8 @@ urlpatterns = [
     path("leads/<id:pk>/not-duplicate", leads.lead_not_duplicate, name="lead-not-duplicate"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<id:pk>/transfer", contacts.contact_transfer, name="contact-transfer"),
+    path("contacts/<id:pk>/reopen", contacts.contact_reopen, name="contact-reopen"),
     path("contacts/<id:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),
     # The operators' workspace

@@ -59,7 +59,14 @@ def large_scene(db):
         for contact in contacts
         if contact.bot_id == bots[0].pk
     )
-    return {"bot": bots[0], "operator": operators[1], "lead": leads[0], "contact": contacts[-1]}
+    open_contact = next(contact for contact in contacts if contact.status == Contact.Status.OPEN)
+    return {
+        "bot": bots[0],
+        "operator": operators[1],
+        "lead": leads[0],
+        "contact": contacts[-1],
+        "open_contact": open_contact,
+    }
 
 
 PAGES = [
@@ -74,6 +81,7 @@ PAGES = [
     ("/leads/{lead}/", 10),  # the sources, the contacts' history, the possible duplicates: one each
     ("/contacts/", 8),
     ("/contacts/{contact}/", 7),
+    ("/contacts/{open_contact}/", 7),  # the operators with room to transfer it to: one query
     ("/contacts/?status=waiting&bot={bot}&period=30d", 9),
     ("/report/?period=30d", 10),  # 9 + the closes by reason
     ("/report/?period=30d&bot={bot}", 10),
