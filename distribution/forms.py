@@ -157,15 +157,22 @@ class AutoCloseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_auto_close_after(self) -> timedelta | None:
-        text = self.cleaned_data["auto_close_after"].strip()
-        if not text:
-            return None
-        try:
-            return parse_duration(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default.")
-            ) from None
+        return optional_duration(
+            self.cleaned_data["auto_close_after"],
+            _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default."),
+        )
+
+
+def optional_duration(text: str, error: str) -> timedelta | None:
+    """Return the duration typed, None when nothing is; raise a ValidationError with `error` when
+    it is not a duration."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise forms.ValidationError(error) from None
 
 
 def switched_off() -> str:
@@ -207,32 +214,19 @@ class AnsweringForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_answer_within(self) -> timedelta | None:
-        text = self.cleaned_data["answer_within"].strip()
-        if not text:
-            return None
-        if text.lower() in _off_words():
+        text = self.cleaned_data["answer_within"]
+        if text.strip().lower() in _off_words():
             return timedelta(0)
-        try:
-            return parse_duration(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _(
-                    "Write a time like 5m or 1h, “%(off)s” to switch it off, or leave it empty for the "
-                    "default."
-                )
-                % {"off": switched_off()}
-            ) from None
+        error = _(
+            "Write a time like 5m or 1h, “%(off)s” to switch it off, or leave it empty for the default."
+        ) % {"off": switched_off()}
+        return optional_duration(text, error)
 
     def clean_return_within(self) -> timedelta | None:
-        text = self.cleaned_data["return_within"].strip()
-        if not text:
-            return None
-        try:
-            return parse_duration(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Write a time like 7d or 30d (at most 365d), or leave it empty to switch it off.")
-            ) from None
+        return optional_duration(
+            self.cleaned_data["return_within"],
+            _("Write a time like 7d or 30d (at most 365d), or leave it empty to switch it off."),
+        )
 
 
 class VouchesForm(forms.Form):
