@@ -176,3 +176,15 @@ def test_the_admin_refuses_a_negative_time(admin_client, bot_with_operators):
     assert "The time cannot be negative" in html
     assert "The time must be positive" in html
     assert stored(bot) == (None, None)
+
+
+def test_it_changes_that_bot_only_and_no_bot_is_a_404(manager_client, bot_with_operators):
+    bot, _ = bot_with_operators(weights=[10])
+    other, _ = bot_with_operators(weights=[10])
+
+    manager_client.post(f"/bots/{bot.pk}/answering", {"answer_within": "5m", "return_within": "7d"})
+    missing = manager_client.post(f"/bots/{other.pk + 100}/answering", {"answer_within": "5m"})
+
+    assert stored(bot) == (5 * MINUTE, datetime.timedelta(days=7))
+    assert stored(other) == (None, None)
+    assert missing.status_code == 404

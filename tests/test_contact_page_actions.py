@@ -252,3 +252,23 @@ def test_the_page_shows_whether_and_when_it_was_taken(
     assert '<span class="badge warn">overdue</span>' in pages["late"]
     assert "<dt>Taken</dt><dd>" in pages["taken"]
     assert "badge" not in pages["taken"].split("<dt>Taken</dt>")[1].split("</dd>")[0]
+
+
+@pytest.mark.parametrize("action", ["transfer", "reopen"])
+def test_no_such_contact_is_a_404(manager_client, scene, action):
+    response = manager_client.post(
+        f"/contacts/{scene['contact'].pk + 100}/{action}", {"to": scene["boris"].pk}
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("to", [2**63 - 1, 2**63, "²", "-1"])
+def test_no_such_operator_is_a_form_error(manager_client, scene, to):
+    contact = scene["contact"]
+
+    response = manager_client.post(f"/contacts/{contact.pk}/transfer", {"to": to}, **htmx("contact-actions"))
+
+    assert response.status_code == 422
+    assert "Select a valid choice." in response.content.decode()
+    assert fresh(contact).operator == scene["anna"]
