@@ -4,6 +4,7 @@ Changes that carry a routing rule call the routing service once the admin's own 
 committed, so that they lock and drain as from the dashboard (docs/locking.md).
 """
 
+from datetime import timedelta
 from functools import partial
 
 from django import forms
@@ -157,8 +158,25 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
         return request.user.has_perm("distribution.hand_over")
 
 
+class BotAdminForm(forms.ModelForm):
+    """The admin's form of a bot: its times are positive, but for a zero answer time (off)."""
+
+    def clean_answer_within(self) -> timedelta | None:
+        within = self.cleaned_data["answer_within"]
+        if within is not None and within < timedelta(0):
+            raise forms.ValidationError(_("The time cannot be negative: 0 switches it off."))
+        return within
+
+    def clean_return_within(self) -> timedelta | None:
+        within = self.cleaned_data["return_within"]
+        if within is not None and within <= timedelta(0):
+            raise forms.ValidationError(_("The time must be positive; empty switches it off."))
+        return within
+
+
 @admin.register(Bot)
 class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
+    form = BotAdminForm
     list_display = ["name", "slug", "token_hint", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["token_hint", "created_at"]
@@ -170,6 +188,8 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
         "verifies_external_id",
         "verifies_email",
         "verifies_phone",
+        "answer_within",
+        "return_within",
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [BotLinkInline]
@@ -182,7 +202,14 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.new_token = tokens.issue_token(obj)
+            return super().save_model(request, obj, form, change)
+        # The service moves the deadlines of the bot's contacts with it, after the commit.
+        wanted = obj.answer_within
+        obj.answer_within = Bot.objects.values_list("answer_within", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
+        if wanted != obj.answer_within:
+            after_commit(routing.set_bot_answer_within, bot=obj, within=wanted)
+        return None
 
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_tokens(
