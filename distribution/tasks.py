@@ -1,5 +1,4 @@
-"""What the worker runs (manage.py worker): each task a thin call into the routing service (and
-the report's response times)."""
+"""What the worker runs: each task a thin call into the routing service or the report's sums."""
 
 import logging
 
@@ -12,8 +11,8 @@ logger = logging.getLogger(__name__)
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Pass on late contacts, close idle ones and expire old waiting ones, then drain the queues;
-    last, fold the events into the report's response times."""
+    """Pass on late contacts, close idle ones, expire old waiting ones, drain the queues, then fold
+    the new events into the report's response times."""
     passed = routing.pass_on_due()
     sweep = routing.sweep_idle_contacts()
     response_times.fold()

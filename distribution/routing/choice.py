@@ -1,9 +1,6 @@
-"""Rules 3, 4, 9 and 10: who is eligible for a bot, which of them gets the next contact, and by
-when they should take it.
+"""Rules 3, 4, 9 and 10: who gets the next contact, and by when they should take it.
 
-The intake, the queue and the pass-on all choose here, over the candidates that
-statements.lock_bot read under the bot's locks. The PostgreSQL intake function
-(intake_function.py) is the SQL copy.
+The intake, the queue and the pass-on all choose here; intake_function.py is the SQL copy.
 """
 
 from collections.abc import Collection
@@ -50,11 +47,9 @@ def smooth_choice(rows: list) -> tuple:
 def choose(
     candidates: list[Candidate], *, excluded: Collection[int | None] = (), returning_to: int | None = None
 ) -> Chosen | None:
-    """Choose the operator for the next contact and write the round robin's step.
+    """Choose the next contact's operator under statements.lock_bot's locks; None if nobody can.
 
-    Operators in `excluded` are passed over. `returning_to` (rule 10) gets it when eligible,
-    without a step. The caller holds the locks of statements.lock_bot; None when nobody is
-    eligible.
+    `returning_to` gets it when eligible, without a step of the round robin (rule 10).
     """
     rows = [row for row in eligible(candidates) if row.operator_id not in excluded]
     if not rows:
@@ -88,17 +83,16 @@ def returning_operator(lead_id: int, *, within: timedelta | None, now: datetime)
     """Return rule 10's operator: who had the lead's latest contact assigned within `within`."""
     if within is None:
         return None
-    latest = (
+    return (
         Contact.objects.filter(lead_id=lead_id, assigned_at__gte=now - within)
         .exclude(operator=None)
         .order_by("-assigned_at", "-pk")
         .values_list("operator_id", flat=True)
         .first()
     )
-    return latest
 
 
 def switched_on_operator(operator_id: int, name: str, capacity: int) -> Operator:
-    """Build the chosen operator from the columns its locked row gave: no query."""
+    """Build the chosen operator from its locked row's columns, without a query."""
     columns = ["id", "name", "is_active", "max_open_contacts"]
     return Operator.from_db(connection.alias, columns, [operator_id, name, True, capacity])
