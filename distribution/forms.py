@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from minicrm.durations import format_duration, parse_duration
 
 from . import outbound, routing, selectors
-from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
+from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity, shown_identifier
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -321,7 +321,7 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(IdentifierSource.Field.choices)
         self.held = [
-            (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
+            (field, f"{labels[field].capitalize()}: {shown_identifier(field, getattr(lead, field))}")
             for field in IDENTIFIERS
             if getattr(lead, field)
         ]

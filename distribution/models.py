@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .identifiers import unicode_email
 from .links import id_url
 from .stored_messages import stored_message
 
@@ -219,7 +220,8 @@ class Lead(models.Model):
         permissions = [("merge_leads", _("Can merge and split leads"))]
 
     def __str__(self) -> str:
-        return self.name or self.external_id or self.email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
+        email = self.email and unicode_email(self.email)
+        return self.name or self.external_id or email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self) -> str:
         return id_url("lead", self.pk)
