@@ -220,8 +220,9 @@ class Lead(models.Model):
         permissions = [("merge_leads", _("Can merge and split leads"))]
 
     def __str__(self) -> str:
+        """Return how every page names the lead: its name, else the identifier people read best."""
         email = self.email and unicode_email(self.email)
-        return self.name or self.external_id or email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
+        return self.name or email or self.phone or self.external_id or _("Lead #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self) -> str:
         return id_url("lead", self.pk)

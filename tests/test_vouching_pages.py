@@ -87,7 +87,7 @@ def test_the_other_lead_names_its_possible_duplicates(manager_client, duplicate)
 
     html = manager_client.get(victim.get_absolute_url()).content.decode()
 
-    assert f'href="/leads/{marked.pk}/">(no name) #{marked.pk}</a>' in html
+    assert f'href="/leads/{marked.pk}/">{marked} #{marked.pk}</a>' in html
 
 
 def test_a_manager_says_it_is_not_the_same_person(manager_client, duplicate):
