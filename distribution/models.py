@@ -461,6 +461,27 @@ class DailyAssignments(models.Model):
         return f"{self.day}: bot {self.bot_id} → operator {self.operator_id}: {self.contacts}"
 
 
+class DailyCloses(models.Model):
+    """How many of a bot's contacts were closed on one day for one reason: the report's closes by
+    reason, counted in the same transaction as each close. The day is the close's, in TIME_ZONE."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("how"), max_length=20, choices=ContactEvent.Reason)
+    contacts = models.IntegerField(_("contacts"), default=0)
+
+    class Meta:
+        verbose_name = _("closes of a day")
+        verbose_name_plural = _("closes by day")
+        constraints = [
+            # Also the report's index: the rows of a period, of every bot or of one.
+            models.UniqueConstraint(fields=["day", "bot", "reason"], name="daily_closes_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: bot {self.bot_id}, {self.reason}: {self.contacts}"
+
+
 class ResponseFigures(models.Model):
     """The report's response times of one bot and operator, summed from the first day up to the end
     of `day` (up to ResponseFold.folded_until on the last day folded): a period's figures are

@@ -87,6 +87,8 @@ def close_contact(
                     )
                 ]
             )
+            day = timezone.localdate(locked.closed_at)
+            statements.count_close(bot_id=locked.bot_id, day=day, reason=reason)
     contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
         locked.status,
         locked.closed_at,

@@ -25,6 +25,7 @@ from ..models import (
     Contact,
     ContactEvent,
     DailyAssignments,
+    DailyCloses,
     IdentifierSource,
     Lead,
     Operator,
@@ -35,7 +36,7 @@ BOT, LINK, OPERATOR, LEAD = (model._meta.db_table for model in (Bot, BotOperator
 CONTACT, EVENT, DAILY, SOURCE = (
     model._meta.db_table for model in (Contact, ContactEvent, DailyAssignments, IdentifierSource)
 )
-WEBHOOK = Webhook._meta.db_table
+WEBHOOK, CLOSES = Webhook._meta.db_table, DailyCloses._meta.db_table
 OPEN, WAITING = Contact.Status.OPEN.value, Contact.Status.WAITING.value
 
 
@@ -306,6 +307,16 @@ def count_assignments(*, bot_id: int, operator_id: int, day: date, change: int =
                 " WHERE bot_id = %s AND operator_id = %s AND day = %s",
                 [change, bot_id, operator_id, day_value],
             )
+
+
+def count_close(*, bot_id: int, day: date, reason: str) -> None:
+    """One more close in the day's figure of (bot, reason), created if it is the first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CLOSES} (bot_id, day, reason, contacts) VALUES (%s, %s, %s, 1)"  # noqa: S608
+            f" ON CONFLICT (day, bot_id, reason) DO UPDATE SET contacts = {CLOSES}.contacts + 1",
+            [bot_id, connection.ops.adapt_datefield_value(day), reason],
+        )
 
 
 def insert_contact(contact: Contact) -> int:
