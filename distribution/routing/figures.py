@@ -47,10 +47,10 @@ def rebuild_daily_counts() -> int:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        rows = (
+        per_reason = (
             DailyCloses(
                 bot_id=row["contact__bot_id"], day=row["day"], reason=row["reason"], contacts=row["n"]
             )
             for row in closes
         )
-        return counted + len(DailyCloses.objects.bulk_create(rows, batch_size=5000))
+        return counted + len(DailyCloses.objects.bulk_create(per_reason, batch_size=5000))
