@@ -7,12 +7,19 @@ at 24:00 and the next day's starting at 00:00 are one stretch, which is how a sh
 midnight.
 """
 
+import functools
 import itertools
+import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+
+logger = logging.getLogger(__name__)
 
 MINUTES_A_DAY = 24 * 60
 MAX_INTERVALS_A_DAY = 4
@@ -176,3 +183,38 @@ class Schedule:
     def open_time(self, start: datetime, end: datetime) -> timedelta:
         """Return how much of `start`..`end` is open."""
         return sum((closes - opens for opens, closes in self.stretches(start, end)), timedelta())
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> Schedule | None:
+    try:
+        return Schedule.from_json(json.loads(text))
+    except (ScheduleError, ValueError):
+        # Forms and the admin validate what they store: this is a row written around them.
+        logger.error("Ignoring a stored schedule that is not one: %.200s", text)
+        return None
+
+
+def stored(data: object) -> Schedule | None:
+    """Return the schedule stored as `data` (JSON text or its decoded form); None is always open."""
+    if data is None:
+        return None
+    return _parsed(data if isinstance(data, str) else json.dumps(data, sort_keys=True))
+
+
+def validate(data: object) -> None:
+    """Raise Django's ValidationError for a value that is not a schedule's stored form."""
+    if data is not None:
+        try:
+            Schedule.from_json(data)  # type: ignore[arg-type]
+        except ScheduleError as error:
+            raise ValidationError(str(error)) from None
+
+
+def opening(data: object, now: datetime) -> tuple[bool, datetime | None]:
+    """Return whether these stored hours are open at `now`, and if not when they open, in their zone."""
+    schedule = stored(data)
+    if schedule is None or schedule.is_open(now):
+        return True, None
+    opens = schedule.next_opening(now)
+    return False, opens and opens.astimezone(schedule.time_zone)

@@ -13,6 +13,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     # The bots' API
     path("api/contacts", intake.contacts, name="api-contacts"),
+    path("api/schedule", intake.hours, name="api-schedule"),
     path("api/contacts/close", intake.contact_close_by_external_id, name="api-contact-close-by-external-id"),
     path("api/contacts/<id:pk>", intake.contact, name="api-contact"),
     path("api/contacts/<id:pk>/close", intake.contact_close, name="api-contact-close"),

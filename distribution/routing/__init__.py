@@ -39,6 +39,7 @@ from .lifecycle import (
     transfer_contact,
 )
 from .queue import drain_queue
+from .shifts import apply_shift_edges
 
 __all__ = [
     "IDENTIFIERS",
@@ -53,6 +54,7 @@ __all__ = [
     "Sweep",
     "TokenRotated",
     "accept_contact",
+    "apply_shift_edges",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",
