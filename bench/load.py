@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import random
@@ -110,7 +111,7 @@ class Load:
             try:
                 status, _headers, data = self.server.post_contact(token, body)
                 break
-            except OSError:  # a killed worker drops its connections: the bot sends it again
+            except (OSError, http.client.HTTPException):  # a killed worker drops its connections: sent again
                 with self.lock:
                     self.connection_errors += 1
                 time.sleep(0.2)
@@ -209,7 +210,7 @@ class Closer:
                     "POST", f"/api/contacts/{pk}/close", body, headers
                 )
                 break
-            except OSError:  # a killed gunicorn worker drops its connections: closing is idempotent
+            except (OSError, http.client.HTTPException):  # a killed worker drops them: closing is idempotent
                 with self.lock:
                     self.connection_errors += 1
                 time.sleep(0.2)

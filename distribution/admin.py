@@ -1,10 +1,10 @@
-"""Django admin for the raw data. Every change that carries a routing rule goes through the
-routing service: switching an operator on, raising a capacity or a weight drain the queue.
+"""Django admin for the raw data.
 
-The admin saves inside its own transaction; the service calls run once it has committed, so that
-they lock and drain exactly as they do from the dashboard (docs/locking.md).
+Changes that carry a routing rule call the routing service once the admin's own transaction has
+committed, so that they lock and drain as from the dashboard (docs/locking.md).
 """
 
+from datetime import timedelta
 from functools import partial
 
 from django import forms
@@ -33,12 +33,12 @@ from .models import (
 
 
 def after_commit(function, /, **kwargs) -> None:
-    # robust: one call that fails (and is logged) does not stop the others.
+    # A call that fails is logged and does not stop the others.
     transaction.on_commit(partial(function, **kwargs), robust=True)
 
 
 class NotWrittenHere:
-    """Neither added nor changed in the admin: the services write these rows."""
+    """Neither add nor change these rows, which the services write."""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -48,7 +48,7 @@ class NotWrittenHere:
 
 
 class ReadOnly(NotWrittenHere):
-    """Nor deleted."""
+    """Nor delete them."""
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -75,7 +75,7 @@ class BotLinkInline(LinkInline):
 
 
 class RoutedLinksMixin(admin.ModelAdmin):
-    """New and changed weights go through routing.set_weight, removals through remove_operator."""
+    """Save the links' weights and removals through the routing service."""
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not BotOperator:
@@ -89,7 +89,7 @@ class RoutedLinksMixin(admin.ModelAdmin):
 
 
 class OperatorAdminForm(OperatorNameMixin, forms.ModelForm):
-    """The admin's form of an operator (the admin gives it the model and fields)."""
+    """The operator's form; the admin gives it the model and fields."""
 
 
 @admin.register(Operator)
@@ -100,8 +100,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [OperatorLinkInline]
     actions = ["switch_on", "switch_off", "hand_over"]
-    # An operator's login is given, reset and taken away on its dashboard page, where the rules
-    # are (distribution/logins.py): linking any user here would bypass them.
+    # Logins are given on the operator's dashboard page, where the rules are (logins.py).
     readonly_fields = ["user"]
 
     def get_queryset(self, request):
@@ -116,7 +115,7 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         stored = Operator.objects.get(pk=obj.pk)
         wanted_active, wanted_capacity = obj.is_active, obj.max_open_contacts
-        # The routed fields are saved by the service after the commit, not here.
+        # The service saves the routed fields after the commit.
         obj.is_active, obj.max_open_contacts = stored.is_active, stored.max_open_contacts
         super().save_model(request, obj, form, change)
         if wanted_capacity != stored.max_open_contacts:
@@ -159,8 +158,25 @@ class OperatorAdmin(RoutedLinksMixin, admin.ModelAdmin):
         return request.user.has_perm("distribution.hand_over")
 
 
+class BotAdminForm(forms.ModelForm):
+    """The admin's form of a bot: its times are positive, but for a zero answer time (off)."""
+
+    def clean_answer_within(self) -> timedelta | None:
+        within = self.cleaned_data["answer_within"]
+        if within is not None and within < timedelta(0):
+            raise forms.ValidationError(_("The time cannot be negative: 0 switches it off."))
+        return within
+
+    def clean_return_within(self) -> timedelta | None:
+        within = self.cleaned_data["return_within"]
+        if within is not None and within <= timedelta(0):
+            raise forms.ValidationError(_("The time must be positive; empty switches it off."))
+        return within
+
+
 @admin.register(Bot)
 class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
+    form = BotAdminForm
     list_display = ["name", "slug", "token_hint", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["token_hint", "created_at"]
@@ -172,6 +188,8 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
         "verifies_external_id",
         "verifies_email",
         "verifies_phone",
+        "answer_within",
+        "return_within",
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [BotLinkInline]
@@ -184,7 +202,14 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.new_token = tokens.issue_token(obj)
+            return super().save_model(request, obj, form, change)
+        # The service moves the deadlines of the bot's contacts with it, after the commit.
+        wanted = obj.answer_within
+        obj.answer_within = Bot.objects.values_list("answer_within", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
+        if wanted != obj.answer_within:
+            after_commit(routing.set_bot_answer_within, bot=obj, within=wanted)
+        return None
 
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_tokens(
@@ -204,8 +229,7 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
     def _show_tokens(
         self, request: HttpRequest, issued: list[tuple[Bot, str]], *, title: str
     ) -> TemplateResponse:
-        # A token is shown in this response only, never in a message: messages outlive the
-        # response, in the session or (with Django's default storage) in a readable cookie.
+        # Never in a message, which outlives the response in the session.
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -216,11 +240,9 @@ class BotAdmin(RoutedLinksMixin, admin.ModelAdmin):
 
 
 class LeadAdminForm(forms.ModelForm):
-    """Identifiers typed here are stored in the normal form that the intake looks leads up by,
-    or refused with the message a bot would get."""
+    """Store typed identifiers in the intake's normal form, or refuse them as the intake would."""
 
-    # Plain text on the way in: the normaliser validates, after NFKC, IDNA and parsing, what
-    # Django's EmailField (full-width forms) and the 16 characters of E.164 would refuse as typed.
+    # Text: EmailField and E.164's 16 characters would refuse as typed what normalises well.
     email = forms.CharField(
         label=gettext_lazy("E-mail"), max_length=MAX_EMAIL_LENGTH, required=False, empty_value=None
     )
@@ -256,8 +278,7 @@ class LeadAdminForm(forms.ModelForm):
 
 
 class IdentifierSourceInline(ReadOnly, admin.TabularInline):
-    """Read-only: routing writes where each identifier came from; a split on the lead's dashboard
-    page is how a manager undoes one."""
+    """Where each identifier came from, which routing writes; a split on the lead's page undoes one."""
 
     model = IdentifierSource
     extra = 0
@@ -282,14 +303,13 @@ class LeadAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Compared in their normal forms: "Anna@Example.com" typed over "anna@example.com" changes
-        # nothing, and must not take the identifier's source away from the bot that supplied it.
+        # Compared normalised: retyping "Anna@Example.com" must not take its source from the bot.
         edited = [field for field in IDENTIFIERS if form.cleaned_data[field] != form.initial.get(field)]
         routing.record_edited_identifiers(lead=obj, fields=edited)
 
 
 class ContactEventInline(NotWrittenHere, admin.TabularInline):
-    """The contact's history: written only by the routing service, never edited."""
+    """The contact's history, which only the routing service writes."""
 
     model = ContactEvent
     fields = readonly_fields = ("at", "kind", "operator", "reason", "actor", "bot", "note")
@@ -305,7 +325,7 @@ class ContactEventInline(NotWrittenHere, admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(ReadOnly, admin.ModelAdmin):
-    """Read-only: a contact's status and operator change only through the routing rules."""
+    """Read-only: a contact changes only through the routing rules."""
 
     list_display = ["id", "lead", "bot", "operator", "status", "created_at", "assigned_at", "closed_at"]
     list_filter = ["status", "bot", "operator"]
@@ -336,7 +356,7 @@ class ContactAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(Webhook)
 class WebhookAdmin(NotWrittenHere, admin.ModelAdmin):
-    """Read-only, and without its secret: the bot's page sets a webhook and shows its secret once."""
+    """Read-only and without the secret, which the bot's page sets and shows once."""
 
     list_display = ["bot", "url", "is_active", "why_it_stopped", "created_at"]
     list_filter = ["is_active"]
@@ -347,10 +367,9 @@ class WebhookAdmin(NotWrittenHere, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("why it stopped"))
     def why_it_stopped(self, webhook: Webhook) -> str:
-        # Stored as an English msgid and its parameters: shown in the page's language.
         return webhook.disabled_message
 
-    # Through the service, which waits for a change writing a delivery for the webhook to commit.
+    # The service waits for changes that are writing the webhook's deliveries.
     def delete_model(self, request: HttpRequest, obj: Webhook) -> None:
         webhooks.remove_webhook(webhook=obj)
 
@@ -361,7 +380,7 @@ class WebhookAdmin(NotWrittenHere, admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
-    """Read-only: the outbox is written with the changes it tells of, and by the worker."""
+    """Read-only: the changes it tells of and the worker write the outbox."""
 
     list_display = [
         "id",

@@ -1,5 +1,4 @@
-"""The project's own system checks, run by `manage.py check` (those marked deploy=True only with
---deploy)."""
+"""The project's own system checks."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
@@ -9,9 +8,8 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 
-# The SECRET_KEYs the project's files hold, public to anyone who reads them: compose.yaml's
-# default, the Dockerfile's for collectstatic, the one settings.py gives DEBUG.
-# tests/test_secret_key_check.py holds this set to those files.
+# The keys in compose.yaml, the Dockerfile and settings.py; tests/test_secret_key_check.py holds
+# this set to those files.
 PLACEHOLDER_SECRET_KEYS = frozenset(
     {
         "insecure-compose-default-set-SECRET_KEY-before-this-leaves-your-laptop",
@@ -26,8 +24,9 @@ _HINT = (
 
 @register(Tags.security, deploy=True)
 def check_secret_key(app_configs, **kwargs) -> list[Error]:
-    """Refuse a placeholder key, and a key that Django's security.W009 finds weak, as errors: with
-    the key, anyone can sign sessions and forge a manager's login."""
+    """Refuse, as errors, a placeholder key and one that Django's security.W009 finds weak.
+
+    With the key, anyone can forge a manager's session."""
     if settings.DEBUG:
         return []
     key = settings.SECRET_KEY

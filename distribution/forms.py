@@ -7,17 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from minicrm.durations import format_duration, parse_duration
 
-from . import outbound, routing
+from . import outbound, routing, selectors
 from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
 from .models import (
     MAX_CAPACITY,
@@ -156,15 +157,76 @@ class AutoCloseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_auto_close_after(self) -> timedelta | None:
-        text = self.cleaned_data["auto_close_after"].strip()
-        if not text:
-            return None
-        try:
-            return parse_duration(text)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default.")
-            ) from None
+        return optional_duration(
+            self.cleaned_data["auto_close_after"],
+            _("Write a time like 90m, 24h or 2d (at most 365d), or leave it empty for the default."),
+        )
+
+
+def optional_duration(text: str, error: str) -> timedelta | None:
+    """Return the duration typed, None when nothing is; raise a ValidationError with `error` when
+    it is not a duration."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise forms.ValidationError(error) from None
+
+
+def switched_off() -> str:
+    """The word that switches a time off, in the active language (it is read in both)."""
+    return pgettext("a time switched off", "off")
+
+
+def _off_words() -> set[str]:
+    """What switches a time off, read in every language, as durations' units are."""
+    words = {"0"}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.add(switched_off().lower())
+    return words
+
+
+class AnsweringForm(forms.Form):
+    """A bot's time to take a new contact (rule 9) and to send a returning lead back (rule 10)."""
+
+    answer_within = forms.CharField(
+        label=gettext_lazy("Answer within"),
+        max_length=40,
+        required=False,
+    )
+    return_within = forms.CharField(
+        label=gettext_lazy("Return a lead to its operator within"),
+        max_length=40,
+        required=False,
+    )
+
+    def __init__(self, *args, bot: Bot, **kwargs):
+        initial = {}
+        if bot.answer_within is not None:
+            within = bot.answer_within
+            initial["answer_within"] = format_duration(within) if within else switched_off()
+        if bot.return_within is not None:
+            initial["return_within"] = format_duration(bot.return_within)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
+    def clean_answer_within(self) -> timedelta | None:
+        text = self.cleaned_data["answer_within"]
+        if text.strip().lower() in _off_words():
+            return timedelta(0)
+        error = _(
+            "Write a time like 5m or 1h, “%(off)s” to switch it off, or leave it empty for the default."
+        ) % {"off": switched_off()}
+        return optional_duration(text, error)
+
+    def clean_return_within(self) -> timedelta | None:
+        return optional_duration(
+            self.cleaned_data["return_within"],
+            _("Write a time like 7d or 30d (at most 365d), or leave it empty to switch it off."),
+        )
 
 
 class VouchesForm(forms.Form):
@@ -354,7 +416,13 @@ class ReportForm(PeriodForm):
 class ContactFilterForm(PeriodForm):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
-        choices=[("", gettext_lazy("Any status")), *Contact.Status.choices],
+        choices=[
+            ("", gettext_lazy("Any status")),
+            *Contact.Status.choices,
+            # Open ones, by rules 8 and 9.
+            ("new", gettext_lazy("Open, not taken yet")),
+            ("overdue", gettext_lazy("Overdue")),
+        ],
         required=False,
     )
     bot = forms.ModelChoiceField(
@@ -392,6 +460,29 @@ class PageOperatorForm(forms.Form):
     part, whoever holds the contact now."""
 
     operator = forms.ModelChoiceField(queryset=Operator.objects.all())
+
+
+class TransferForm(forms.Form):
+    """Where a manager sends an open contact, and why. The operators offered are those with room
+    now; the routing service checks again as it transfers."""
+
+    to = forms.ModelChoiceField(label=gettext_lazy("Operator"), queryset=Operator.objects.all())
+    note = forms.CharField(label=gettext_lazy("Why"), max_length=RESOLUTION_LENGTH, required=False)
+
+    def __init__(self, *args, contact: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = _("%(operator)s: %(open)s of %(capacity)s open")
+        # Not its own operator (an open contact always has one: no row has the id 0).
+        offered = selectors.operators_with_room().exclude(pk=contact.operator_id or 0)
+        rows = offered.values_list("pk", "name", "open_contacts", "max_open_contacts")
+        # A field's copy, typed as a plain Field (as in LinkForm).
+        self.fields["to"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose an operator")),
+            *(
+                (pk, label % {"operator": name, "open": load, "capacity": capacity})
+                for pk, name, load, capacity in rows
+            ),
+        ]
 
 
 class CloseForm(forms.Form):

@@ -1,26 +1,6 @@
-"""The one normal form of each lead identifier. The intake, the dashboard's search and merge form,
-Django admin and the data migration all call these functions, so a value typed anywhere finds the
-lead that a bot created. They are pure (no database), and idempotent: a normal form normalises to
-itself.
+"""The one normal form of each lead identifier, wherever it is typed (docs/rules.md#rule-1-lead).
 
-- E-mail: trimmed, NFKC-normalised (full-width letters, digits and signs become ASCII) and
-  lower-cased; the domain is stored IDNA-encoded, so ``user@пример.рф`` and
-  ``user@xn--e1afmkfd.xn--p1ai`` are one address. NFKC is safe here because the local part
-  must come out ASCII (NFKC leaves ASCII alone, so it never joins two addresses that were valid
-  as typed) and IDNA maps the domain through NFKC anyway. Format characters (Unicode category Cf:
-  zero-width spaces and joiners, bidi marks, the soft hyphen) and every other default-ignorable
-  code point (variation selectors, Hangul fillers, the combining grapheme joiner) are refused:
-  IDNA would drop them silently, turning a look-alike into someone else's address. So are ``ß``
-  and final ``ς`` in the domain, where IDNA 2003 (Python's codec, which Django uses too) and
-  IDNA 2008 name different domains.
-- Phone: E.164 via phonenumbers, a number without country code read in `PHONE_DEFAULT_REGION`.
-  Letters are refused (phonenumbers would read ``+7 999 ABC 45 67`` as a keypad word, 222), and
-  so is an extension (``ext. 123``, ``x123``, ``доб. 123``): the lead's phone has no room for it
-  and dropping it would lose part of what was sent. Format characters are ignored: they cannot
-  reach the E.164 digits (phone apps wrap numbers in bidi marks).
-- External id: another system's key, compared as it is: only surrounding whitespace is trimmed,
-  no Unicode normalisation (a wrong merge on the strongest identifier would hand one customer's
-  lead to another); control, format and other default-ignorable characters are refused.
+The functions are pure and idempotent: a normal form normalises to itself.
 """
 
 import re
@@ -38,14 +18,12 @@ MAX_EMAIL_LENGTH = 254
 MAX_EXTERNAL_ID_LENGTH = 100
 MAX_E164_LENGTH = 16  # "+" and 15 digits
 
-# IDNA 2003 maps these (sharp s to ss, final sigma to sigma), IDNA 2008 keeps them: the two
-# name different domains.
+# IDNA 2003 (Python's codec, and Django's) maps these, IDNA 2008 keeps them: the two name different
+# domains.
 IDNA_DEVIATIONS = frozenset("ßς")
 
-# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1 and 16.0:
-# 4,174 code points), which unicodedata does not expose: characters that render as nothing. Not
-# all are category Cf (U+034F, U+115F, U+180B, U+3164, U+FE0F, U+E0100... are Mn or Lo), and
-# IDNA's mapping drops several of them, so "a@exa\ufe0fmple.com" would become a@example.com.
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, 15.1 and 16.0), which
+# unicodedata lacks: characters that render as nothing, not all of them Cf.
 DEFAULT_IGNORABLE = (
     (0x00AD, 0x00AD),
     (0x034F, 0x034F),
@@ -68,7 +46,7 @@ DEFAULT_IGNORABLE = (
 
 
 class InvalidIdentifier(ValueError):
-    """A value that is not an identifier of its kind; str() is a message for the sender."""
+    """A value that is not an identifier of its kind; str() is the message for the sender."""
 
 
 class InvalidEmail(InvalidIdentifier):
@@ -83,8 +61,8 @@ class InvalidExternalId(InvalidIdentifier):
     pass
 
 
-# Searched by regular expressions: a loop over the characters in Python was a tenth of an
-# intake's CPU (issue 12). Category Cc is exactly the C0 controls, DEL and the C1 controls.
+# Regular expressions: a loop over the characters was a tenth of an intake's CPU. Category Cc is
+# exactly the C0 controls, DEL and the C1 controls.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _IGNORABLE = re.compile(
     "["
@@ -98,8 +76,8 @@ def _has_control(value: str) -> bool:
 
 
 def _has_invisible(value: str) -> bool:
-    """Whether `value` holds a format character (Cf) or another default-ignorable code point."""
-    if value.isascii():  # no ASCII character is either
+    """Return whether `value` holds a format character (Cf) or another default-ignorable one."""
+    if value.isascii():
         return False
     return _IGNORABLE.search(value) is not None or any(
         unicodedata.category(character) == "Cf" for character in value
@@ -107,7 +85,11 @@ def _has_invisible(value: str) -> bool:
 
 
 def normalize_email(value: str) -> str:
-    """The stored form of an e-mail address (see the module's docstring). Raises InvalidEmail."""
+    """Return the stored form of an e-mail address: NFKC, lower case, an IDNA domain.
+
+    Raise InvalidEmail, also for invisible characters, which IDNA would drop silently and so turn a
+    look-alike into someone else's address."""
+    # NFKC leaves ASCII alone, and a valid local part is ASCII: it never joins two valid addresses.
     address = unicodedata.normalize("NFKC", value.strip()).lower()
     if _has_invisible(value) or _has_invisible(address):
         raise InvalidEmail(_("Must not contain invisible formatting characters (e.g. zero-width spaces)."))
@@ -127,11 +109,10 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_domain(domain: str) -> str:
-    """The domain's IDNA (ASCII) form, lower-cased. Raises InvalidEmail."""
+    """Return the domain's IDNA (ASCII) form, lower-cased, or raise InvalidEmail."""
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
-        # Decoding checks that each xn-- label round-trips, so a label that some other Unicode
-        # spelling of the same name encodes to is refused rather than stored as a second form.
+        # A label that does not round-trip would be a second stored form of one name.
         ascii_domain.encode("ascii").decode("idna")
     except UnicodeError as error:
         raise InvalidEmail(_("Enter a valid e-mail address.")) from error
@@ -139,14 +120,17 @@ def normalize_domain(domain: str) -> str:
 
 
 def normalize_phone(value: str, *, region: str | None = None) -> str:
-    """Return the number in E.164, reading a number without country code as one of `region`.
-    Raises InvalidPhone."""
+    """Return the number in E.164, reading one without a country code in `region`.
+
+    Raise InvalidPhone, also for an extension, which the stored number would lose."""
+    # Format characters are dropped: phone apps wrap numbers in bidi marks.
     typed = "".join(character for character in value if unicodedata.category(character) != "Cf")
     try:
         number = phonenumbers.parse(typed, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         number = None
-    # The extension first: its marker ("ext.", "x", "доб.") is made of letters too.
+    # The extension first: its marker ("ext.", "x", "доб.") is letters too. phonenumbers would read
+    # other letters as a keypad word.
     if number is not None and number.extension:
         raise InvalidPhone(_("Extensions are not accepted: send the number without “ext.”, “x” or “доб.”."))
     if any(character.isalpha() for character in typed):
@@ -156,13 +140,15 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
     ):
         raise InvalidPhone(_("Enter a valid phone number, e.g. +7 999 123-45-67."))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if len(e164) > MAX_E164_LENGTH:  # the library accepts a few national plans longer than E.164
+    if len(e164) > MAX_E164_LENGTH:  # a few national plans are longer than E.164
         raise InvalidPhone(_("Too long for a phone number (E.164 allows 15 digits)."))
     return e164
 
 
 def normalize_external_id(value: str) -> str:
-    """The external id as sent, without surrounding whitespace. Raises InvalidExternalId."""
+    """Return the external id as sent, only trimmed, or raise InvalidExternalId.
+
+    Another system's key is not normalised: a wrong match on it would give a customer's lead away."""
     external_id = value.strip()
     if not external_id:
         raise InvalidExternalId(_("Must not be blank."))
@@ -195,7 +181,7 @@ class LeadIdentity:
     def normalised(
         cls, *, external_id: str = "", email: str = "", phone: str = "", name: str = ""
     ) -> "LeadIdentity":
-        """Build one from identifiers as people write them; blanks are absent."""
+        """Normalise identifiers as people write them; blanks are absent."""
         return cls(
             external_id=normalize_external_id(external_id) if external_id.strip() else None,
             email=normalize_email(email) if email.strip() else None,

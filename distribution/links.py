@@ -1,7 +1,7 @@
-"""Links to a row's page or action, as the dashboard's lists draw them by the hundred. Django's
-reverse() walks the URL resolver on every call (about 25 µs here, 360 calls on the operators page
-of 50 operators); a route that takes one id is reversed once, with a stand-in id, and each row's id
-put in its place."""
+"""Links to a row's page or action, for lists that draw them by the hundred.
+
+reverse() walks the resolver on every call (25 µs; 360 calls on a page of 50 operators), so a route
+taking one id is reversed once with a stand-in id, which each row's id replaces."""
 
 from functools import lru_cache
 
@@ -10,14 +10,14 @@ from django.urls.resolvers import URLResolver
 
 from minicrm.converters import IdConverter
 
-# 19 digits, as wide as IdConverter allows: no other part of a path holds this run of digits.
+# As wide as IdConverter allows, so no other part of a path holds these digits.
 STAND_IN = 9_182_736_450_192_837_465
 
 
 def id_url(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]) for a route whose one argument is an `<id:…>`."""
+    """Return reverse(name, args=[pk]) for a route whose one argument is an `<id:…>`."""
     if type(pk) is not int or not 0 <= pk <= IdConverter.largest:
-        return reverse(name, args=[pk])  # what reverse() says of it (NoReverseMatch)
+        return reverse(name, args=[pk])  # NoReverseMatch
     return _with_stand_in(name, get_script_prefix(), get_resolver(get_urlconf())).replace(
         str(STAND_IN), str(pk)
     )
@@ -26,5 +26,5 @@ def id_url(name: str, pk: int) -> str:
 # Keyed by the resolver too: Django builds a new one when the URLconf changes (clear_url_caches).
 @lru_cache(maxsize=256)
 def _with_stand_in(name: str, prefix: str, resolver: URLResolver) -> str:
-    # A URLconf module, which reverse() takes though the stubs say a dotted path only.
+    # reverse() takes a module, though the stubs say a dotted path only.
     return reverse(name, urlconf=resolver.urlconf_name, args=[STAND_IN])  # type: ignore[arg-type]

@@ -1,9 +1,7 @@
-"""Operators' logins: a manager gives an operator a user account for its workspace at /me/,
-resets its password, or detaches it.
+"""Operators' logins to their workspace, which a manager gives, resets or detaches.
 
-The password is generated here and returned to the caller, which shows it once in its response:
-it is never stored in clear, nor put in a message, a cookie or the session (those are readable
-without the secret key; see tests/test_secrets_in_cookies.py).
+A generated password is returned to be shown once: never stored in clear, nor put in a message, a
+cookie or the session, readable without the secret key (tests/test_secrets_in_cookies.py).
 """
 
 import secrets
@@ -27,9 +25,9 @@ class UsernameTaken(LoginRefused):
 
 
 def _refuse_beyond_an_operator(operator: Operator, user: User) -> None:
-    """A manager manages operators' logins, not other people's: a login that can do more than an
-    operator's (staff, a superuser, other groups or permissions of its own) is changed only by an
-    administrator in admin, or its password reset would hand its powers to whoever reset it."""
+    """Refuse to change a login that can do more than an operator's.
+
+    Resetting its password would hand its powers to the manager who reset it."""
     if (
         user.is_staff
         or user.is_superuser
@@ -46,13 +44,12 @@ def _refuse_beyond_an_operator(operator: Operator, user: User) -> None:
 
 
 def generate_password() -> str:
-    # 16 URL-safe characters (96 bits): typed once by a person, strong without a dictionary word.
+    # 96 bits in 16 characters: typed once by a person, strong without a dictionary word.
     return secrets.token_urlsafe(12)
 
 
 def create_login(*, operator: Operator, username: str) -> tuple[AbstractBaseUser, str]:
-    """A new active user for `operator`, in the Operators group, with a generated password.
-    Returns the user and the password."""
+    """Give `operator` a new login in the Operators group; return the user and its password."""
     user_model = get_user_model()
     password = generate_password()
     with transaction.atomic():
@@ -71,8 +68,7 @@ def create_login(*, operator: Operator, username: str) -> tuple[AbstractBaseUser
 
 
 def reset_password(*, operator: Operator) -> str:
-    """A new generated password for the operator's login; the old one stops working, and so do
-    the login's sessions elsewhere (their hash no longer matches). Returns the password."""
+    """Give the operator's login a new password and return it; its sessions end."""
     password = generate_password()
     with transaction.atomic():
         # The operator's row only: PostgreSQL cannot lock the nullable side of the join to its user.
@@ -86,9 +82,9 @@ def reset_password(*, operator: Operator) -> str:
 
 
 def detach_login(*, operator: Operator) -> AbstractBaseUser:
-    """Unlink the operator's login and deactivate it. The user row stays, so that the contacts'
-    history still names who closed what; deactivated, it can no longer log in, and its open
-    sessions end at their next request. Returns the user."""
+    """Unlink the operator's login and deactivate it; return the user.
+
+    The user row stays, so that the contacts' history still names who closed what."""
     with transaction.atomic():
         operator = Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
         user = operator.user

@@ -1,12 +1,7 @@
-"""Requests to URLs that managers type in: webhooks. Whoever can set a webhook's URL could
-otherwise make the service call its own network (a database's HTTP port, the cloud's metadata at
-169.254.169.254) and read the answers in the deliveries' log: server-side request forgery.
+"""POST to URLs that managers type in (webhooks), safe from server-side request forgery.
 
-So a URL must be https and its host must resolve only to public addresses, checked at each
-delivery (a name can point elsewhere tomorrow), and the connection goes to the very address that
-was checked, with the hostname kept for the Host header, SNI and the certificate's check, so that
-a second lookup (DNS rebinding) cannot swap it. Redirects are not followed: a 3xx is only a status.
-settings.WEBHOOK_ALLOW_PRIVATE lifts the https and public-address rules, for development and tests.
+Only https and public addresses, checked at each delivery; the connection goes to the very address
+checked, and redirects are not followed (docs/webhooks.md#only-public-https-urls).
 """
 
 import contextlib
@@ -29,17 +24,17 @@ from .stored_messages import stored_message
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# IPv6 forms that carry an IPv4 address, which is where such a packet really goes.
+# IPv6 forms that carry an IPv4 address, where such a packet really goes.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
-# SIIT's IPv4-translated addresses (RFC 2765), which is_global does not see through either.
+# SIIT's IPv4-translated addresses (RFC 2765).
 _IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 
 class OutboundError(Exception):
-    """The request was refused before it left, or got no HTTP answer; the message says why. It is
-    kept as its English msgid and parameters, so that a delivery can store it and each page show
-    it in its own language; str() is the message in the active language."""
+    """The request was refused before it left, or got no HTTP answer.
+
+    It keeps its English msgid and parameters for a delivery to store; str() translates them."""
 
     def __init__(self, message: str, **params: str) -> None:
         super().__init__(message, params)
@@ -58,15 +53,14 @@ class _Target:
 
 
 def is_public(address: Address) -> bool:
-    """Whether the address is on the public internet: not loopback, private, link-local (the cloud's
-    metadata), shared (CGNAT), multicast, reserved or unspecified, nor one of those inside IPv6."""
+    """Return whether `address` is public, looking through IPv6 forms that carry an IPv4 one."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour
         if embedded is None and any(address in net for net in (_NAT64, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
-        # Deprecated site-local (fec0::/10), still routed inside some networks.
+        # Deprecated, but still routed inside some networks.
         if address.is_site_local:
             return False
     # is_global counts multicast as global; nothing a webhook can use.
@@ -94,8 +88,7 @@ def _target(url: str) -> _Target:
         raise OutboundError(gettext_noop("The URL has no host."))
     if parts.username is not None or parts.password is not None:
         raise OutboundError(gettext_noop("The URL must not carry a user name or password."))
-    # An address typed with accents or Cyrillic leaves as UTF-8, percent-encoded; what is already
-    # encoded and the delimiters stay as they are.
+    # Non-ASCII leaves percent-encoded; what is encoded already and the delimiters stay.
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="!$%&'()*+,/:;=?@[]~")
     if port is None:
         port = 443 if parts.scheme == "https" else 80
@@ -103,7 +96,7 @@ def _target(url: str) -> _Target:
 
 
 def _literal(host: str) -> Address | None:
-    """The address written as the URL's host, if it is one."""
+    """Return the address that the URL's host writes, if it is one."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -111,9 +104,9 @@ def _literal(host: str) -> Address | None:
 
 
 def check_url(url: str) -> None:
-    """Refuse a URL that can never be delivered to, without a DNS lookup (for the form that saves
-    it): its scheme, its shape, an address written in it, a name that means this machine. Each
-    delivery checks again, fully."""
+    """Refuse a URL that can never be delivered to, without a DNS lookup.
+
+    Each delivery checks again, fully."""
     target = _target(url)
     if _allow_private():
         return
@@ -126,17 +119,15 @@ def check_url(url: str) -> None:
 
 
 def _not_public(target: _Target) -> OutboundError:
-    # The host as the URL writes it, never what it resolves to: the message is shown to whoever
-    # set the URL, and must not map the internal network for them.
+    # The host as written, never its address: the message must not map the internal network.
     return OutboundError(gettext_noop("%(host)s is not a public address."), host=target.host)
 
 
 class _Lookups:
-    """getaddrinfo takes no timeout: each lookup runs in a thread of its own, which a request stops
-    waiting for at its deadline. A name has one lookup at a time: a request for a name whose lookup
-    still hangs waits on that one instead of starting another. So a DNS server that never answers
-    costs a thread per name, not one per request, and delays no other name, as a shared pool of
-    threads did once all of them waited on that server."""
+    """Run each getaddrinfo, which takes no timeout, in a thread of its own, one at a time per name.
+
+    A DNS server that never answers then costs a thread per name and delays no other name; a
+    shared pool stalled once all its threads waited on it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -163,8 +154,7 @@ class _Lookups:
             lookup.set_result(infos)
 
     def _forget(self, host: str, port: int) -> None:
-        # Before the answer is out: a request that comes after it looks the name up afresh, since a
-        # name can point elsewhere tomorrow.
+        # Before the answer is out: a later request looks the name up afresh.
         with self._lock:
             del self._running[host, port]
 
@@ -173,7 +163,7 @@ _lookups = _Lookups()
 
 
 def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
-    """The addresses to connect to, each checked: all of them must be public, or none is used."""
+    """Return the addresses to connect to, if all of them are public."""
     try:
         infos = _lookups.resolve(target.host, target.port, timeout=timeout)
     except TimeoutError as error:
@@ -196,7 +186,7 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    # Loading the CA store costs tens of milliseconds: once per process, not per delivery.
+    # Loading the CA store costs tens of milliseconds.
     return ssl.create_default_context()
 
 
@@ -229,7 +219,7 @@ class _PinnedConnection(http.client.HTTPSConnection):
         raise error
 
     def cut(self) -> None:
-        """Stop whatever the connection is blocked on (called from the deadline's timer)."""
+        """Stop whatever the connection is blocked on; the deadline's timer calls it."""
         sock = self.sock
         if sock is not None:
             # socket.socket's own shutdown: an SSLSocket's would tear down its TLS state under the
@@ -239,9 +229,9 @@ class _PinnedConnection(http.client.HTTPSConnection):
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
-    """POST `body` to `url` and return the HTTP status, within `timeout` seconds in all (lookup,
-    connection, TLS, the answer's head). Raises OutboundError when the URL is refused or no answer
-    comes. The answer's body is not read: the status is all a delivery records."""
+    """POST `body` to `url` and return the status, within `timeout` seconds in all.
+
+    Raise OutboundError when the URL is refused or no answer comes. The answer's body is not read."""
     deadline = time.monotonic() + timeout
     target = _target(url)
     addresses = _resolve(target, timeout=timeout)

@@ -1,7 +1,7 @@
-"""A paginator for lists that grow without bound: it counts up to a cap and no further, as large
-admin lists do. COUNT(*) reads every matching row (64 ms for a million contacts on PostgreSQL),
-and nobody pages through ten thousand of them: beyond the cap the pager says "more than" and
-still offers the next page, which it knows from one row more than the page shows."""
+"""A paginator that counts up to a cap, for lists that grow without bound.
+
+COUNT(*) reads every matching row (64 ms for a million contacts on PostgreSQL). Beyond the cap the
+pager says "more than", and knows a next page from one row more than the page shows."""
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import QuerySet
@@ -26,10 +26,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """The number of rows, or cap + 1 when there are more than cap."""
-        # SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1): the order does not change a count, and
-        # the columns the page annotates (a lead's contacts, counted) are not worked out for every
-        # row counted.
+        """Return the number of rows, or cap + 1 when there are more."""
+        # Neither the order nor the page's annotations change a count.
         return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
@@ -39,8 +37,7 @@ class CappedPaginator(Paginator):
     def validate_number(self, number) -> int:
         if not self.capped:
             return super().validate_number(number)
-        # Beyond the cap the last page is not known: any page may be asked for, and one past the
-        # end is empty; as far as the databases' 64-bit OFFSET reaches.
+        # The last page is unknown: any page within a 64-bit OFFSET may be asked for, maybe empty.
         return self._validate_number(number, (2**63 - 2) // self.per_page)  # type: ignore[attr-defined]  # private to Django
 
     def get_page(self, number) -> Page:
@@ -48,7 +45,7 @@ class CappedPaginator(Paginator):
             return super().get_page(number)
         try:
             return self.page(number)
-        except InvalidPage:  # not a page number: there is no last page to fall back to
+        except InvalidPage:  # no last page to fall back to
             return self.page(1)
 
     def page(self, number) -> Page:

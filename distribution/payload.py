@@ -1,5 +1,4 @@
-"""The API's request bodies and parameters checked at the boundary, by their models in contract.py.
-Anything else is a PayloadError that names each bad field by its path, in the request's language."""
+"""The API's request bodies and parameters, checked at the boundary by contract.py's models."""
 
 from dataclasses import dataclass
 
@@ -12,6 +11,8 @@ from .identifiers import LeadIdentity
 
 
 class PayloadError(Exception):
+    """Each bad field, by its path, with a message in the request's language."""
+
     def __init__(self, fields: dict[str, str]):
         super().__init__("; ".join(f"{name}: {error}" for name, error in fields.items()))
         self.fields = fields
@@ -27,7 +28,7 @@ class ContactPayload:
 
 
 def _message(error: ErrorDetails) -> str:
-    """Our message for one of pydantic's errors (its own are English and name Python types)."""
+    """Return our message for a pydantic error; pydantic's are English and name Python types."""
     kind, path, context = error["type"], error["loc"], error.get("ctx") or {}
     if path == ("lead",) and kind in ("missing", "model_type"):
         return _("Required: an object with external_id, email or phone.")
@@ -83,7 +84,7 @@ _EXTERNAL_ID = TypeAdapter(contract.ExternalIdParameter)
 
 
 def parse_external_id(value: str) -> str:
-    """A contact's external_id as a bot names it in a query string, checked like the intake's."""
+    """Return a contact's external_id from a query string, checked like the intake's."""
     try:
         return _EXTERNAL_ID.validate_python(value)
     except ValidationError as error:
@@ -99,7 +100,7 @@ def parse_accept_payload(data: object) -> None:
 
 
 def parse_close_payload(data: object) -> str:
-    """The close's optional body: {"reason": "..."}, the resolution note recorded with it."""
+    """Return the resolution note of a close's optional body, {"reason": "..."}."""
     try:
         return contract.CloseIn.model_validate(data).reason or ""
     except ValidationError as error:

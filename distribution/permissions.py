@@ -1,10 +1,4 @@
-"""Who may do what: Django's own groups and permissions, no role field of our own.
-
-Managers steer the distribution: every page and action of the dashboard. Operators work their own
-contacts in their workspace and see nothing else. Migration 0008_roles made both groups; an
-administrator puts a login in a group, or gives it single permissions, in Django admin (Users).
-Superusers may do everything.
-"""
+"""Who may do what, with Django's own groups and permissions (docs/dashboard.md#roles)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -35,8 +29,7 @@ DEFAULT_ACTIONS = {
 MANAGERS = "Managers"
 OPERATORS = "Operators"
 
-# Each group's permissions, as "app_label.codename". Migration 0008_roles holds a frozen copy (a
-# migration must not change when this module does); tests/test_roles.py checks that both agree.
+# Migration 0008_roles holds a frozen copy of these; tests/test_roles.py checks that both agree.
 MANAGER_PERMISSIONS = [
     "distribution.view_operator",
     "distribution.add_operator",
@@ -64,9 +57,9 @@ OPERATOR_PERMISSIONS = [WORK_OWN_CONTACTS]
 
 
 def permission_required(perm: str, *, post: str = "") -> Callable:
-    """The door of a dashboard view: anonymous users go to the login page (htmx requests too); a
-    logged-in user without `perm` (for a POST: `post`, when the view's form does more than show)
-    gets the 403 page, or for htmx the refusal in the messages area."""
+    """Require `perm` of a dashboard view's user, or `post` for a POST when given.
+
+    Send anonymous users to log in, and refuse() the others."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -84,14 +77,13 @@ def permission_required(perm: str, *, post: str = "") -> Callable:
 
 
 def login_first(request: HtmxHttpRequest) -> HttpResponse:
-    """To the login page, coming back to where the request came from; htmx is told to go there."""
+    """Redirect to the login page, then back to the request's page; tell htmx to go there too."""
     response = redirect_to_login(_page_of(request))
     return HttpResponseClientRedirect(response.url) if request.htmx else response
 
 
 def operators_to_their_workspace(view: Callable) -> Callable:
-    """For the overview, the address everyone opens first ("/", where logging in comes back to):
-    an operator's login, which may not see it, goes to its workspace instead of a 403."""
+    """Send an operator to its workspace instead of a 403, from the page everyone opens first."""
 
     @wraps(view)
     def wrapper(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
@@ -109,7 +101,7 @@ def operators_to_their_workspace(view: Callable) -> Callable:
 
 
 def refuse(request: HtmxHttpRequest, perm: str) -> HttpResponse:
-    """The 403 for a login without `perm`: the page, or for htmx the refusal in place."""
+    """Refuse a login without `perm`: the 403 page, or for htmx the message in place."""
     reason = _("This needs the permission “%(permission)s”, which your login does not have.") % {
         "permission": describe(perm)
     }
@@ -121,10 +113,10 @@ def refuse(request: HtmxHttpRequest, perm: str) -> HttpResponse:
 
 
 def describe(perm: str) -> str:
-    """A permission in words, in the active language: its name as Django admin shows it ("Can
-    rotate a bot's token"). The database holds the names in English, as the migrations wrote
-    them: ours are msgids of the catalogue; Django's own ("Can view bot") are made again from
-    the action and the model's verbose name, which the catalogue translates."""
+    """Return a permission's name as Django admin shows it, in the active language.
+
+    The database holds the names in English: ours are msgids, Django's own ("Can view bot") are
+    made again from the action and the model's translated verbose name."""
     app_label, codename = perm.split(".")
     permission = (
         Permission.objects.filter(content_type__app_label=app_label, codename=codename)
@@ -141,8 +133,9 @@ def describe(perm: str) -> str:
 
 
 def _page_of(request: HtmxHttpRequest) -> str:
-    """Where to come back to after logging in: the page itself, or for an action (a POST, or an
-    htmx request) the page it was made from, since the action's own URL cannot be opened."""
+    """Return where logging in comes back to: the page, or the one an action was made from.
+
+    An action's own URL (a POST's, an htmx request's) cannot be opened."""
     if request.method == "GET" and not request.htmx:
         return request.get_full_path()
     origin = request.htmx.current_url_abs_path if request.htmx else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_stubs_ext import StrOrPromise
@@ -70,6 +70,16 @@ def operators_with_load() -> QuerySet[Operator]:
     return Operator.objects.annotate(open_contacts=load_of())
 
 
+def operators_with_room() -> QuerySet["OperatorWithLoad"]:
+    """Switched-on operators below their capacity, by name, each with `open_contacts`: who could
+    take one more contact now."""
+    return (
+        Operator.objects.annotate(open_contacts=load_of())
+        .filter(is_active=True, open_contacts__lt=F("max_open_contacts"))
+        .order_by("name", "pk")
+    )
+
+
 def bot_links(bot: Bot) -> QuerySet[BotOperator]:
     """A bot's operators and weights, each with its operator's `open_contacts`."""
     return (
@@ -80,19 +90,43 @@ def bot_links(bot: Bot) -> QuerySet[BotOperator]:
     )
 
 
+def new_contacts() -> Q:
+    """Rule 8: open contacts that their operator has not taken yet."""
+    return Q(status=Contact.Status.OPEN, accepted_at=None)
+
+
+def overdue_contacts(now: datetime) -> Q:
+    """Rule 9: new contacts past their deadline, whether the sweep has found them yet or not."""
+    return new_contacts() & (Q(overdue_since__isnull=False) | Q(answer_by__lte=now))
+
+
 @dataclass(frozen=True)
 class Counts:
     open: int
+    new: int  # open, not taken yet
+    overdue: int
     waiting: int
     closed_today: int
+    passed_on_today: int
 
 
 def contact_counts() -> Counts:
-    # Three counts that each read only their own index range, never the closed history.
+    # Counts that each read only their own index range, never the closed history: the open
+    # contacts (as many as the operators' capacities) once for three of them.
+    today = start_of_today()
+    open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).aggregate(
+        open=Count("pk"),
+        new=Count("pk", filter=new_contacts()),
+        overdue=Count("pk", filter=overdue_contacts(timezone.now())),
+    )
+    passed_on = ContactEvent.objects.filter(
+        kind=ContactEvent.Kind.ASSIGNED, at__gte=today, reason=ContactEvent.Reason.PASSED_ON
+    )
     return Counts(
-        open=Contact.objects.filter(status=Contact.Status.OPEN).count(),
+        **open_contacts,
         waiting=Contact.objects.filter(status=Contact.Status.WAITING).count(),
-        closed_today=Contact.objects.filter(closed_at__gte=start_of_today()).count(),
+        closed_today=Contact.objects.filter(closed_at__gte=today).count(),
+        passed_on_today=passed_on.count(),
     )
 
 

@@ -1,12 +1,7 @@
-"""Signing webhook requests, much as Stripe signs its own: the header
-`Minicrm-Signature: t=<unix seconds>,v2=<hex HMAC-SHA256 of "<t>.<event id>.<body>" with the secret>`,
-where the event id is the request's Minicrm-Event-Id (and the body's "id").
+"""Webhook signatures, much as Stripe's: `t=<unix seconds>,v2=<HMAC-SHA256 of "<t>.<event id>.<body>">`.
 
-The timestamp and the event id are signed with the body, so a captured request can be replayed
-neither once it is older than the receiver's tolerance nor, within it, under a new event id that
-a receiver deduplicating by it would take for another event; v1, which signed "<t>.<body>" only,
-is no longer sent. A header may carry several v2 values (while a secret is rotated, say); it is
-valid when any of them matches."""
+Signing the time and the event id keeps a captured request from being replayed late or under
+another id (docs/webhooks.md#checking-the-signature)."""
 
 import hashlib
 import hmac
@@ -28,7 +23,7 @@ def _digest(secret: str, body: bytes, event_id: str, timestamp: int) -> str:
 
 
 def sign(secret: str, body: bytes, *, event_id: str, timestamp: int) -> str:
-    """The value of the Minicrm-Signature header for this event's body sent at `timestamp`."""
+    """Return the Minicrm-Signature header for this event's body sent at `timestamp`."""
     return f"t={timestamp},v2={_digest(secret, body, event_id, timestamp)}"
 
 
@@ -41,8 +36,9 @@ def verify(
     tolerance: int = 300,
     now: float | None = None,
 ) -> bool:
-    """Whether `header` signs `body` and `event_id` with `secret` and its time is within
-    `tolerance` seconds of now (either way: clocks drift). Anything malformed is simply not valid."""
+    """Return whether `header` signs `body` and `event_id` with `secret` within `tolerance` of now.
+
+    Any of several v2 values may match; anything malformed is not valid."""
     if not isinstance(header, str) or not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
         return False
     timestamps, signatures = [], []
@@ -54,15 +50,13 @@ def verify(
             timestamps.append(value)
         elif key == "v2":
             signatures.append(value)
-    # Only a few ASCII digits: int() would also take "+5", " 5", "5_0" and non-ASCII digits, and
-    # refuse (or overflow the clock's float with) thousands of them.
+    # A few ASCII digits: int() would take "+5", "5_0" or non-ASCII digits, and choke on thousands.
     if len(timestamps) != 1 or not re.fullmatch(r"[0-9]{1,12}", timestamps[0]) or not signatures:
         return False
     timestamp = int(timestamps[0])
     if abs((time.time() if now is None else now) - timestamp) > tolerance:
         return False
     expected = _digest(secret, body, event_id, timestamp).encode()
-    # Every candidate is compared, in constant time, so the timing tells nothing about which one
-    # came close.
+    # Every candidate is compared, so the timing tells nothing about which one came close.
     matches = [hmac.compare_digest(expected, value.encode("utf-8", "replace")) for value in signatures]
     return any(matches)

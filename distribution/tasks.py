@@ -1,4 +1,4 @@
-"""What the worker runs (manage.py worker): each task a thin call into the routing service."""
+"""What the worker runs: each task a thin call into the routing service."""
 
 import logging
 

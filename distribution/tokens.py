@@ -1,6 +1,6 @@
-"""Bot API tokens. A token is shown once, when it is issued; the database keeps its first
-characters, to find the bot, and its SHA-256, to check it. Tokens are random and long, so a fast
-hash is enough: nobody can guess one from its hash."""
+"""Bot API tokens, shown once when issued; the database keeps a prefix and a SHA-256.
+
+A fast hash is enough: the tokens are long and random, so none can be guessed from its hash."""
 
 import hashlib
 import hmac
@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from .models import Bot
 
 PREFIX_LENGTH = 8
-# The intake's memory of tokens it has seen (see remembered_bot): SHA-256 -> bot id, per process.
+# SHA-256 -> bot id of the valid tokens this process has seen (remembered_bot).
 REMEMBERED_LIMIT = 1000
 _remembered: dict[str, int] = {}
 TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{PREFIX_LENGTH + 1},200}}")
@@ -31,8 +31,7 @@ def issue_token(bot: Bot) -> str:
 
 
 def slug_for(name: str) -> str:
-    """The slug a bot named `name` gets by default: the name slugified. A name too long for the
-    slug column is cut to fit, and numbered if the cut is another bot's slug already."""
+    """Return the default slug of a bot named `name`, cut to fit and numbered if the cut is taken."""
     slug = slugify(name, allow_unicode=True)
     limit = Bot._meta.get_field("slug").max_length
     if limit is None or len(slug) <= limit:
@@ -61,7 +60,7 @@ def rotate_token(*, bot: Bot) -> str:
 
 
 def find_bot(token: str) -> Bot | None:
-    """The bot this token belongs to, or None. The hashes are compared in constant time."""
+    """Return the bot this token belongs to, or None, comparing hashes in constant time."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     digest = token_hash(token)
@@ -72,12 +71,10 @@ def find_bot(token: str) -> Bot | None:
 
 
 def remembered_bot(token: str) -> Bot | None:
-    """For the intake: the bot this token belongs to, without a query when this process has seen
-    the token before. The bot's id is remembered, not trusted: the intake checks token_hash(token)
-    against the bot's row where it reads that row anyway (the rate limit's lock of it, before the
-    request is counted, and routing.register_contact's token_hash), so a token rotated by any
-    process stops working at once everywhere. The bot comes back with
-    its id only; its other fields load when read."""
+    """Return the token's bot, with its id only, and without a query when this process knows it.
+
+    The id is not trusted: the intake checks the token on the bot's row, which the rate limit and
+    register_contact read anyway, so a rotated token stops at once in every process."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     digest = token_hash(token)
@@ -86,7 +83,6 @@ def remembered_bot(token: str) -> Bot | None:
         return Bot.from_db(connection.alias, ["id"], [pk])
     bot = find_bot(token)
     if bot is not None:
-        # Only tokens that were valid are kept, so the memory stays as small as the bots' tokens.
         if len(_remembered) >= REMEMBERED_LIMIT:
             _remembered.clear()
         _remembered[digest] = bot.pk
@@ -94,5 +90,5 @@ def remembered_bot(token: str) -> Bot | None:
 
 
 def forget_token(token: str) -> None:
-    """The intake found this token no longer its bot's: look it up again next time."""
+    """Forget a token that the intake found no longer its bot's."""
     _remembered.pop(token_hash(token), None)

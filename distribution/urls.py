@@ -37,6 +37,7 @@ urlpatterns = [
     path("bots/", bots.bot_list, name="bots"),
     path("bots/<id:pk>/", bots.bot_detail, name="bot"),
     path("bots/<id:pk>/auto-close", bots.bot_auto_close, name="bot-auto-close"),
+    path("bots/<id:pk>/answering", bots.bot_answering, name="bot-answering"),
     path("bots/<id:pk>/vouches", bots.bot_vouches, name="bot-vouches"),
     path("bots/<id:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
     path("bots/<id:pk>/webhook", bots.bot_webhook, name="bot-webhook"),
@@ -54,6 +55,8 @@ urlpatterns = [
     path("leads/<id:pk>/not-duplicate", leads.lead_not_duplicate, name="lead-not-duplicate"),
     path("contacts/", contacts.contact_list, name="contacts"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<id:pk>/transfer", contacts.contact_transfer, name="contact-transfer"),
+    path("contacts/<id:pk>/reopen", contacts.contact_reopen, name="contact-reopen"),
     path("contacts/<id:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),
     # The operators' workspace
@@ -62,5 +65,6 @@ urlpatterns = [
     path("me/away", workspace.away, name="workspace-away"),
     path("me/contacts/<id:pk>/", workspace.contact_detail, name="workspace-contact"),
     path("me/contacts/<id:pk>/close", workspace.contact_close, name="workspace-close"),
+    path("me/contacts/<id:pk>/take", workspace.contact_take, name="workspace-take"),
     path("home", workspace.home, name="home"),
 ]

@@ -1,5 +1,4 @@
-"""The installed apps that name themselves in English only (their verbose_name is a plain string or
-their label), given names the admin can show in the page's language."""
+"""Translated names for the installed apps that name themselves in English only."""
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.utils.translation import gettext_lazy as _

@@ -2,8 +2,7 @@
 
 
 class IdConverter:
-    """A row id: digits that a 64-bit signed integer holds, the widest id column of either
-    database. A larger number matches no route (404) instead of overflowing in the lookup."""
+    """Match a row id that a signed 64-bit column holds; a larger one is a 404, not an overflow."""
 
     regex = "[0-9]{1,19}"
     largest = 2**63 - 1

@@ -1,4 +1,4 @@
-"""Deadlines for reading from a client's connection, which a blocking socket does not have."""
+"""Deadlines for whole reads from a client's connection, which a blocking socket lacks."""
 
 import contextlib
 import heapq
@@ -16,10 +16,9 @@ class Watch:
 
 
 class ReadDeadlines:
-    """Ends the reads from a connection that outlive their deadline: one thread per process shuts
-    the connection's read side when the deadline passes, and a read waiting on it returns at once
-    with what has come. A timeout on each read would not do: a client sending a byte now and then
-    satisfies every read, and holds the thread as long as it likes."""
+    """Shut a connection's read side when its deadline passes, from one thread per process.
+
+    A timeout per read would not do: a client sending a byte now and then satisfies every read."""
 
     def __init__(self):
         self._changed = threading.Condition()
@@ -29,9 +28,9 @@ class ReadDeadlines:
 
     @contextlib.contextmanager
     def watch(self, sock: socket.socket | None, seconds: float):
-        """Within the block, reads from `sock` end after `seconds`; the watch says if they did."""
+        """End the block's reads from `sock` after `seconds`; the watch says whether they ended."""
         watch = Watch(sock)
-        if sock is None:  # not served by gunicorn (runserver, a test's environ)
+        if sock is None:  # not under gunicorn
             yield watch
             return
         with self._changed:
@@ -44,8 +43,7 @@ class ReadDeadlines:
         try:
             yield watch
         finally:
-            # Under the lock: the connection may serve another request, which this deadline must
-            # never cut short.
+            # Under the lock, so that the next request on this connection is never cut short.
             with self._changed:
                 watch.sock = None
 

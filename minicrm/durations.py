@@ -1,16 +1,14 @@
-# ruff: noqa: RUF001, RUF002  (the Russian units: their Cyrillic letters that look Latin are meant)
-"""Durations as people write them in settings and forms: `90m`, `24h`, `2d`, `1h30m`, and in
-Russian `90м`, `24ч`, `2д`, `1ч30м`."""
+# ruff: noqa: RUF001  (Cyrillic units that look Latin are meant)
+"""Durations as people write them: `90m`, `24h`, `1h30m`, or in Russian `90м`, `24ч`, `1ч30м`."""
 
 import re
 from datetime import timedelta
 
 from django.utils.translation import pgettext
 
-# Longer makes no sense for a contact, and keeps every date computed with it far inside the
-# calendar and the database's interval range.
+# Keeps every date computed with it far inside the calendar and the databases' interval range.
 MAX_DURATION = timedelta(days=365)
-# A Russian-speaking manager writes the units in Russian: both are read in every language.
+# Both alphabets are read in every language.
 UNITS = {
     "s": "seconds",
     "m": "minutes",
@@ -26,8 +24,9 @@ _WHOLE = re.compile(r"(?:\d+\s*[smhdсмчд]\s*)+")
 
 
 def parse_duration(text: str) -> timedelta:
-    """`24h` or `24ч` -> timedelta(hours=24). Raises ValueError unless the text is one or more numbers
-    each with a unit (s, m, h, d or с, м, ч, д) and the total is positive and at most MAX_DURATION."""
+    """Return the timedelta that `text` writes (`24h`, `1ч30м`).
+
+    Raise ValueError unless it is a positive duration of at most MAX_DURATION."""
     text = text.strip().lower()
     if not _WHOLE.fullmatch(text):
         raise ValueError(f"{text!r} is not a duration like 90m, 24h or 2d.")
@@ -45,8 +44,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest text parse_duration reads back as `value` (whole seconds), with the units of
-    the active language."""
+    """Return the shortest text that parse_duration reads as `value`, in the language's units."""
     seconds = int(value.total_seconds())
     units = [
         (pgettext("duration unit: days", "d"), 86400),

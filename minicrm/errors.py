@@ -1,6 +1,4 @@
-"""The project's error pages: Django's handlers for 400, 403, 404 and 500, the CSRF failure, and
-the 503 of an unavailable database. Under /api, where the bots are, each error is JSON. And how a
-refused request is logged."""
+"""Error pages, JSON under /api where the bots are, and the log filter for refused requests."""
 
 import logging
 import re
@@ -21,8 +19,7 @@ from .database import is_unavailable
 
 log = logging.getLogger(__name__)
 
-# Under /api, whatever the case or the number of slashes: bots get JSON even from addresses that
-# no route matches.
+# Any case, any number of slashes: bots get JSON even where no route matches.
 _API_PATH = re.compile(r"/+api(/|$)", re.IGNORECASE)
 _API_ERRORS = {
     400: gettext_lazy("Bad request."),
@@ -41,7 +38,7 @@ def is_api_path(path: str) -> bool:
 
 
 def json_error(status: int, error: str, *, headers: dict | None = None, **extra) -> JsonResponse:
-    """An error as the bots' API answers it."""
+    """Return an error as the bots' API answers it."""
     return JsonResponse({"error": error, **extra}, status=status, headers=headers)
 
 
@@ -50,7 +47,7 @@ def _api_error(status: int) -> JsonResponse:
 
 
 def api_error_for(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    """The response, unless it is an error page under /api: then the same error as JSON."""
+    """Return `response`, or the same error as JSON when it is an error page under /api."""
     if not is_api_path(request.path_info) or response.status_code < 400:
         return response
     if response.get("Content-Type", "").startswith("application/json"):
@@ -59,7 +56,7 @@ def api_error_for(request: HttpRequest, response: HttpResponseBase) -> HttpRespo
 
 
 def _json_under_api(status: int, page):
-    """Django's error handler for `status`: JSON under /api, Django's page elsewhere."""
+    """Return an error handler for `status`: JSON under /api, Django's `page` elsewhere."""
 
     def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if is_api_path(request.path_info):
@@ -73,11 +70,10 @@ bad_request = _json_under_api(400, defaults.bad_request)
 permission_denied = _json_under_api(403, defaults.permission_denied)
 not_found = _json_under_api(404, defaults.page_not_found)
 _server_error = _json_under_api(500, defaults.server_error)
-# CSRF_FAILURE_VIEW: the middleware answers a failed check itself, without handler403.
+# The CSRF middleware answers a failed check itself, without handler403.
 csrf_failure = _json_under_api(403, csrf.csrf_failure)
 
-# The view may have committed before what failed (saving the session, say): do not promise that
-# nothing was written.
+# The view may have committed before what failed (saving the session, say).
 UNAVAILABLE_MESSAGE = gettext_lazy(
     "The database is busy or unavailable: what you just did may not have been saved. "
     "Reload the page to see, and try again."
@@ -85,15 +81,13 @@ UNAVAILABLE_MESSAGE = gettext_lazy(
 
 
 def _api_unavailable() -> JsonResponse:
-    # The database is down or, on SQLite, busy beyond its timeout. Nothing was written: the
-    # transaction rolled back. The bot should send the same request again.
+    # The intake's transaction rolled back: sending it again is safe.
     log.warning("intake: database unavailable", exc_info=True)
     return json_error(503, _("The database is busy or unavailable; retry."), headers={"Retry-After": "1"})
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The 503 for a request that found the database unavailable: JSON under /api, the error in
-    the messages area for htmx, the 503 page otherwise."""
+    """Return the 503 for a request that found the database unavailable."""
     if is_api_path(request.path_info):
         return _api_unavailable()
     log.warning("dashboard: database unavailable", exc_info=True)
@@ -109,16 +103,14 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """handler500, called with the exception still being handled: a database that is unavailable
-    gets the 503, whatever raised it (the view, a middleware, saving the session)."""
+    """Answer the 503 when the database is unavailable, whatever raised it; else the 500 page."""
     if is_unavailable(sys.exc_info()[1]):
         return unavailable_response(request)
     return _server_error(request, *args, **kwargs)
 
 
 class OneLineRefusals(logging.Filter):
-    """Log a refused request (a 4xx) in one line, without the traceback, which tells nothing
-    about our code, and cut what the client sent (a Host, a path) short."""
+    """Log a refused request (a 4xx) in one line, without its traceback, cut to LIMIT characters."""
 
     LIMIT = 500
 
@@ -127,7 +119,6 @@ class OneLineRefusals(logging.Filter):
             record.exc_info = record.exc_text = None
             message = record.getMessage()
             if len(message) > self.LIMIT:
-                # Django names a disallowed Host twice (in the error and in its advice): only the
-                # first survives the cut.
+                # Django names a disallowed Host twice: only the first survives the cut.
                 record.msg, record.args = f"{message[: self.LIMIT]}… ({len(message)} characters)", ()
         return True

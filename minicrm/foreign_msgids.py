@@ -1,12 +1,12 @@
-"""Strings of Django and of installed apps that their own Russian catalogues lack (Django 6.1's has
-no "- Select an option -" or "Filter by %(field_name)s", django_tasks_db has none). Our catalogue
-comes first (LOCALE_PATHS), so translating them there is enough; gettext_noop marks them here only
-so that makemessages keeps them in django.po. Nothing imports this module."""
+"""Strings of Django and installed apps that their Russian catalogues lack, for ours to translate.
+
+Nothing imports this module: gettext_noop only makes makemessages keep them in our django.po, which
+LOCALE_PATHS puts first."""
 
 from django.utils.translation import gettext_noop
 
 MSGIDS = [
-    # django/db/models/fields/__init__.py: BLANK_CHOICE_LABEL, the admin's empty choice.
+    # django/db/models/fields/__init__.py: BLANK_CHOICE_LABEL.
     gettext_noop("- Select an option -"),
     # django/contrib/admin/templates/admin/date_hierarchy.html
     gettext_noop("Filter by %(field_name)s"),
@@ -27,7 +27,7 @@ MSGIDS = [
     gettext_noop("return value"),
     gettext_noop("exception class path"),
     gettext_noop("traceback"),
-    # axes/models.py, axes/admin.py: in axes' Russian catalogue as English.
+    # axes/models.py, axes/admin.py: left in English by axes' Russian catalogue.
     gettext_noop("User Agent"),
     gettext_noop("Locked Out"),
 ]

@@ -1,24 +1,17 @@
-"""The gunicorn worker that gunicorn.conf.py names. It imports gunicorn only, not Django."""
+"""The gunicorn worker that gunicorn.conf.py names; it imports gunicorn only, not Django."""
 
 from gunicorn.workers import gthread
 
 
 class ThreadWorker(gthread.ThreadWorker):
-    """gunicorn's gthread worker, with two changes for clients that stall:
+    """gunicorn's gthread worker, accepting only while a thread is free and closing on a pool thread.
 
-    - it accepts a connection only while one of its threads is free. gunicorn's accepts up to
-      worker_connections (1000) whatever its threads do, so a worker whose threads all waited on
-      slow clients kept taking its share of new connections and left them waiting in its queue,
-      while the other workers had threads to spare;
-    - a connection that ends is closed by a thread of the pool. gunicorn 27 closes it on the
-      worker's main loop, where it waits up to 2 s for the client to close its side too
-      (gunicorn.util.close_graceful): each client that asked for `Connection: close` and then
-      kept its socket open stopped the worker from accepting or answering anyone for 2 s.
-    """
+    gunicorn's own accepts 1000 connections whatever its threads do, and closes on its main loop,
+    waiting up to 2 s for each client that keeps its socket open (docs/deployment.md#gunicorn)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # What the pool holds or has queued (requests and closes), counted on the main loop.
+        # Requests and closes that the pool holds or has queued, counted on the main loop.
         self.in_pool = 0
 
     def set_accept_enabled(self, enabled):

@@ -1,5 +1,4 @@
-"""What django-axes asks of the project: whose address a login comes from, and the page that a
-locked-out login gets."""
+"""What django-axes asks of the project: a login's client address and the lockout page."""
 
 import contextlib
 import math
@@ -12,9 +11,7 @@ from django.shortcuts import render
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, unless CLIENT_IP_HEADER names the header in which a trusted proxy puts the
-    client's address. A request without it (or with garbage in it) came around the proxy, and
-    REMOTE_ADDR is then its client's own address."""
+    """Return the address in CLIENT_IP_HEADER, or REMOTE_ADDR for a request around the proxy."""
     if settings.CLIENT_IP_HEADER:
         forwarded = request.META.get("HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_"), "")
         with contextlib.suppress(ValueError):
@@ -25,8 +22,9 @@ def client_ip(request: HttpRequest) -> str | None:
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse, credentials: dict | None
 ) -> HttpResponse:
-    """429 with our own page, for the dashboard's login and admin's alike. Every try during the
-    lockout starts the cool-off again, so the whole of it is the honest Retry-After."""
+    """Answer a locked-out login with our 429 page.
+
+    Every try during the lockout restarts the cool-off, so all of it is the honest Retry-After."""
     cooloff = settings.AXES_COOLOFF_TIME.total_seconds()
     context = {
         "username": get_client_username(request, credentials),

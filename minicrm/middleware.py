@@ -10,8 +10,7 @@ from .errors import is_api_path, unavailable_response
 
 
 class ServerTimingMiddleware:
-    """Adds `Server-Timing: app;dur=<ms>` to every response: the time Django spent on it, which
-    browsers' developer tools and the benchmarks read."""
+    """Add `Server-Timing: app;dur=<ms>`, the time Django spent, to every response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,10 +23,9 @@ class ServerTimingMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that finds the database unavailable (see minicrm.database) gets the 503 of
-    `unavailable_response`. The project's handler500 answers the same for what fails outside the
-    view (saving the session, say); this middleware covers views with DEBUG on too, when Django
-    shows its debug page instead of calling handler500."""
+    """Answer the 503 of unavailable_response when a view finds the database unavailable.
+
+    handler500 does the same, but Django's debug page replaces it when DEBUG is on."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,11 +38,10 @@ class DatabaseUnavailableMiddleware:
 
 
 class NoStoreForLoggedInPagesMiddleware:
-    """Pages shown to a browser with a session (a logged-in user) are never stored: Back would
-    otherwise show a stored copy (an operator "on" that was switched off since), and a shared
-    computer would keep the dashboard's data on disk. The session cookie tells, not the user:
-    loading the user needs the database, which may be what failed. Responses that say how to
-    cache themselves keep it."""
+    """Forbid storing a session's HTML pages, unless they set their own Cache-Control.
+
+    Back would show a stale copy, and a shared computer keep it on disk. The cookie decides, since
+    loading the user needs the database, which may have failed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,10 +58,10 @@ class NoStoreForLoggedInPagesMiddleware:
 
 
 class ApiLanguageMiddleware:
-    """The bots' API (/api/...) answers in English, which its clients' code and logs expect, unless
-    the request's Accept-Language prefers a language of LANGUAGES: the site's LANGUAGE_CODE and a
-    browser's language cookie are a person's choice for the dashboard, not a bot's. Only the
-    messages change; codes and field names never do. After LocaleMiddleware, which it overrides."""
+    """Answer the bots' API in English, unless Accept-Language prefers another language of the site.
+
+    LANGUAGE_CODE and the language cookie are a person's choice for the dashboard, not a bot's.
+    It follows LocaleMiddleware and overrides it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,7 +75,7 @@ class ApiLanguageMiddleware:
 
 
 def api_language(accept_language: str) -> str:
-    """The first language of the header, by preference, that the site speaks; else English."""
+    """Return the header's most preferred language that the site speaks, or English."""
     for code, _quality in parse_accept_lang_header(accept_language):
         if code == "*":
             continue

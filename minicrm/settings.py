@@ -1,5 +1,4 @@
-"""Settings for mini-CRM. Everything comes from the environment, with defaults that are safe:
-a fresh checkout runs on SQLite, and production is configured without editing code."""
+"""Settings, all from the environment (the README's Configuration) with defaults a checkout runs on."""
 
 import os
 from datetime import timedelta
@@ -28,7 +27,7 @@ def envint(name: str, default: int) -> int:
 
 
 def envduration(name: str) -> timedelta | None:
-    """A duration like `24h`, `90m` or `2d`; None (off) when unset, empty or `off`."""
+    """Read a duration like `24h`; None (off) when unset, empty, `0` or `off`."""
     value = os.environ.get(name, "").strip()
     if value.lower() in {"", "off", "0"}:
         return None
@@ -107,14 +106,8 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is the embedded default. WAL lets readers run beside the one writer; IMMEDIATE makes
-# every transaction take the write lock when it begins, so two writers queue on the busy timeout
-# instead of failing on a lock upgrade, and that queue is what serialises assignments (rule 6);
-# the intake's writers of one process take turns before it (minicrm.database.one_writer_at_a_time).
-# The PRAGMAs run once per connection, and connections are kept between requests: a commit then
-# checkpoints the WAL into the database once it holds 1000 pages (wal_autocheckpoint), without
-# waiting for the last connection to close, and a WAL grown larger by a burst is cut back to 64 MiB
-# (journal_size_limit); the worker truncates it now and then (manage.py worker).
+# IMMEDIATE: writers queue on the busy timeout instead of failing on a lock upgrade, and that queue
+# serialises assignments (rule 6, docs/locking.md#sqlite). The WAL's PRAGMAs: docs/deployment.md.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
@@ -131,7 +124,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
-    # Tests use a file too: the concurrency tests need several real connections to one database.
+    # A file: the concurrency tests need several connections to one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -143,8 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The people who use the dashboard work in Russian, so Russian is what a browser that asks for
-# neither language gets; a browser that asks for English, or the switch in the header, gets English.
+# Russian for a browser that asks for neither language: the dashboard's users work in Russian.
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "ru")
 if LANGUAGE_CODE not in dict(LANGUAGES):
@@ -168,40 +160,30 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-# An operator lands on its workspace, a manager on the overview (the route "home").
+# "home" sends an operator to its workspace, a manager to the overview.
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Messages wait in the session, on the server: the default cookie storage is signed, not
-# encrypted, and anyone holding the cookie can read it.
+# On the server: the default cookie storage is signed, not encrypted.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Login throttling (django-axes), for the dashboard's login and admin's alike. AxesStandaloneBackend
-# comes first: it refuses a locked-out login before the password is even checked.
+# Axes first: it refuses a locked-out login before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# A username is locked from one address after AXES_FAILURE_LIMIT failures in a row, until
-# AXES_COOLOFF_MINUTES pass without another try (each try during the lockout starts them again)
-# or a manager lifts it. By username and address together: locking by username alone would let
-# anyone lock a manager out of the dashboard from anywhere, and by address alone would lock out
-# everyone behind one office NAT. A successful login clears the count of mistyped passwords.
+# Why the pair, not either alone: docs/deployment.md#security.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "minicrm.login_throttling.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "minicrm.login_throttling.client_ip"
-# No start-up banner from every command and worker; failures are still logged.
+# No start-up banner from every command and worker.
 AXES_VERBOSE = False
-# The client's address is REMOTE_ADDR. Behind a reverse proxy that is the proxy's address, for
-# every client; name here the header in which the proxy puts the client's address (nginx:
-# `proxy_set_header X-Real-IP $remote_addr;` and CLIENT_IP_HEADER=X-Real-IP). Only with a proxy
-# that overwrites it: any client can send the header itself.
+# Only a header that the proxy overwrites: any client can send one.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
-# Scripts and styles come only from our own static files; the one exception is a script tag
-# carrying this response's nonce. No inline styles: bars are <meter> and <progress> elements.
+# No inline styles: bars are <meter> and <progress> elements.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -213,8 +195,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Any client can send X-Forwarded-Proto: it says "https" only when a proxy that overwrites it
-# (deploy/nginx.conf) is the one way in, and compose.yaml says so with TRUST_X_FORWARDED_PROTO.
+# Any client can send X-Forwarded-Proto: trust it only behind a proxy that overwrites it.
 if envbool("TRUST_X_FORWARDED_PROTO"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -223,52 +204,37 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
-# Asking browsers to preload HSTS binds the whole domain for years: the domain's owner opts in
-# with SECURE_HSTS_PRELOAD=true, and until then the deploy check need not nag about it.
+# Preloading binds the whole domain for years: its owner opts in, and until then no nagging.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Phone numbers written without a country code are read as numbers of this region.
+# The project's own settings.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU")
-# The largest intake body accepted, in bytes; larger ones get 413.
 INTAKE_MAX_BODY_BYTES = envint("INTAKE_MAX_BODY_BYTES", 64 * 1024)
-# A request's body must arrive within this many seconds of its headers (a 408 otherwise): a
-# client that sends part of it and stalls holds a gunicorn thread for that long at most.
+# A client that stalls mid-body holds a gunicorn thread this long at most.
 REQUEST_BODY_TIMEOUT = envint("REQUEST_BODY_TIMEOUT", 10)
 if REQUEST_BODY_TIMEOUT <= 0:
     raise ImproperlyConfigured("REQUEST_BODY_TIMEOUT: a number of seconds, at least 1.")
-# Each bot may send INTAKE_RATE_LIMIT requests per INTAKE_RATE_WINDOW seconds (0: no limit);
-# beyond that it gets 429 with Retry-After.
 INTAKE_RATE_LIMIT = envint("INTAKE_RATE_LIMIT", 600)
 INTAKE_RATE_WINDOW = envint("INTAKE_RATE_WINDOW", 60)
-# Open contacts assigned longer ago than this are closed by the worker's sweep (reason "auto");
-# a bot can have its own time. Waiting contacts older than WAITING_EXPIRES_AFTER are closed as
-# expired. Both off by default.
+
 AUTO_CLOSE_AFTER = envduration("AUTO_CLOSE_AFTER")
 WAITING_EXPIRES_AFTER = envduration("WAITING_EXPIRES_AFTER")
-# Rule 9: a new contact not taken within ANSWER_WITHIN passes to another operator (a bot can have
-# its own time; off by default); AWAY_AFTER_MISSED misses in a row switch an operator away (0: never).
 ANSWER_WITHIN = envduration("ANSWER_WITHIN")
 AWAY_AFTER_MISSED = envint("AWAY_AFTER_MISSED", 3)
-# The worker (manage.py worker) enqueues the sweep this often, in seconds.
 SWEEP_EVERY = envint("SWEEP_EVERY", 60)
-# On SQLite the worker truncates the WAL this often, in seconds (0: never).
 WAL_CHECKPOINT_EVERY = envint("WAL_CHECKPOINT_EVERY", 60)
-# Webhooks: the worker looks for due deliveries every WEBHOOK_POLL_EVERY seconds, gives each
-# request WEBHOOK_TIMEOUT seconds, and retries a failing one for WEBHOOK_RETRY_FOR before it
-# gives up. Receivers must be https and public unless WEBHOOK_ALLOW_PRIVATE (development, tests).
+
 WEBHOOK_POLL_EVERY = envint("WEBHOOK_POLL_EVERY", 1)
 WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 5)
 if WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT: a number of seconds, at least 1.")
-# How many webhooks the worker sends to at once (one request in flight for each).
 WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 4)
 if WEBHOOK_CONCURRENCY <= 0:
     raise ImproperlyConfigured("WEBHOOK_CONCURRENCY: a number of webhooks, at least 1.")
 WEBHOOK_RETRY_FOR = envduration("WEBHOOK_RETRY_FOR") or timedelta(days=1)
 WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE")
 
-# Background work runs in the worker process, from task rows in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
@@ -283,6 +249,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Django's own loggers print through the root handler only, not twice.
+    # Through the root handler only, not twice.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }

@@ -13,12 +13,10 @@ handler500 = "minicrm.errors.server_error"
 
 urlpatterns = [
     path("", include("distribution.urls")),
-    # Browsers ask for it wherever a page names no icon (JSON, files): the icon the pages name. Lazy,
-    # as the static files' manifest is read on the first request, not at import.
+    # Asked for wherever no icon is named (JSON, files). Lazy: the manifest is not read at import.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg")), name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
-    # Raw data
     path("admin/", admin.site.urls),
 ]

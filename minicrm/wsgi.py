@@ -19,8 +19,7 @@ from minicrm.errors import api_error_for, is_api_path  # noqa: E402  (needs the 
 class Handler(WSGIHandler):
     def get_response(self, request):
         response = super().get_response(request)
-        # With DEBUG on, Django answers errors with its technical pages and never calls the
-        # handlers of minicrm.urls; the bots still get the JSON they would get in production.
+        # With DEBUG on, Django's technical pages replace minicrm.urls' handlers: keep the bots' JSON.
         if settings.DEBUG:
             return api_error_for(request, response)
         return response
@@ -30,7 +29,7 @@ django_application = Handler()
 
 
 def _error(start_response, api: bool, status: str, message: str) -> list[bytes]:
-    """The error as JSON for the bots under /api, as plain text elsewhere."""
+    """Answer the error as JSON for the bots under /api, as plain text elsewhere."""
     if api:
         body, content_type = json.dumps({"error": message}).encode(), "application/json"
     else:
@@ -42,16 +41,14 @@ def _error(start_response, api: bool, status: str, message: str) -> list[bytes]:
 def _body_limit(api: bool) -> int:
     if api:
         return settings.INTAKE_MAX_BODY_BYTES
-    # A chunked body is held in memory whole, so it needs a bound even when Django is told to
-    # check none (None): then Django's default. A larger body can still come with a Content-Length.
+    # A chunked body is held in memory whole: bound it even when Django is told to check none.
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return global_settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
 
 
 def _has_unsized_body(environ) -> bool:
-    # A chunked body has no Content-Length, and Django reads exactly CONTENT_LENGTH bytes (0 when
-    # it is missing). Reading to the end is safe only when the server promises that the input
-    # ends there (PEP 3333's wsgi.input_terminated, which gunicorn sets).
+    # Django reads exactly CONTENT_LENGTH bytes, which a chunked body lacks. Reading to the end is
+    # safe only when the server says the input ends there (wsgi.input_terminated; gunicorn does).
     return (
         environ.get("wsgi.input_terminated", False)
         and not environ.get("CONTENT_LENGTH")
@@ -78,13 +75,11 @@ def _read_at_most(stream, size: int) -> bytes:
 
 
 def _take_body(environ, api: bool) -> tuple[str, str] | None:
-    """Read the request's body, if any, before Django runs, and hand it to Django from memory;
-    return the error to answer instead, as (status, message), when it cannot be taken.
+    """Read the body into memory before Django runs; return (status, message) when it cannot.
 
-    Every body within the limit is read whole and within REQUEST_BODY_TIMEOUT, before anything
-    takes a database connection or a lock, and before any view may refuse the request unread: a
-    body left on the connection makes gunicorn wait for it after the answer. A body declared over
-    the limit is left to Django, which refuses it unread (the intake's 413, a form's 400)."""
+    Reading first bounds a slow body by REQUEST_BODY_TIMEOUT before any connection or lock is
+    taken, and leaves none for gunicorn to wait on after a view refused it unread. Django refuses
+    a body declared over the limit itself."""
     limit = _body_limit(api)
     unsized = _has_unsized_body(environ)
     if unsized:
@@ -111,18 +106,9 @@ def _take_body(environ, api: bool) -> tuple[str, str] | None:
 
 
 def application(environ, start_response):
-    """Django's WSGI application, with what Django does not do itself:
+    """Run Django on a body read in advance (_take_body), and answer 400 to what it cannot parse.
 
-    - the request's body is read before Django runs, within REQUEST_BODY_TIMEOUT (a 408 after it),
-      see _take_body. A chunked body is handed to Django with its length, so that Django reads it
-      as if it had come with a Content-Length. Under /api the intake's INTAKE_MAX_BODY_BYTES
-      applies (beyond it a JSON 413, as the proxy answers); elsewhere DATA_UPLOAD_MAX_MEMORY_SIZE,
-      the bound Django puts on the bodies of forms;
-    - a request Django cannot even parse (a Content-Type with a malformed charset, say) gets a
-      400 instead of the 500 it would raise before any middleware runs.
-
-    Under /api (the intake's rule, is_api_path) these errors are JSON, elsewhere plain text.
-    """
+    A malformed charset in Content-Type, say, raises before any middleware runs: a 500 otherwise."""
     api = is_api_path(get_path_info(environ))
     if error := _take_body(environ, api):
         return _error(start_response, api, *error)

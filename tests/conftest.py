@@ -2,6 +2,7 @@ import datetime
 import importlib
 import itertools
 import os
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +40,53 @@ def fuzz_settings(*, examples: int) -> hypothesis.settings:
         ],
         derandomize=examples <= 200,
     )
+
+
+# Tests that start gunicorn with bench/harness.py, which collects the static files into the tree's
+# staticfiles/: under pytest-xdist, one worker runs them all, one at a time.
+under_gunicorn = pytest.mark.xdist_group("gunicorn")
+
+# Tests that one database only can run are marked only_on_postgresql(why) or only_on_sqlite(why). A
+# run on the other database skips them and names them at the end, in the summary and on stderr.
+DATABASE_ONLY = {
+    "postgresql": ("PostgreSQL", "DATABASE_URL=postgres://... scripts/test runs them"),
+    "sqlite": ("SQLite", "scripts/test without DATABASE_URL runs them"),
+}
+_SKIPPED_FOR = "skipped for the database"
+_banner = pytest.StashKey[list]()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for vendor, (name, _how) in DATABASE_ONLY.items():
+            marker = item.get_closest_marker(f"only_on_{vendor}")
+            if marker and connection.vendor != vendor:
+                item.add_marker(pytest.mark.skip(reason=f"{name} only: {' '.join(marker.args)}"))
+                item.user_properties.append((_SKIPPED_FOR, vendor))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    skipped = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        for key, vendor in report.user_properties:
+            if key == _SKIPPED_FOR:
+                skipped.setdefault(vendor, []).append(report.nodeid)
+    lines = []
+    for vendor, nodeids in sorted(skipped.items()):
+        name, how = DATABASE_ONLY[vendor]
+        lines.append(f"{len(nodeids)} {name}-only tests NOT RUN on {connection.display_name}: {how}.")
+        lines += [f"    {nodeid}" for nodeid in sorted(nodeids)]
+    if lines:
+        terminalreporter.write_sep("!", "tests of the other database NOT RUN", red=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, red=True, bold=not line.startswith(" "))
+        config.stash[_banner] = lines
+
+
+def pytest_unconfigure(config):
+    """Say it again on stderr, after all that the run printed."""
+    if lines := config.stash.get(_banner, []):
+        print("\n".join(["", "!" * 100, *lines, "!" * 100]), file=sys.stderr)
 
 
 def subprocess_database_url() -> str:

@@ -15,6 +15,8 @@ from distribution.models import BotOperator
 from minicrm import wsgi as wsgi_module
 from minicrm.wsgi import application
 
+from .conftest import under_gunicorn
+
 PAYLOAD = {"lead": {"external_id": "tg-chunked"}, "message": "sent in chunks"}
 # Above the default INTAKE_MAX_BODY_BYTES (64 KiB), and valid JSON.
 LARGE_PAYLOAD = {"lead": {"external_id": "tg-large"}, "message": "x" * 70_000}
@@ -182,6 +184,7 @@ def post_chunked(server: harness.Server, token: str, payload: dict) -> tuple[int
         connection.close()
 
 
+@under_gunicorn
 def test_it_reads_a_chunked_body_under_gunicorn(gunicorn):
     server, token = gunicorn
 
@@ -191,6 +194,7 @@ def test_it_reads_a_chunked_body_under_gunicorn(gunicorn):
     assert data["message"] == "sent in chunks"
 
 
+@under_gunicorn
 def test_it_refuses_a_chunked_body_over_the_limit_under_gunicorn(gunicorn):
     server, token = gunicorn
 

@@ -1,5 +1,6 @@
 """The management commands: createbot and demo."""
 
+import datetime
 import io
 import re
 
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from distribution.models import Bot, BotOperator, Contact, IdentifierSource, Lead, Operator
+from distribution.models import Bot, BotOperator, Contact, ContactEvent, IdentifierSource, Lead, Operator
 from distribution.tokens import find_bot
 
 
@@ -46,10 +47,12 @@ def test_createbot_refuses_a_name_without_letters():
 
 
 def test_demo_fills_an_empty_database(roles):
-    output = run("demo", "--password", "demo-pass-123")
+    # A smaller month than the default 900 contacts, with a queue still (the seed gives one).
+    output = run("demo", "--password", "demo-pass-123", "--contacts", "360")
 
     assert Bot.objects.count() == 30
     assert Operator.objects.count() == 12
+    assert Contact.objects.count() == 360
     assert BotOperator.objects.count() >= 60
     for status in Contact.Status.values:
         assert Contact.objects.filter(status=status).exists(), status
@@ -65,6 +68,23 @@ def test_demo_fills_an_empty_database(roles):
     )
     # Sources are dated like the contacts that supplied them, spread over the month.
     assert not IdentifierSource.objects.exclude(created_at=F("contact__created_at")).exists()
+    # Issue 19: bots with their answer and return times; contacts taken and closed untaken, passed
+    # on, overdue, and returning leads; an operator switched away for its misses.
+    assert Bot.objects.exclude(answer_within=None).exists()
+    assert Bot.objects.exclude(return_within=None).exists()
+    assert Contact.objects.exclude(accepted_at=None).exists()
+    assert Contact.objects.filter(status="closed", accepted_at=None).exclude(operator=None).exists()
+    assert Contact.objects.filter(status="open", accepted_at=None).exclude(overdue_since=None).exists()
+    for reason in [ContactEvent.Reason.PASSED_ON, ContactEvent.Reason.RETURNED]:
+        assert ContactEvent.objects.filter(kind="assigned", reason=reason).exists(), reason
+    assert ContactEvent.objects.filter(kind="missed").exists()
+    assert Operator.objects.filter(is_active=False, away_reason="missed").count() == 1
+    # Taken between assignment and close, deadlines a bot's time after the assignment.
+    assert not Contact.objects.filter(accepted_at__lt=F("assigned_at")).exists()
+    assert not Contact.objects.filter(closed_at__lt=F("accepted_at")).exists()
+    assert not Contact.objects.filter(
+        answer_by__gt=F("assigned_at") + datetime.timedelta(minutes=15)
+    ).exists()
     # The demo went through the routing service: nobody is over capacity.
     for operator in Operator.objects.all():
         assert operator.contacts.filter(status="open").count() <= operator.max_open_contacts

@@ -123,7 +123,7 @@ def test_closing_without_javascript_asks_first_and_closes_nothing(manager_client
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened." in html
+    assert f"Close contact #{busy.pk} of {busy.lead}? Only a manager can reopen it." in html
     assert f'action="/contacts/{busy.pk}/close?next=' in html
     assert 'href="/contacts/?status=open">Cancel' in html
     busy.refresh_from_db()
@@ -145,9 +145,7 @@ def test_the_close_button_asks_before_closing(manager_client, contacts):
 
     html = manager_client.get("/contacts/").content.decode()
 
-    assert (
-        f'hx-confirm="Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."' in html
-    )
+    assert f'hx-confirm="Close contact #{busy.pk} of {busy.lead}? Only a manager can reopen it."' in html
     assert f'<form method="get" action="/contacts/{busy.pk}/close"' in html
 
 
@@ -157,6 +155,6 @@ def test_it_asks_in_russian_without_javascript_what_the_close_button_asks(manage
     listed = manager_client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     page = manager_client.get(f"/contacts/{busy.pk}/close", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
 
-    question = f"Закрыть контакт #{busy.pk} ({busy.lead})? Закрытый контакт нельзя открыть снова."
+    question = f"Закрыть контакт #{busy.pk} ({busy.lead})? Открыть его снова сможет только менеджер."  # noqa: RUF001
     assert f'hx-confirm="{question}"' in listed
     assert question in page

@@ -15,6 +15,8 @@ PUBLIC = {
     "api-contact",
     "api-contact-close",
     "api-contact-close-by-external-id",
+    "api-contact-accept",
+    "api-contact-accept-by-external-id",
     "healthz",
     # The API's description holds no data: anyone may read it (test_openapi.py).
     "api-openapi",
@@ -34,6 +36,7 @@ WORKSPACE = {
     "workspace-away",
     "workspace-contact",
     "workspace-close",
+    "workspace-take",
 }
 
 
@@ -60,7 +63,7 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 31, urls  # the walk found the whole dashboard
+    assert len(urls) == 34, urls  # the walk found the whole dashboard
     return urls
 
 
@@ -111,12 +114,13 @@ CONFIRMED = {
     "operator-login-reset",
     "operator-login-detach",
     "contact-close",
+    "contact-reopen",
 }
 
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 13
+    assert len(actions) == 15
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 

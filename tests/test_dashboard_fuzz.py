@@ -37,6 +37,8 @@ PAGES = {
     "/leads/": ["q", "page"],
     "/leads/<lead>/": ["identifiers"],
     "/contacts/": ["status", "bot", "operator", "period", "start", "end", "page"],
+    "/contacts/<contact>/": [],
+    "/contacts/<contact>/reopen": [],
     "/report/": ["period", "start", "end"],
 }
 # Each page that reads a query string is a test of its own; the others share one.
@@ -51,6 +53,7 @@ FORMS = {
     "/bots/": ["name", "slug"],
     "/bots/<bot>/rotate-token": [],
     "/bots/<bot>/auto-close": ["auto_close_after"],
+    "/bots/<bot>/answering": ["answer_within", "return_within"],
     "/bots/<bot>/webhook": ["url", "events"],
     "/bots/<bot>/webhook/switch": ["is_active"],
     "/bots/<bot>/webhook/rotate-secret": [],
@@ -61,10 +64,12 @@ FORMS = {
     "/bots/<bot>/operators/<operator>/remove": [],
     "/leads/<lead>/merge": ["other"],
     "/leads/<lead>/split": ["identifiers", "contacts"],
-    "/contacts/<contact>/close": ["next"],
+    "/contacts/<contact>/close": ["next", "note"],
+    "/contacts/<contact>/transfer": ["to", "note"],
+    "/contacts/<contact>/reopen": [],
 }
 PARTIALS = ["counts", "load", "queue", "operators-content", "bots-content", "links", "token", "webhook"]
-PARTIALS += ["lead-results", "merge", "contact-results", "report"]
+PARTIALS += ["lead-results", "merge", "contact-results", "report", "answering", "contact-actions"]
 
 IDS = ["<bot>", "<operator>", "<free_operator>", "<lead>", "<other_lead>", "<contact>", "<delivery>"]
 # Characters for which str.isdigit() holds but which are no ASCII digit: superscripts, Arabic-Indic,
@@ -93,9 +98,10 @@ dates = edge_dates | st.dates().map(str)
 words = st.sampled_from(
     [
         *["today", "7d", "30d", "custom", "all", "open", "waiting", "closed", "on", "off", "-", "#1"],
+        *["new", "overdue"],
         *["\x00", "a\x00b", "%", "_", "\\", "'", '"', "<script>", "//evil.example", "/", "1"],
         *["a@b.c", "Anna@Example.COM", "+7 999 123-45-67", "8 916 555-44-33"],
-        *["external_id", "email", "phone", "name", "90m", "24h", "\u00b2h", "\u0663d", "366d"],
+        *["external_id", "email", "phone", "name", "90m", "24h", "\u00b2h", "\u0663d", "366d", "выкл"],
         *[
             "https://hooks.example.com/",
             "http://127.0.0.1/",
@@ -110,7 +116,7 @@ values = st.sampled_from(IDS) | numbers | dates | words | any_text
 # What each field is most likely to be given, besides anything at all.
 KINDS = {
     **dict.fromkeys(["max_open_contacts", "weight", "page"], numbers),
-    **dict.fromkeys(["bot", "operator", "other", "contacts"], st.sampled_from(IDS) | numbers),
+    **dict.fromkeys(["bot", "operator", "other", "contacts", "to"], st.sampled_from(IDS) | numbers),
     "identifiers": st.sampled_from(["external_id", "email", "phone", "name"]) | values,
     **dict.fromkeys(["start", "end"], dates),
     "events": st.sampled_from(Webhook.Event.values) | values,

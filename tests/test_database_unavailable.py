@@ -170,7 +170,7 @@ def test_it_reads_postgresql_s_sqlstate(driver_error, unavailable):
     assert is_unavailable(wrapped(driver_error)) is unavailable
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL statement timeout")
+@pytest.mark.only_on_postgresql("a PostgreSQL statement timeout")
 def test_a_postgresql_statement_timeout_is_unavailable(db):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 1")

@@ -23,6 +23,8 @@ import slowclients  # noqa: E402
 
 from minicrm.errors import is_api_path  # noqa: E402
 
+from .conftest import under_gunicorn  # noqa: E402
+
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 NGINX_CONFIG = (ROOT / "deploy" / "nginx.conf").read_text()
 
@@ -259,6 +261,7 @@ def test_it_listens_on_every_interface_in_the_container_on_the_port_the_proxy_us
     assert "GUNICORN_BIND" not in COMPOSE["services"]["web"]["environment"]
 
 
+@under_gunicorn
 def test_it_ignores_x_forwarded_proto_from_a_local_peer_in_gunicorn():
     """From 127.0.0.1, where gunicorn's own default would trust it: with TRUST_X_FORWARDED_PROTO
     off, Django sees plain HTTP and redirects to HTTPS."""

@@ -24,9 +24,7 @@ from distribution.models import (
 from distribution.routing import choice, intake_function, statements
 from distribution.tokens import create_bot
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite's intake is the Python path it is compared with"
-)
+pytestmark = pytest.mark.only_on_postgresql("SQLite's intake is the Python path it is compared with")
 
 NOW = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
 

@@ -20,6 +20,7 @@ from distribution.management.commands import worker
 from minicrm.database import checkpoint_wal
 
 ROOT = Path(__file__).resolve().parent.parent
+sqlite_only = pytest.mark.only_on_sqlite("SQLite's connections")
 
 
 @pytest.fixture
@@ -27,8 +28,6 @@ def kept_connection(django_db_blocker):
     """Opens connections to SQLite files, configured as the project's default one."""
     from django.conf import settings
 
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's connections")
     opened = []
 
     def open_one(path: Path) -> DatabaseWrapper:
@@ -71,6 +70,7 @@ def test_it_keeps_sqlite_connections_with_health_checks():
     assert result.stdout.strip() == '["django.db.backends.sqlite3", 60, true]', result.stderr
 
 
+@sqlite_only
 def test_it_runs_the_pragmas_once_per_connection(kept_connection, tmp_path):
     wrapper = kept_connection(tmp_path / "db.sqlite3")
     with mock.patch.object(
@@ -86,6 +86,7 @@ def test_it_runs_the_pragmas_once_per_connection(kept_connection, tmp_path):
     assert value(wrapper, "PRAGMA journal_size_limit") == 64 * 1024 * 1024
 
 
+@sqlite_only
 def test_it_keeps_a_connection_that_met_a_locked_database(kept_connection, tmp_path):
     path = tmp_path / "db.sqlite3"
     wrapper = kept_connection(path)
@@ -105,9 +106,8 @@ def test_it_keeps_a_connection_that_met_a_locked_database(kept_connection, tmp_p
     assert wrapper.connection is opened
 
 
+@pytest.mark.only_on_postgresql("PostgreSQL's connections")
 def test_it_replaces_a_kept_postgresql_connection_that_died(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's connections")
     wrapper = connections.create_connection("default")
     assert value(wrapper, "SELECT 1") == 1
     with connection.cursor() as cursor:
@@ -123,6 +123,7 @@ def wal_bytes(path: Path) -> int:
     return wal.stat().st_size if wal.exists() else 0
 
 
+@sqlite_only
 def test_it_truncates_the_wal(kept_connection, tmp_path):
     path = tmp_path / "db.sqlite3"
     wrapper = kept_connection(path)
@@ -135,6 +136,7 @@ def test_it_truncates_the_wal(kept_connection, tmp_path):
     assert wal_bytes(path) == 0
 
 
+@sqlite_only
 def test_a_checkpoint_gives_up_soon_while_a_reader_holds_an_old_snapshot(kept_connection, tmp_path):
     path = tmp_path / "db.sqlite3"
     wrapper = kept_connection(path)

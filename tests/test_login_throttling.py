@@ -13,8 +13,6 @@ PASSWORD = "manager-password"
 
 @pytest.fixture(autouse=True)
 def throttled(settings):
-    # Dozens of logins a test: a hasher that is quick to check, as the throttling does not care.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_FAILURE_LIMIT = 5
     settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
     settings.CLIENT_IP_HEADER = ""

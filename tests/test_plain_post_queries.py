@@ -34,7 +34,7 @@ def action(scene, name: str) -> tuple[str, dict]:
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        ("switch", 11),
+        ("switch", 12),  # and the operator event (rule 9 shows who switched)
         ("capacity", 13),
         ("capacity-error", 8),
         ("weight", 18),

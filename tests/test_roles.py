@@ -29,6 +29,7 @@ NEEDS = {
     "bots": ("view_bot", "add_bot"),
     "bot": ("view_bot", "view_bot"),
     "bot-auto-close": ("change_bot", "change_bot"),
+    "bot-answering": ("change_bot", "change_bot"),
     "bot-vouches": ("change_bot", "change_bot"),
     "bot-rotate": ("rotate_token", "rotate_token"),
     # A bot's webhook is part of the bot; its secret is rotated like the bot's token.
@@ -48,6 +49,9 @@ NEEDS = {
     "contacts": ("view_contact", "view_contact"),
     "contact": ("view_contact", "view_contact"),
     "contact-close": ("close_any_contact", "close_any_contact"),
+    # Transferring and reopening any operator's contact go with closing it.
+    "contact-transfer": ("close_any_contact", "close_any_contact"),
+    "contact-reopen": ("close_any_contact", "close_any_contact"),
     "report": ("view_report", "view_report"),
 }
 
@@ -115,7 +119,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 23
+    assert len(answers) == 26
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

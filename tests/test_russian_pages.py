@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
 from distribution import logins, routing
-from distribution.models import Contact, ContactEvent
+from distribution.models import Contact, ContactEvent, Operator, OperatorEvent
 
 from .visible_text import english_words, russian_words
 
@@ -167,6 +167,28 @@ def test_it_shows_the_workspace_states_in_russian(client, operator_login, scene)
     client.force_login(scene["user"])
     html = client.post("/me/away", **RU).content.decode()
     assert_russian(html, "У вас 2 открытых контакта.")
+
+
+def test_it_shows_the_workspace_deadlines_in_russian(
+    client, settings, clock, bot_with_operators, send, operator_login
+):
+    settings.ANSWER_WITHIN = datetime.timedelta(minutes=5)
+    bot, _ = bot_with_operators(weights=[], name="Продажи")
+    operator, user = operator_login(name="Ольга")
+    routing.set_weight(bot=bot, operator=operator, weight=10)
+    taken, late = send(bot), send(bot)
+    routing.accept_contact(contact=taken)
+    clock.advance(datetime.timedelta(minutes=6))
+    send(bot)
+    client.force_login(user)
+
+    html = client.get("/me/", **RU).content.decode()
+    assert_russian(html, "Взят 6\xa0минут назад", "Просрочен на ", "осталось ", f"Взять #{late.pk}")
+    assert_russian(html, "Звук и уведомление на рабочем столе", "Уведомлять меня")
+    Operator.objects.filter(pk=operator.pk).update(is_active=False, away_reason=OperatorEvent.Reason.MISSED)
+    html = client.get("/me/", **RU).content.decode()
+    assert_russian(html, "Вы отключены: 3 контакта подряд не были взяты вовремя.")
+    assert_english(client.get("/me/").content.decode())
 
 
 def test_it_shows_the_login_and_refusals_in_russian(client, manager_client, db):

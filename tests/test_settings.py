@@ -41,6 +41,15 @@ def test_it_refuses_to_start_without_a_secret_outside_debug():
     assert "Set SECRET_KEY" in result.stderr
 
 
+def test_it_hashes_passwords_with_djangos_default_not_the_tests_fast_one():
+    from django.conf import global_settings
+
+    import minicrm.settings
+
+    assert not hasattr(minicrm.settings, "PASSWORD_HASHERS")
+    assert global_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+
+
 def test_it_starts_without_a_secret_in_debug():
     result = settings_of(DEBUG="true")
 

@@ -14,6 +14,8 @@ from bench import harness
 from distribution.models import Bot, Contact, IntakeWindow
 from distribution.tokens import create_bot, rotate_token
 
+from .conftest import under_gunicorn
+
 URL = "/api/contacts"
 
 
@@ -133,6 +135,7 @@ def _manage(db: harness.Database, *args: str) -> str:
     ).stdout
 
 
+@under_gunicorn
 def test_a_token_rotated_by_one_process_stops_working_in_every_worker():
     with harness.database("sqlite") as db, harness.Server(db, workers=2) as server:
         old = _manage(db, "createbot", "Rotated").split()[-1]

@@ -262,9 +262,7 @@ def test_an_intake_with_a_webhook_makes_a_bounded_number_of_queries(
 
 # A webhook removed while a change is writing its delivery -----------------------------------------
 
-only_on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite runs one writing transaction at a time"
-)
+only_on_postgresql = pytest.mark.only_on_postgresql("SQLite runs one writing transaction at a time")
 
 
 def wait_for_a_lock_wait(thread: threading.Thread) -> None:

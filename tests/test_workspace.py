@@ -232,9 +232,7 @@ def test_it_goes_away_handing_its_contacts_back(operator_client, scene, send):
 
     html = response.content.decode()
     assert "went back to the queue, 1 already re-assigned" in html
-    assert (
-        'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="outerHTML" hx-swap-oob="true"' in html
-    )
+    assert 'id="my-contacts" hx-get="/me/" hx-trigger="every 3s" hx-swap="morph" hx-swap-oob="morph"' in html
     operator.refresh_from_db()
     contact.refresh_from_db()
     assert not operator.is_active
@@ -274,7 +272,14 @@ def test_it_shows_its_numbers_today(operator_client, scene, send):
     assert '<span class="number">1 / 2</span> open / capacity' in response.content.decode()
 
 
-URLS = ["/me/", "/me/available", "/me/away", "/me/contacts/{pk}/", "/me/contacts/{pk}/close"]
+URLS = [
+    "/me/",
+    "/me/available",
+    "/me/away",
+    "/me/contacts/{pk}/",
+    "/me/contacts/{pk}/close",
+    "/me/contacts/{pk}/take",
+]
 
 
 @pytest.fixture
@@ -317,7 +322,7 @@ def test_it_requires_csrf_on_actions(scene, urls):
     strict.force_login(scene[2])
     for url in urls[1:3] + urls[4:]:
         assert strict.post(url).status_code == 403, url
-    assert Contact.objects.filter(status=Contact.Status.OPEN).count() == 1
+    assert Contact.objects.filter(status=Contact.Status.OPEN, accepted_at=None).count() == 1
 
 
 def test_it_lets_a_superuser_with_an_operator_in(client, scene):
@@ -330,7 +335,7 @@ def test_it_lets_a_superuser_with_an_operator_in(client, scene):
     assert client.get("/me/").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/me/available", "/me/away"])
+@pytest.mark.parametrize("url", ["/me/available", "/me/away", "/me/contacts/{pk}/take"])
 def test_it_rejects_get_on_actions(operator_client, scene, send, url):
     contact = send(scene[0])
 

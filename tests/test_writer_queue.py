@@ -13,7 +13,7 @@ from minicrm.database import is_unavailable, one_writer_at_a_time
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writer queue")
+sqlite_only = pytest.mark.only_on_sqlite("SQLite's writer queue")
 
 
 def in_a_thread(task) -> tuple[threading.Thread, threading.Event, list]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -274,6 +274,36 @@ def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
         raise ValueError("The time must be positive.")
     Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)
     bot.auto_close_after = after
+
+
+def set_bot_answer_within(*, bot: Bot, within: timedelta | None) -> None:
+    """Give this bot's contacts `within` to be taken (rule 9); None follows settings.ANSWER_WITHIN,
+    zero is off.
+
+    The deadlines of its contacts not taken yet move with it, from their assignment; switched off,
+    none of them is overdue any more.
+    """
+    if within is not None and within < timedelta(0):
+        raise ValueError("The time cannot be negative.")
+    effective = choice.answer_within(within)
+    with transaction.atomic():
+        # The bot first, as a pass-on locks it before the contact (docs/locking.md).
+        Bot.objects.filter(pk=bot.pk).update(answer_within=within)
+        new = Contact.objects.filter(bot=bot, status=Contact.Status.OPEN, accepted_at=None)
+        if effective:
+            new.update(answer_by=F("assigned_at") + effective)
+        else:
+            new.update(answer_by=None, overdue_since=None)
+    bot.answer_within = within
+
+
+def set_bot_return_within(*, bot: Bot, within: timedelta | None) -> None:
+    """Send a lead who writes to this bot again within `within` back to its operator (rule 10);
+    None is off."""
+    if within is not None and within <= timedelta(0):
+        raise ValueError("The time must be positive.")
+    Bot.objects.filter(pk=bot.pk).update(return_within=within)
+    bot.return_within = within
 
 
 def transfer_contact(

@@ -7,8 +7,9 @@ register = template.Library()
 
 @register.simple_tag
 def dashboard_strings() -> str:
-    """What static/js/dashboard.js says, in the page's language: a JSON data block, which the
-    Content Security Policy lets through as it never runs (no djangojs catalogue to serve)."""
+    """Return what static/js/dashboard.js says, in the page's language, as a JSON data block.
+
+    The Content Security Policy lets a data block through, since it never runs."""
     strings = {
         "copied": gettext("Copied"),
         "pressCtrlC": gettext("Press Ctrl+C"),
@@ -22,11 +23,15 @@ def dashboard_strings() -> str:
         "conflict": gettext(
             "This conflicts with a change made in the meantime. Reload the page to see the current state."
         ),
-        # {status} is replaced by the script with the HTTP status.
+        # The script puts the HTTP status in {status}.
         "serverError": gettext(
             "The server answered with an error ({status}). "
             "Reload the page to see the current state, then try again."
         ),
         "unreachable": gettext("The server could not be reached. Check the connection and try again."),
+        # The workspace's countdowns (as the countdown tag writes them) and its desktop notification.
+        "timeLeft": gettext("%(time)s left"),
+        "overdueBy": gettext("Overdue by %(time)s"),
+        "newContact": gettext("New contact"),
     }
     return json_script(strings, "dashboard-strings")

@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.filter
 def elapsed(since: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """Django's timesince, except that under a minute reads "less than a minute", not "0 minutes"."""
+    """Return Django's timesince, but "less than a minute" rather than "0 minutes"."""
     if since is None:
         return ""
     now = now or timezone.now()

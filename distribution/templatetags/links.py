@@ -4,6 +4,5 @@ from .. import links
 
 register = template.Library()
 
-# {% id_url "operator-switch" operator.pk %}: {% url %} for a route that takes one id, without
-# walking the resolver for each row (distribution/links.py).
+# {% id_url "operator-switch" operator.pk %}: a {% url %} that skips the resolver (distribution/links.py).
 register.simple_tag(links.id_url, name="id_url")

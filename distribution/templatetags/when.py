@@ -12,8 +12,7 @@ FORMATS = {"minutes": "SHORT_DATETIME_FORMAT", "seconds": "DATETIME_FORMAT", "da
 
 @register.filter
 def when(value: datetime.datetime | datetime.date | None, precision: str = "minutes") -> str:
-    """A moment as every page shows it: in the site's time zone (TIME_ZONE, named in the header), in
-    the active language's one format, inside a <time> that carries the exact instant."""
+    """Show a moment in the site's time zone and the language's format, in a <time> element."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -25,6 +24,6 @@ def when(value: datetime.datetime | datetime.date | None, precision: str = "minu
 
 @register.simple_tag
 def site_time_zone() -> str:
-    """The zone every time on the pages is shown in, with its current offset: "Europe/Moscow (UTC+03:00)"."""
+    """Return the pages' time zone with its current offset: "Europe/Moscow (UTC+03:00)"."""
     offset = timezone.localtime().strftime("%z")
     return f"{timezone.get_current_timezone_name()} (UTC{offset[:3]}:{offset[3:]})"

@@ -11,7 +11,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from minicrm.durations import format_duration
 
 from .. import routing, selectors, tokens, webhooks
-from ..forms import AutoCloseForm, BotForm, LinkForm, VouchesForm, WebhookForm, WeightForm
+from ..forms import (
+    AnsweringForm,
+    AutoCloseForm,
+    BotForm,
+    LinkForm,
+    VouchesForm,
+    WebhookForm,
+    WeightForm,
+    switched_off,
+)
 from ..http import HtmxHttpRequest
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
@@ -52,6 +61,10 @@ def _detail_context(bot: Bot, **extra) -> dict:
         "auto_close_default": format_duration(settings.AUTO_CLOSE_AFTER)
         if settings.AUTO_CLOSE_AFTER
         else None,
+        "answering_form": AnsweringForm(bot=bot),
+        "answer_within_default": format_duration(settings.ANSWER_WITHIN)
+        if settings.ANSWER_WITHIN
+        else switched_off(),
         **_webhook_context(bot, **extra),
     }
 
@@ -75,7 +88,7 @@ def bot_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         "bots/detail.html",
         _detail_context(bot),
-        partials=("links", "auto-close", "vouches", "webhook"),
+        partials=("links", "auto-close", "answering", "vouches", "webhook"),
     )
 
 
@@ -134,6 +147,49 @@ def bot_auto_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return respond(
         request,
         "bots/detail.html#auto-close",
+        partial(_detail_context, bot),
+        redirect_to=bot.get_absolute_url(),
+    )
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_answering(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    form = AnsweringForm(request.POST, bot=bot)
+    if not form.is_valid():
+        if not request.htmx:
+            for errors in form.errors.values():
+                messages.error(request, errors[0])  # type: ignore[arg-type]  # ErrorList items are text
+        return respond(
+            request,
+            "bots/detail.html#answering",
+            partial(_detail_context, bot, answering_form=form),
+            redirect_to=bot.get_absolute_url(),
+            status=422,
+        )
+    answer_within, return_within = form.cleaned_data["answer_within"], form.cleaned_data["return_within"]
+    if answer_within != bot.answer_within:
+        routing.set_bot_answer_within(bot=bot, within=answer_within)
+        if answer_within is None:
+            text = _("Contacts of %(bot)s have the default time to be taken again.")
+        elif answer_within:
+            text = _("Contacts of %(bot)s not taken within %(duration)s now pass on to another operator.")
+        else:
+            text = _("Contacts of %(bot)s no longer pass on, however long they wait to be taken.")
+        duration = format_duration(answer_within) if answer_within else ""
+        messages.success(request, text % {"bot": bot.name, "duration": duration})
+    if return_within != bot.return_within:
+        routing.set_bot_return_within(bot=bot, within=return_within)
+        if return_within is None:
+            text = _("Returning leads of %(bot)s are no longer sent back to their operator.")
+        else:
+            text = _("A lead who writes to %(bot)s again within %(duration)s goes back to its operator.")
+        duration = format_duration(return_within) if return_within else ""
+        messages.success(request, text % {"bot": bot.name, "duration": duration})
+    return respond(
+        request,
+        "bots/detail.html#answering",
         partial(_detail_context, bot),
         redirect_to=bot.get_absolute_url(),
     )

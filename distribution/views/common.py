@@ -94,7 +94,7 @@ def confirm_close(
     return confirm(
         request,
         title=_("Close contact #%(pk)s") % {"pk": contact.pk},
-        question=_("Close contact #%(pk)s of %(lead)s? A closed contact cannot be reopened.")
+        question=_("Close contact #%(pk)s of %(lead)s? Only a manager can reopen it.")
         % {"pk": contact.pk, "lead": contact.lead},
         button=_("Close contact"),
         cancel=cancel,

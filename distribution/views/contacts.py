@@ -1,19 +1,32 @@
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
-from ..forms import ContactFilterForm, PageOperatorForm
+from ..forms import CloseForm, ContactFilterForm, PageOperatorForm, TransferForm
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
-from ..models import Contact
+from ..models import RESOLUTION_LENGTH, Contact
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
-from .common import OPERATOR_WORK, confirm_close, next_url, operator_work, render_page, respond
+from .common import (
+    OPERATOR_WORK,
+    confirm,
+    confirm_close,
+    next_url,
+    operator_work,
+    render_page,
+    respond,
+    tell_assigned,
+)
 
+DETAIL = "contacts/detail.html"
+# A contact page's part that its forms' errors are shown in, by the id htmx aims them at.
+ACTIONS = "contact-actions"
 PAGE_SIZE = 50
 # The pager counts the matching contacts up to this many; beyond, it says "more than".
 COUNT_CAP = 10_000
@@ -30,7 +43,11 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     contacts = contacts_with_people().order_by("-created_at", "-pk")
     if form.is_valid():
         data = form.cleaned_data
-        if data["status"]:
+        if data["status"] == "new":
+            contacts = contacts.filter(selectors.new_contacts())
+        elif data["status"] == "overdue":
+            contacts = contacts.filter(selectors.overdue_contacts(timezone.now()))
+        elif data["status"]:
             contacts = contacts.filter(status=data["status"])
         if data["bot"]:
             contacts = contacts.filter(bot=data["bot"])
@@ -46,7 +63,13 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     page = CappedPaginator(contacts, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "back": request.get_full_path()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "back": request.get_full_path(),
+        "now": timezone.now(),
+    }
     return render_page(request, "contacts/list.html", context, partials=("contact-results",))
 
 
@@ -54,8 +77,24 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contacts_with_people(), pk=pk)
-    context = {"contact": contact, "events": selectors.history(contact)}
-    return render_page(request, "contacts/detail.html", context)
+    return render_page(request, DETAIL, _detail_context(request, contact))
+
+
+def _detail_context(request: HtmxHttpRequest, contact: Contact, **forms) -> dict:
+    # A refused transfer's form stays, with its error, whatever the contact's status now.
+    transfer_form = forms.get("transfer_form")
+    may_transfer = request.user.has_perm("distribution.close_any_contact")
+    if transfer_form is None and contact.status == Contact.Status.OPEN and may_transfer:
+        transfer_form = TransferForm(contact=contact)
+    return {
+        "contact": contact,
+        "events": selectors.history(contact),
+        "now": timezone.now(),
+        "transfer_form": transfer_form,
+        "close_form": forms.get("close_form") or CloseForm(),
+        "resolution_length": RESOLUTION_LENGTH,
+        "reopen_question": reopen_question(contact) if contact.status == Contact.Status.CLOSED else "",
+    }
 
 
 @permission_required("distribution.close_any_contact")
@@ -63,8 +102,20 @@ def contact_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk)
     if request.method == "GET":
-        return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")))
-    assigned = routing.close_contact(contact=contact, by=request.user)
+        # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
+        fields = {"note": request.GET["note"]} if "note" in request.GET else None
+        return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")), fields=fields)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        if request.htmx and request.htmx.target == ACTIONS:
+            context = _detail_context(request, contacts_with_people().get(pk=pk), close_form=form)
+            return render_page(request, DETAIL, context, partials=(ACTIONS,), status=422)
+        messages.error(
+            request,
+            _("Contact #%(contact)s: %(error)s") % {"contact": contact.pk, "error": form.errors["note"][0]},
+        )
+        return redirect(next_url(request, contact.get_absolute_url()))
+    assigned = routing.close_contact(contact=contact, by=request.user, note=form.cleaned_data["note"])
     messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
     for other in assigned:
         messages.info(
@@ -72,6 +123,8 @@ def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             _("Contact #%(contact)s from the queue went to %(operator)s.")
             % {"contact": other.pk, "operator": other.operator},
         )
+    if request.htmx and request.htmx.target == ACTIONS:
+        return HttpResponseClientRedirect(contact.get_absolute_url())
     if request.htmx and request.htmx.target == OPERATOR_WORK:
         # The contact may have been handed back or over in another tab: its operator now is not
         # necessarily the page's.
@@ -86,6 +139,76 @@ def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "contact": contacts_with_people().get(pk=pk),
             "assigned": contacts_with_people().filter(pk__in=[other.pk for other in assigned]),
             "back": request.htmx.current_url_abs_path,
+            "now": timezone.now(),
         },
         redirect_to=next_url(request, "contacts"),
     )
+
+
+@permission_required("distribution.close_any_contact")
+@require_POST
+def contact_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(contacts_with_people(), pk=pk)
+    form = TransferForm(request.POST, contact=contact)
+    if form.is_valid():
+        to = form.cleaned_data["to"]
+        try:
+            assigned = routing.transfer_contact(
+                contact=contact, to=to, by=request.user, note=form.cleaned_data["note"]
+            )
+        except routing.ActionRefused as refusal:  # full, off, or the contact changed meanwhile
+            form.add_error("to", str(refusal))
+        else:
+            names = {"contact": contact.pk, "operator": to.name}
+            messages.success(request, _("Contact #%(contact)s transferred to %(operator)s.") % names)
+            tell_assigned(request, assigned)
+            return _to_the_contact(request, contact)
+    # The whole page without JavaScript, so that the note typed stays in the form.
+    context = _detail_context(request, contact, transfer_form=form)
+    return render_page(request, DETAIL, context, partials=(ACTIONS,), status=422)
+
+
+@permission_required("distribution.close_any_contact")
+@require_http_methods(["GET", "POST"])
+def contact_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.select_related("lead", "operator"), pk=pk)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=_("Reopen contact #%(pk)s") % {"pk": contact.pk},
+            question=reopen_question(contact),
+            button=_("Reopen"),
+            cancel=contact.get_absolute_url(),
+        )
+    try:
+        reopened = routing.reopen_contact(contact=contact, by=request.user)
+    except routing.ActionRefused as refusal:  # reopened, or never closed
+        messages.error(request, str(refusal))
+    else:
+        if reopened.operator_id is None:
+            text = _("Contact #%(contact)s reopened: it waits in the queue.")
+        else:
+            text = _("Contact #%(contact)s reopened and assigned to %(operator)s.")
+        names = {"contact": contact.pk, "operator": getattr(reopened.operator, "name", "")}
+        messages.success(request, text % names)
+    return _to_the_contact(request, contact)
+
+
+def reopen_question(contact: Contact) -> str:
+    """What reopening asks, on the contact's page and on the confirmation page."""
+    names = {"pk": contact.pk, "lead": contact.lead, "operator": getattr(contact.operator, "name", "")}
+    if contact.operator_id is None:
+        return _("Reopen contact #%(pk)s of %(lead)s? It goes to the queue.") % names
+    return (
+        _(
+            "Reopen contact #%(pk)s of %(lead)s? It goes back to %(operator)s if switched on with room, "
+            "else to the queue."
+        )
+        % names
+    )
+
+
+def _to_the_contact(request: HtmxHttpRequest, contact: Contact) -> HttpResponse:
+    # Its operator, state, actions and history changed: the page is loaded again.
+    url = contact.get_absolute_url()
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -11,6 +11,7 @@ from ..forms import CapacityForm, OperatorForm, save_operator
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import Operator
 from ..permissions import permission_required
+from . import overview
 from .common import (
     OPERATOR_WORK,
     confirm,
@@ -42,11 +43,13 @@ def operator_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _row(request: HtmxHttpRequest, pk: int, **context) -> HttpResponse:
-    """The row of the operators list, or the operator page's controls and open contacts: whichever
-    the action came from."""
+    """The row of the operators list, the operator page's controls and open contacts, or the
+    overview's load: whichever the action came from."""
     status = 422 if context.get("capacity_form") else 200
     if request.htmx and request.htmx.target == OPERATOR_WORK:
         return operator_work(request, pk, status=status, **context)
+    if request.htmx and request.htmx.target == overview.LOAD:
+        return overview.load_part(request)
     return respond(
         request,
         ROW,

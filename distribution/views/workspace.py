@@ -1,24 +1,30 @@
-"""The operator's workspace at /me/: its own open contacts, closing them, switching itself
-available or away, and its numbers today. Another operator's contact is a 404 here, never a 403:
-an operator does not learn which contact ids exist.
+"""The operator's workspace at /me/: its own open contacts, taking and closing them, switching
+itself available or away, and its numbers today. Another operator's contact is a 404 here, never
+a 403: an operator does not learn which contact ids exist.
 
 The list refreshes by htmx polling every few seconds rather than by server-sent events: gunicorn's
 gthread workers would hold one thread per open event stream, so a handful of operators' tabs would
 take every thread from the dashboard and the bots' API; a poll is one short request, answered in a
-fixed number of queries (tests/test_query_counts.py)."""
+fixed number of queries (tests/test_query_counts.py). It morphs the page (idiomorph), so that a
+note being typed keeps its text, focus and caret."""
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial, wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import retarget
 
 from .. import routing, selectors
 from ..forms import CloseForm
@@ -61,15 +67,27 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("overview")
 
 
+def _open_contacts(operator: Operator, now: datetime) -> QuerySet[Contact]:
+    """The operator's open contacts, each marked `overdue` when it is new past its deadline."""
+    overdue = Q(accepted_at=None) & (Q(overdue_since__isnull=False) | Q(answer_by__lte=now))
+    return (
+        operator.contacts.filter(status=Contact.Status.OPEN)
+        .select_related("lead", "bot")
+        .annotate(overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
+    )
+
+
 def _context(operator: Operator, **extra) -> dict:
+    now = timezone.now()
+    # Why the service switched the operator away, if it did (rule 9).
+    for_misses = operator.away_reason == OperatorEvent.Reason.MISSED
     return {
         "operator": operator,
         "numbers": selectors.operator_today(operator),
-        "contacts": operator.contacts.filter(status=Contact.Status.OPEN)
-        .select_related("lead", "bot")
-        .order_by("assigned_at", "pk"),
-        "now": timezone.now(),
+        "contacts": _open_contacts(operator, now).order_by("assigned_at", "pk"),
+        "now": now,
         "resolution_length": RESOLUTION_LENGTH,
+        "missed_in_a_row": settings.AWAY_AFTER_MISSED if for_misses else 0,
         **extra,
     }
 
@@ -77,7 +95,58 @@ def _context(operator: Operator, **extra) -> dict:
 @operator_required
 @require_safe
 def workspace(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
-    return render_page(request, PAGE, _context(operator), partials=("my-contacts", "my-status"))
+    context = _context(operator)
+    response = render_page(request, PAGE, context, partials=("my-contacts", "my-status"))
+    if request.htmx and request.htmx.target == "my-contacts":
+        # The refresh brings the availability along: the service may have switched the operator away.
+        response.content += render(request, f"{PAGE}#my-status", {**context, "oob": True}).content
+    return response
+
+
+@operator_required
+@require_POST
+def contact_take(request: AuthenticatedHttpRequest, operator: Operator, pk: int) -> HttpResponse:
+    """Take a new contact (rule 8): htmx gets its row. One that was this operator's and was passed
+    on or handed back meanwhile says so; another operator's is a 404."""
+    try:
+        with transaction.atomic():
+            # Locked as this operator's before the take: a pass-on that came first has moved it,
+            # and one that comes later finds it taken.
+            contact = Contact.objects.select_for_update().filter(pk=pk, operator=operator).first()
+            if contact is None:
+                raise routing.ContactChanged
+            taken_before = contact.accepted_at
+            routing.accept_contact(contact=contact, by=request.user)
+    except routing.ContactChanged:
+        if not ContactEvent.objects.filter(contact_id=pk, operator=operator).exists():
+            raise Http404 from None
+        text = _("Contact #%(contact)s is no longer yours: it was passed on or handed back meanwhile.")
+        messages.warning(request, text % {"contact": pk})
+        return _list_instead(request, operator)
+    except routing.ContactNotOpen:
+        messages.warning(
+            request, _("Contact #%(contact)s is closed: there is nothing to take.") % {"contact": pk}
+        )
+        return _list_instead(request, operator)
+    if taken_before:
+        messages.info(request, _("Contact #%(contact)s was already taken.") % {"contact": pk})
+    else:
+        messages.success(request, _("Contact #%(contact)s taken.") % {"contact": pk})
+    if not request.htmx:
+        return redirect("workspace")
+    now = timezone.now()
+    row = _open_contacts(operator, now).filter(pk=pk).first()
+    if row is None:  # closed or handed back since the take
+        return _list_instead(request, operator)
+    context = {"operator": operator, "contact": row, "now": now, "resolution_length": RESOLUTION_LENGTH}
+    return with_messages(request, render(request, f"{PAGE}#my-contact", context))
+
+
+def _list_instead(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
+    """htmx gets the whole list in place of the row it aimed at, which is gone or changed; a plain
+    form goes back to the page."""
+    response = respond(request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace")
+    return retarget(response, "#my-contacts") if request.htmx else response
 
 
 @operator_required

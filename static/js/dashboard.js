@@ -127,3 +127,10 @@ document.addEventListener("htmx:sendError", (event) => {
   const { elt, requestConfig } = event.detail;
   showRequestError(elt, STRINGS.unreachable, requestConfig.verb !== "get");
 });
+
+// A morphed swap (idiomorph, hx-swap="morph") never changes what the user typed into a field
+// marked data-draft: the server renders it empty, and a refresh would empty it.
+if (window.Idiomorph) {
+  Idiomorph.defaults.callbacks.beforeAttributeUpdated = (name, element) =>
+    !(name === "value" && element.hasAttribute("data-draft"));
+}

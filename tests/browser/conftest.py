@@ -4,6 +4,9 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from distribution.models import Operator
 
 from . import chromium
 
@@ -61,4 +64,34 @@ def manager_page(page, live_server, transactional_db, roles, csp_violations):
     page.set_default_timeout(10_000)
     log_in(page, live_server, "manager")
     yield page
+    assert csp_violations == []
+
+
+def operator_with_login(name: str, *, capacity: int) -> Operator:
+    """An operator whose login (its name in lower case, PASSWORD) is in the Operators group."""
+    user = get_user_model().objects.create_user(name.lower().replace(" ", "-"), password=PASSWORD)
+    user.groups.add(Group.objects.get(name="Operators"))
+    return Operator.objects.create(name=name, max_open_contacts=capacity, user=user)
+
+
+@pytest.fixture
+def workspace_of(browser, live_server, transactional_db, csp_violations):
+    """workspace_of(operator, init_script=None) -> a page of a browser context of its own, on the
+    operator's /me/; the context runs `init_script` in each page before the page's own."""
+    contexts = []
+
+    def open_workspace(operator: Operator, *, init_script: str | None = None):
+        contexts.append(browser.new_context())
+        if init_script:
+            contexts[-1].add_init_script(init_script)
+        page = contexts[-1].new_page()
+        page.set_default_timeout(10_000)
+        page.on("console", lambda m: csp_violations.append(m.text) if "Content Security" in m.text else None)
+        log_in(page, live_server, operator.user.username, lands_on="/me/")
+        page.evaluate("window.notReloaded = true")
+        return page
+
+    yield open_workspace
+    for context in contexts:
+        context.close()
     assert csp_violations == []

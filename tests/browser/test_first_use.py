@@ -105,7 +105,7 @@ def test_the_operator_page_switches_sets_capacity_and_closes_after_asking(manage
 
     expect(page.locator(f"#contact-{busy.pk}")).to_have_count(0)
     expect(page.locator("#operator-work .stat").first).to_contain_text("1 / 2")
-    assert asked == [f"Close contact #{busy.pk} of {busy.lead}? A closed contact cannot be reopened."]
+    assert asked == [f"Close contact #{busy.pk} of {busy.lead}? Only a manager can reopen it."]
     busy.refresh_from_db()
     assert busy.status == "closed"
 

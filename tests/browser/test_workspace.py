@@ -1,41 +1,12 @@
 """Two operators at work in two browsers: what one does shows in the other's list by itself."""
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from distribution import routing
-from distribution.models import Contact, Operator
+from distribution.models import Contact
 from distribution.tokens import create_bot
 
-from .conftest import PASSWORD, log_in
-
-
-def operator_with_login(name: str, *, capacity: int) -> Operator:
-    user = get_user_model().objects.create_user(name.lower().replace(" ", "-"), password=PASSWORD)
-    user.groups.add(Group.objects.get(name="Operators"))
-    return Operator.objects.create(name=name, max_open_contacts=capacity, user=user)
-
-
-@pytest.fixture
-def workspace_of(browser, live_server, transactional_db, csp_violations):
-    """workspace_of(operator) -> a page of a browser context of its own, on the operator's /me/."""
-    contexts = []
-
-    def open_workspace(operator: Operator):
-        contexts.append(browser.new_context())
-        page = contexts[-1].new_page()
-        page.set_default_timeout(10_000)
-        page.on("console", lambda m: csp_violations.append(m.text) if "Content Security" in m.text else None)
-        log_in(page, live_server, operator.user.username, lands_on="/me/")
-        page.evaluate("window.notReloaded = true")
-        return page
-
-    yield open_workspace
-    for context in contexts:
-        context.close()
-    assert csp_violations == []
+from .conftest import operator_with_login
 
 
 def test_what_one_operator_does_shows_live_in_the_others_list(roles, workspace_of):
@@ -61,7 +32,7 @@ def test_what_one_operator_does_shows_live_in_the_others_list(roles, workspace_o
 
     note = page_a.get_by_label(f"Resolution of #{a_contact.pk}")
     note.fill("Order placed")
-    # A poll that lands while the operator types keeps what was typed (hx-preserve).
+    # A poll that lands while the operator types keeps what was typed (test_workspace_drafts.py).
     with page_a.expect_response(lambda response: response.request.headers.get("hx-target") == "my-contacts"):
         pass
     expect(note).to_have_value("Order placed")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from distribution import permissions, routing
-from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator
+from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator, OperatorEvent
 from distribution.tokens import create_bot
 
 CHANNELS = ["Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram"]
@@ -76,13 +76,26 @@ MESSAGES = [
     "Thanks, that helped!",
 ]
 PERIOD = timedelta(days=30)
+# Rule 9: how long each channel's operators have to take a new contact; VK's follow the default.
+ANSWER_WITHIN = {
+    "Telegram": timedelta(minutes=5),
+    "WhatsApp": timedelta(minutes=5),
+    "Web chat": timedelta(minutes=3),
+    "Instagram": timedelta(minutes=10),
+    "Viber": timedelta(minutes=15),
+}
+# Rule 10: a lead who writes to these desks again within a month goes back to its operator.
+RETURNING_DESKS = {"Sales", "Support", "Billing"}
+# From this share of the contacts on, one operator stops taking its contacts: they pass on, and it
+# is switched away.
+DISTRACTED_FROM = 13 / 15
 
 
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a realistic demo: 30 bots, 12 operators, leads who write "
-        "through several bots, open, waiting and closed contacts over the last 30 days, a "
-        "manager login and two operator logins."
+        "through several bots, open, waiting and closed contacts over the last 30 days (taken, "
+        "passed on, overdue, returning to their operator), a manager login and two operator logins."
     )
 
     def add_arguments(self, parser):
@@ -95,15 +108,21 @@ class Command(BaseCommand):
             "--password", default="", help="the password of all three logins (default: one random each)"
         )
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=900,
+            help="how many contacts the month has, a lead per 6 (default 900)",
+        )
 
-    def handle(self, *args, if_empty, password, seed, **options):
+    def handle(self, *args, if_empty, password, seed, contacts, **options):
         if Bot.objects.exists() or Operator.objects.exists() or Contact.objects.exists():
             if if_empty:
                 self.stdout.write("The database already has data: demo left it as it is.")
                 return
             raise CommandError("The database is not empty; demo only fills an empty one.")
         with transaction.atomic():
-            token = self._fill(random.Random(seed))
+            token = self._fill(random.Random(seed), contacts=contacts)
             logins = {"Manager login": self._login("manager", password, group=permissions.MANAGERS)}
             for operator in Operator.objects.order_by("pk")[:2]:
                 username = operator.name.split()[0].lower()
@@ -148,7 +167,7 @@ class Command(BaseCommand):
         operator.save(update_fields=["user"])
         return user, password
 
-    def _fill(self, rng: random.Random) -> str:
+    def _fill(self, rng: random.Random, *, contacts: int) -> str:
         started = timezone.now()
         operators = [
             Operator.objects.create(name=name, max_open_contacts=capacity) for name, capacity in OPERATORS
@@ -156,23 +175,31 @@ class Command(BaseCommand):
         first_token = ""
         bots = []
         away = operators[-1]  # goes on leave near the end: the bots only she serves start to queue
+        # Stops taking contacts near the end: they pass on, those of the bot only he serves become
+        # overdue, and the service switches him away for his misses (rule 9).
+        distracted = operators[-2]
         for channel in CHANNELS:
             for desk in DESKS:
                 bot, token = create_bot(name=f"{channel} {desk}")
                 if channel != "Web chat":  # a messenger vouches for the phone its user shared
                     Bot.objects.filter(pk=bot.pk).update(verifies_phone=True)
+                if channel in ANSWER_WITHIN:
+                    routing.set_bot_answer_within(bot=bot, within=ANSWER_WITHIN[channel])
+                if desk in RETURNING_DESKS:
+                    routing.set_bot_return_within(bot=bot, within=PERIOD)
                 first_token = first_token or token
                 bots.append(bot)
-                team = (
-                    [away]
-                    if channel == CHANNELS[-1] and desk in DESKS[-2:]
-                    else rng.sample(operators[:-1], rng.randint(2, 5))
-                )
+                if channel == CHANNELS[-1] and desk in DESKS[-2:]:
+                    team = [away]
+                elif channel == "Web chat" and desk == DESKS[-1]:
+                    team = [distracted]
+                else:
+                    team = rng.sample(operators[:-1], rng.randint(2, 5))
                 for operator in team:
                     routing.set_weight(bot=bot, operator=operator, weight=rng.choice([10, 10, 20, 30, 40]))
 
         leads = []
-        for number in range(150):
+        for number in range(max(1, contacts // 6)):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
             identity = routing.LeadIdentity.normalised(
                 external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else "",
@@ -183,33 +210,57 @@ class Command(BaseCommand):
             # Each lead has favourite bots and writes mostly through them.
             leads.append((identity, rng.sample(bots, rng.randint(1, 4))))
 
-        for number in range(900):
-            if number == 850:
+        for number in range(contacts):
+            if number == contacts * 17 // 18:
                 routing.set_operator_active(operator=away, is_active=False)
+            skipping = distracted if number >= contacts * DISTRACTED_FROM else None
             identity, favourite_bots = rng.choice(leads)
-            routing.register_contact(
+            contact = routing.register_contact(
                 bot=rng.choice(favourite_bots),
                 identity=identity,
                 message=rng.choice(MESSAGES),
                 external_id=f"msg-{number}",
-            )
+            ).contact
+            self._take(rng, [contact], skipping)
+            if number % 25 == 24:
+                self._deadlines_pass(rng, distracted, later=timedelta(hours=1))
             # Operators answer most contacts, and keep up until the last stretch.
             if rng.random() < 0.9:
                 open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).order_by("created_at")
-                routing.close_contact(
+                assigned = routing.close_contact(
                     contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))],
                     reason=ContactEvent.Reason.OPERATOR,
                 )
+                self._take(rng, assigned, skipping)
 
         # End of the day: everyone who is on works at about two thirds of their capacity.
-        for operator in operators[:-1]:
+        for operator in operators[:-2]:
             held = list(operator.contacts.filter(status=Contact.Status.OPEN).order_by("created_at"))
             for contact in held[: max(0, len(held) - operator.max_open_contacts * 2 // 3)]:
                 routing.close_contact(contact=contact, reason=ContactEvent.Reason.OPERATOR)
 
         self._spread_over_period(started, timezone.now())
         routing.rebuild_daily_counts()  # the contacts moved to other days
+        # The worker's first sweep: what is past its deadline now passes on, today.
+        self._deadlines_pass(rng, distracted)
         return first_token
+
+    def _take(self, rng: random.Random, contacts: list[Contact], skipping: Operator | None) -> None:
+        """Operators take most contacts as they get them (in /me/, or the bot says so); the
+        `skipping` one takes none."""
+        for contact in contacts:
+            if contact.operator_id in (None, getattr(skipping, "pk", None)) or rng.random() >= 0.9:
+                continue
+            routing.accept_contact(contact=contact, bot=contact.bot if rng.random() < 0.5 else None)
+
+    def _deadlines_pass(self, rng: random.Random, distracted: Operator, later=timedelta(0)) -> None:
+        """Pass on the contacts not taken by `later` from now (rule 9), as the worker does. Whoever
+        but `distracted` was switched away for its misses, a manager switches back on."""
+        passed = routing.pass_on_due(now=timezone.now() + later)
+        self._take(rng, passed.passed_on + passed.assigned, distracted)
+        for operator in passed.away:
+            if operator != distracted:
+                routing.set_operator_active(operator=operator, is_active=True)
 
     def _spread_over_period(self, started, finished) -> None:
         """The contacts were made in a few seconds; stretch that time line over the last 30 days,
@@ -222,14 +273,27 @@ class Command(BaseCommand):
 
         contacts = list(Contact.objects.all())
         for contact in contacts:
+            assigned = contact.assigned_at
             contact.created_at = stretch(contact.created_at)
-            contact.assigned_at = stretch(contact.assigned_at)
+            contact.assigned_at = stretch(assigned)
+            contact.accepted_at = stretch(contact.accepted_at)
             contact.closed_at = stretch(contact.closed_at)
-        Contact.objects.bulk_update(contacts, ["created_at", "assigned_at", "closed_at"], batch_size=500)
+            # A deadline keeps its bot's time after the assignment, however the day stretched.
+            if assigned is not None:
+                contact.answer_by = contact.answer_by and contact.assigned_at + (contact.answer_by - assigned)
+                contact.overdue_since = contact.overdue_since and (
+                    contact.assigned_at + (contact.overdue_since - assigned)
+                )
+        fields = ["created_at", "assigned_at", "accepted_at", "closed_at", "answer_by", "overdue_since"]
+        Contact.objects.bulk_update(contacts, fields, batch_size=500)
         events = list(ContactEvent.objects.all())
         for event in events:
             event.at = stretch(event.at)
         ContactEvent.objects.bulk_update(events, ["at"], batch_size=500)
+        switches = list(OperatorEvent.objects.all())
+        for switch in switches:
+            switch.at = stretch(switch.at)
+        OperatorEvent.objects.bulk_update(switches, ["at"], batch_size=500)
         sources = list(IdentifierSource.objects.all())
         for source in sources:
             source.created_at = stretch(source.created_at)

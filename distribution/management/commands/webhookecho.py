@@ -1,5 +1,4 @@
-"""A webhook receiver for development: checks each request's signature as a bot should, and
-prints the event."""
+"""A webhook receiver for development that checks each signature as a bot should."""
 
 import json
 import os
@@ -17,7 +16,7 @@ TOLERANCE = 300
 
 
 def refusal(secret: str, body: bytes, header: str | None, event_id: str | None) -> str:
-    """Why the request is not a valid event from mini-CRM, or "" when it is one."""
+    """Return why the request is not a valid event from mini-CRM, or "" when it is one."""
     if not header:
         return "no Minicrm-Signature header"
     if not event_id:
@@ -43,7 +42,7 @@ class EchoServer(HTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: EchoServer
     server_version = "mini-CRM-webhookecho"
-    # One request at a time: a client that stops sending mid-body must not hold the port for ever.
+    # One request at a time: a client that stalls must not hold the port for ever.
     timeout = 10
 
     def do_POST(self) -> None:
@@ -81,7 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_message(self, format: str, *args) -> None:
-        # One line per event is printed by do_POST; the access log would only repeat it.
+        # do_POST prints one line per event.
         pass
 
 

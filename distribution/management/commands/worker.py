@@ -1,11 +1,6 @@
-"""The worker: runs queued tasks (django-tasks-db's db_worker) and, beside them, enqueues the idle
-sweep every SWEEP_EVERY seconds, delivers the webhooks' due events (distribution/webhooks.py) and,
-on SQLite, truncates the WAL every WAL_CHECKPOINT_EVERY seconds.
+"""The worker: django-tasks-db's db_worker, with threads for the idle sweep, the webhooks and the WAL.
 
-Two workers may run at once (two containers, a deploy overlapping the old one): each schedules the
-sweep, and a sweep already waiting to run is not enqueued again; if both enqueue at the same
-moment, the sweeps run twice and still close each contact once (routing.sweep_idle_contacts). Their
-delivery loops take each webhook delivery under a lease, so they never send one event at once."""
+Two may run at once (docs/operations.md#the-worker)."""
 
 import logging
 import os
@@ -26,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_sweep() -> bool:
-    """Enqueue the idle sweep unless one is already waiting to run. Returns whether it did."""
+    """Enqueue the idle sweep unless one is already waiting to run; return whether it did."""
     waiting = DBTaskResult.objects.filter(
         task_path=sweep_idle_contacts.module_path, status=TaskResultStatus.READY
     ).exists()
@@ -42,15 +37,14 @@ def schedule_sweeps(*, every: float, stop: threading.Event) -> None:
         try:
             enqueue_sweep()
         except Exception:
-            # The database may be down for a while: the next tick tries again.
+            # The database may be down for a while.
             logger.exception("Could not enqueue the idle sweep")
         stop.wait(every)
     connection.close()
 
 
 def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
-    """Deliver due webhook events until `stop` is set (webhooks.Sender.run): whenever a request
-    ends, and at least every `every` seconds."""
+    """Deliver due webhook events, at least every `every` seconds, until `stop` is set."""
     sender = webhooks.Sender()
     try:
         while not stop.is_set():
@@ -58,7 +52,6 @@ def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
             try:
                 sender.run(every=every, stop=stop)
             except Exception:
-                # The database may be down for a while: the sender goes on after a pause.
                 logger.exception("Could not deliver webhooks")
                 stop.wait(every)
     finally:
@@ -67,16 +60,16 @@ def deliver_webhooks(*, every: float, stop: threading.Event) -> None:
 
 
 def checkpoint_wal_every(*, every: float, stop: threading.Event) -> None:
-    """Truncate SQLite's WAL every `every` seconds until `stop` is set. The web workers keep their
-    connections open, so the checkpoint that SQLite runs when the last connection closes rarely
-    comes; theirs after each 1000 pages cannot shrink the file (minicrm/settings.py)."""
+    """Truncate SQLite's WAL every `every` seconds until `stop` is set.
+
+    The web workers' kept connections seldom let SQLite checkpoint at the last close, and their
+    checkpoints every 1000 pages cannot shrink the file."""
     while not stop.wait(every):
         close_old_connections()
         try:
             if not checkpoint_wal(connection):
                 logger.info("The WAL was in use: it is truncated next time")
         except Exception:
-            # The database may be locked or down for a while: the next tick tries again.
             logger.exception("Could not checkpoint the WAL")
     connection.close()
 
@@ -110,7 +103,7 @@ class Command(db_worker.Command):
     def handle(  # type: ignore[override]  # argparse passes the options that add_arguments adds
         self, *args, sweep_every: float, webhook_poll_every: float, wal_checkpoint_every: float, **options
     ) -> None:
-        # With --reload the process that watches the files runs no tasks: only its child schedules.
+        # With --reload, only the child of the process that watches the files runs tasks.
         runs_tasks = not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         stop = threading.Event()
         if sweep_every > 0 and runs_tasks:
@@ -130,7 +123,6 @@ class Command(db_worker.Command):
             super().handle(*args, **options)
         finally:
             stop.set()
-            # Let the request in flight finish and be recorded; a worker killed outright leaves it
-            # to be sent again once its lease ends.
+            # Let the request in flight be recorded; a killed worker's is sent again after its lease.
             if delivery.is_alive():
                 delivery.join(timeout=settings.WEBHOOK_TIMEOUT + 1)

@@ -1,4 +1,3 @@
-# One format for every date and time the pages show in English (tables, the report, messages):
 # ISO 8601's order, which reads the same on both sides of the Atlantic.
 DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = "Y-m-d"

@@ -1,4 +1,3 @@
-# One format for every date and time the pages show in Russian (tables, the report, messages).
 DATE_FORMAT = "d.m.Y"
 SHORT_DATE_FORMAT = "d.m.Y"
 DATETIME_FORMAT = "d.m.Y H:i:s"
