@@ -306,6 +306,27 @@ def set_bot_return_within(*, bot: Bot, within: timedelta | None) -> None:
     bot.return_within = within
 
 
+def set_bot_hours(*, bot: Bot, hours: schedules.Schedule | None) -> list[Contact]:
+    """Give this bot working hours (rule 11), None for always open; return the contacts assigned.
+
+    The deadlines of its contacts not taken yet are counted again in the new hours, from their
+    assignment; a bot open now drains its queue.
+    """
+    stored = hours.to_json() if hours else None
+    with transaction.atomic():
+        # The bot first, as a pass-on locks it before the contact (docs/locking.md).
+        locked = Bot.objects.select_for_update().get(pk=bot.pk)
+        Bot.objects.filter(pk=bot.pk).update(hours=stored)
+        if choice.answer_within(locked.answer_within):
+            new = Contact.objects.filter(bot=bot, status=Contact.Status.OPEN, accepted_at=None)
+            for pk, assigned_at in new.values_list("pk", "assigned_at"):
+                if assigned_at:  # always, for an open contact
+                    answer_by = choice.answer_by(assigned_at, locked.answer_within, hours=stored)
+                    Contact.objects.filter(pk=pk).update(answer_by=answer_by)
+    bot.hours = stored
+    return drain_queue(bot_ids=[bot.pk])
+
+
 def transfer_contact(
     *, contact: Contact, to: Operator, by: User | None = None, note: str = ""
 ) -> list[Contact]:

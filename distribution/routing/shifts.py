@@ -51,3 +51,10 @@ def apply_shift_edges(now: datetime | None = None) -> tuple[list[Operator], list
         else:
             assigned += pass_on_new(operator)
     return switched, assigned
+
+
+def set_operator_shifts(*, operator: Operator, shifts: schedules.Schedule | None) -> None:
+    """Give this operator shifts (rule 11), None for none; the worker applies them at its next sweep."""
+    stored = shifts.to_json() if shifts else None
+    Operator.objects.filter(pk=operator.pk).update(shifts=stored, shift_edge_at=None)
+    operator.shifts, operator.shift_edge_at = stored, None
