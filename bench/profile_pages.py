@@ -6,6 +6,7 @@ Django's test client as the benchmark's manager, with DEBUG off (cached template
     .venv/bin/python bench/profile_pages.py --db postgres --top 25
     .venv/bin/python bench/profile_pages.py --pages operators,leads --requests 100
     .venv/bin/python bench/profile_pages.py --dump /tmp/before    # and later --dump /tmp/after; diff -r
+    .venv/bin/python bench/profile_pages.py --pages report --unfolded   # the report without the fold
 
 For each page it prints the CPU ms a request (process time, the median of five rounds, without the
 profiler), the calls a request makes to the costly helpers (URL reversals,
@@ -103,6 +104,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=40, help="requests a page per round")
     parser.add_argument("--top", type=int, default=15, help="functions shown per page")
     parser.add_argument("--dump", type=Path, help="a folder to write each page's HTML into")
+    parser.add_argument(
+        "--unfolded",
+        action="store_true",
+        help="forget the response times' sums: the report walks every event of its period, as without a worker",
+    )
     args = parser.parse_args()
     if args.dump:
         args.dump.mkdir(parents=True, exist_ok=True)
@@ -115,6 +121,10 @@ def main() -> int:
         call_command("collectstatic", "--noinput", verbosity=0)
         _, cookie = perf.build_scene(rng)
         perf.fill(args.size, rng)
+        if args.unfolded:
+            from distribution.models import ResponseFold
+
+            ResponseFold.objects.all().delete()
         client = Client(HTTP_HOST="127.0.0.1")
         client.cookies.load(cookie)
         for name in args.pages.split(","):

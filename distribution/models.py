@@ -469,6 +469,51 @@ class DailyAssignments(models.Model):
         return f"{self.day}: bot {self.bot_id} → operator {self.operator_id}: {self.contacts}"
 
 
+class ResponseFigures(models.Model):
+    """The report's response times of one bot and operator, summed from the first day up to the end
+    of `day` (up to ResponseFold.folded_until on the last day folded): a period's figures are
+    the difference of two rows, whatever its length. distribution/response_times.py folds them
+    from the contacts' events; every bot and operator with figures has a row for each day since its
+    first."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="+", verbose_name=_("operator")
+    )
+    day = models.DateField(_("day"))
+    # response_times.Figures as JSON: counts, and histograms of durations over response_times.SCALE.
+    figures = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("response figures of a day")
+        verbose_name_plural = _("response figures by day")
+        constraints = [
+            # Also the report's index: the rows of two days, of every bot or of one.
+            models.UniqueConstraint(fields=["day", "bot", "operator"], name="response_figures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: bot {self.bot_id}, operator {self.operator_id}"
+
+
+class ResponseFold(models.Model):
+    """Where the response times start and how far their fold has gone: one row."""
+
+    # The contacts up to this id arrived before operators took contacts (rule 8): they have no
+    # takes to measure and are left out. Recorded by the migration that added the response times.
+    since_contact = models.BigIntegerField(_("last contact from before taking"), default=0)
+    since = models.DateTimeField(_("taking recorded since"), null=True, blank=True)
+    # Every event before this moment is summed in ResponseFigures; None before the first fold.
+    folded_until = models.DateTimeField(_("folded until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response times' fold")
+        verbose_name_plural = _("response times' folds")
+
+    def __str__(self) -> str:
+        return f"after contact {self.since_contact}, folded until {self.folded_until}"
+
+
 class IntakeWindow(models.Model):
     """How many intake requests of a bot were accepted in one slot of time: the per-bot rate
     limit's counter (see distribution/ratelimit.py), kept in the database so that every app

@@ -7,6 +7,7 @@ contact.
 
 import contextlib
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_stubs_ext import StrOrPromise
 
+from . import response_times
 from .identifiers import IDENTIFIERS, InvalidIdentifier, normalize_domain, normalize_phone
 from .models import (
     Bot,
@@ -334,6 +336,47 @@ def period_bounds(period: str, *, start_date=None, end_date=None) -> tuple[datet
         return start, datetime.combine(end_date, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
     days = {"today": 1, "7d": 7, "30d": 30}.get(period, 7)
     return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
+# Response times ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ResponseRow:
+    subject: Operator | Bot
+    figures: response_times.Figures
+
+
+@dataclass
+class ResponseReport:
+    operators: list[ResponseRow]
+    bots: list[ResponseRow]
+    total: response_times.Figures
+    since: datetime | None  # contacts that arrived before it are left out; None when there are none
+
+
+def response_report(
+    *, start: datetime, end: datetime, bots: list[Bot], operators: list[Operator], bot: Bot | None = None
+) -> ResponseReport:
+    """Response times in [start, end) per operator and per bot (of `bot` only, if given), from the
+    contacts' events (at most three queries). `bots` and `operators` give the names."""
+    pairs, fold = response_times.period_figures(start=start, end=end, bot=bot)
+    by_operator: dict[int, response_times.Figures] = defaultdict(response_times.Figures)
+    by_bot: dict[int, response_times.Figures] = defaultdict(response_times.Figures)
+    for (bot_id, operator_id), figures in pairs.items():
+        by_operator[operator_id] += figures
+        by_bot[bot_id] += figures
+
+    def rows(subjects: list, figures: dict[int, response_times.Figures]) -> list[ResponseRow]:
+        shown = [ResponseRow(subject, figures[subject.pk]) for subject in subjects if figures.get(subject.pk)]
+        return sorted(shown, key=lambda row: (-row.figures.assigned, row.subject.name, row.subject.pk))
+
+    return ResponseReport(
+        operators=rows(operators, by_operator),
+        bots=rows(bots, by_bot),
+        total=sum(by_bot.values(), response_times.Figures()),
+        since=fold.since if fold.since_contact else None,
+    )
 
 
 # Contact history ---------------------------------------------------------------------------------

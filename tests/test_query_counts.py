@@ -7,7 +7,17 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from distribution.models import Bot, BotOperator, Contact, Lead, Operator, Webhook, WebhookDelivery
+from distribution import response_times
+from distribution.models import (
+    Bot,
+    BotOperator,
+    Contact,
+    ContactEvent,
+    Lead,
+    Operator,
+    Webhook,
+    WebhookDelivery,
+)
 
 from .conftest import htmx
 
@@ -107,8 +117,9 @@ PAGES = [
     ("/contacts/{contact}/", 7),
     ("/contacts/{open_contact}/", 7),  # the operators with room to transfer it to: one query
     ("/contacts/?status=waiting&bot={bot}&period=30d", 9),
-    ("/report/?period=30d", 10),  # 9 + the closes by reason
-    ("/report/?period=30d&bot={bot}", 10),
+    # 9 + the closes by reason + the response times' fold and the events it has not reached
+    ("/report/?period=30d", 12),
+    ("/report/?period=30d&bot={bot}", 12),
 ]
 
 
@@ -122,6 +133,54 @@ def test_a_page_makes_a_bounded_number_of_queries(
         response = manager_client.get(url)
 
     assert response.status_code == 200
+
+
+@pytest.fixture
+def events(large_scene):
+    """The large scene's history: each contact arrived, was assigned, taken a minute later and
+    (closed ones) closed."""
+    Kind = ContactEvent.Kind
+    rows = []
+    for contact in Contact.objects.exclude(operator=None):
+        rows.append(ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at))
+        rows.append(
+            ContactEvent(
+                contact=contact, kind=Kind.ASSIGNED, at=contact.assigned_at, operator_id=contact.operator_id
+            )
+        )
+        rows.append(
+            ContactEvent(
+                contact=contact,
+                kind=Kind.ACCEPTED,
+                at=contact.assigned_at + datetime.timedelta(minutes=1),
+                operator_id=contact.operator_id,
+            )
+        )
+        if contact.closed_at:
+            rows.append(
+                ContactEvent(
+                    contact=contact, kind=Kind.CLOSED, at=contact.closed_at, operator_id=contact.operator_id
+                )
+            )
+    ContactEvent.objects.bulk_create(rows, batch_size=2000)
+    return large_scene
+
+
+@pytest.mark.parametrize("url", ["/report/?period=30d", "/report/?period=30d&bot={bot}"])
+@pytest.mark.parametrize("fold_until_hours_ago", [None, 24, 2])
+def test_the_response_times_make_a_bounded_number_of_queries(
+    manager_client, events, django_assert_max_num_queries, url, fold_until_hours_ago
+):
+    """Walked from the events, or folded up to a day or two hours ago and the rest walked."""
+    if fold_until_hours_ago is not None:
+        response_times.fold(until=timezone.now() - datetime.timedelta(hours=fold_until_hours_ago))
+
+    # The page's 10, then the fold's state, its two days of sums, the events it has not reached.
+    with django_assert_max_num_queries(13 if fold_until_hours_ago else 12):
+        response = manager_client.get(url.format(bot=events["bot"].pk))
+
+    assert response.status_code == 200
+    assert b"Response times" in response.content
 
 
 @pytest.mark.parametrize(("part", "limit"), [("counts", 8), ("load", 5), ("queue", 9)])

@@ -19,7 +19,14 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])
         chosen = [data["bot"]] if data["bot"] else bots
-        context["report"] = selectors.distribution_report(start=start, end=end, bots=chosen)
+        context["report"] = shares = selectors.distribution_report(start=start, end=end, bots=chosen)
+        context["response"] = selectors.response_report(
+            start=start,
+            end=end,
+            bots=chosen,
+            operators=[total.operator for total in shares.operators],
+            bot=data["bot"],
+        )
         context["one_bot"] = data["bot"]
         context["closes"] = selectors.closes_by_reason(start=start, end=end, bot=data["bot"])
     status = 200 if form.is_valid() else 422

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distribution', '0017_answered_in_time'),
+        ('distribution', '0018_response_times'),
     ]
 
     operations = [
