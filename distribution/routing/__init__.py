@@ -33,6 +33,7 @@ from .lifecycle import (
     reopen_contact,
     set_bot_answer_within,
     set_bot_auto_close,
+    set_bot_hours,
     set_bot_return_within,
     set_operator_active,
     set_operator_capacity,
@@ -41,6 +42,7 @@ from .lifecycle import (
     transfer_contact,
 )
 from .queue import drain_queue
+from .shifts import apply_shift_edges, set_operator_shifts
 
 __all__ = [
     "IDENTIFIERS",
@@ -55,6 +57,7 @@ __all__ = [
     "Sweep",
     "TokenRotated",
     "accept_contact",
+    "apply_shift_edges",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",
@@ -69,10 +72,12 @@ __all__ = [
     "reopen_contact",
     "set_bot_answer_within",
     "set_bot_auto_close",
+    "set_bot_hours",
     "set_bot_return_within",
     "set_bot_vouches",
     "set_operator_active",
     "set_operator_capacity",
+    "set_operator_shifts",
     "set_weight",
     "split_lead",
     "sweep_idle_contacts",

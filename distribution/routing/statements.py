@@ -85,6 +85,7 @@ class LockedBot:
     webhook_events: list[str] | None  # None: no active webhook
     answer_within: timedelta | None  # the bot's own (rule 9)
     return_within: timedelta | None  # rule 10
+    hours: str | None  # its working hours, stored (rule 11)
     candidates: list[Candidate]
     waiting: bool  # some of its contacts wait (rule 5: they go before a new one)
 
@@ -92,6 +93,11 @@ class LockedBot:
 def _duration(value: object) -> timedelta | None:
     # SQLite keeps a duration as its microseconds; Django converts it in the ORM only.
     return timedelta(microseconds=value) if isinstance(value, int) else value  # type: ignore[return-value]
+
+
+def _json(value: object) -> str | None:
+    # JSON comes back as text from SQLite and decoded from psycopg; schedules.stored takes either.
+    return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _postgresql() -> bool:
@@ -119,6 +125,7 @@ class BotRow:
     verified: frozenset[str]
     answer_within: timedelta | None
     return_within: timedelta | None
+    hours: str | None
     contact_id: int | None  # its contact with the external_id asked for
 
 
@@ -127,16 +134,18 @@ def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
-            f" b.answer_within, b.return_within, c.id"
+            f" b.answer_within, b.return_within, b.hours, c.id"
             f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
             [external_id, bot_id],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    token_hash, *flags, answer_within, return_within, contact_id = row
+    token_hash, *flags, answer_within, return_within, hours, contact_id = row
     verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
-    return BotRow(token_hash, verified, _duration(answer_within), _duration(return_within), contact_id)
+    return BotRow(
+        token_hash, verified, _duration(answer_within), _duration(return_within), _json(hours), contact_id
+    )
 
 
 LEAD_COLUMNS = ["id", "name", *IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)]
@@ -189,7 +198,7 @@ def update_lead(lead_id: int, changes: dict[str, LeadValue]) -> None:
 
 
 _SQLITE_BOT = f"""
-SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within,
+SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within, b.hours,
        l.id, l.operator_id, l.weight, l.current_weight, o.name, o.max_open_contacts, {load("o.id")},
        EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = b.id AND q.status = '{WAITING}')
 FROM {BOT} b
@@ -209,11 +218,11 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             rows = cursor.fetchall()
             if not rows:
                 return None
-            name, token_hash, events, answer_within, return_within = rows[0][:5]
+            name, token_hash, events, answer_within, return_within, hours = rows[0][:6]
             candidates = [
-                Candidate(row[5], row[6], row[7], row[8], row[9], capacity=row[10] or 0, load=row[11] or 0)
+                Candidate(row[6], row[7], row[8], row[9], row[10], capacity=row[11] or 0, load=row[12] or 0)
                 for row in rows
-                if row[5] is not None
+                if row[6] is not None
             ]
             return LockedBot(
                 name,
@@ -221,18 +230,20 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 decode_events(events),
                 _duration(answer_within),
                 _duration(return_within),
+                _json(hours),
                 candidates,
-                bool(rows[0][12]),
+                bool(rows[0][13]),
             )
         cursor.execute(
-            f"SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within FROM {BOT} b"  # noqa: S608
+            f"SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within, b.hours"  # noqa: S608
+            f" FROM {BOT} b"
             f" LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active WHERE b.id = %s FOR UPDATE OF b",
             [bot_id],
         )
         row = cursor.fetchone()
         if row is None:
             return None
-        name, token_hash, events, answer_within, return_within = row
+        name, token_hash, events, answer_within, return_within, hours = row
         # A statement begun under the bot's lock: it sees every contact queued under that lock.
         cursor.execute(
             f"SELECT id, operator_id, weight, current_weight, EXISTS (SELECT 1 FROM {CONTACT} q"  # noqa: S608
@@ -262,20 +273,31 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             for link_id, operator_id, weight, current, _waiting in links
         ]
         return LockedBot(
-            name, token_hash, decode_events(events), answer_within, return_within, candidates, waiting
+            name,
+            token_hash,
+            decode_events(events),
+            answer_within,
+            return_within,
+            _json(hours),
+            candidates,
+            waiting,
         )
 
 
-def any_room(bot_ids: Iterable[int]) -> bool:
-    """Return whether an operator is eligible (rule 3) for one of these bots; an unlocked read."""
+def with_room(bot_ids: Iterable[int]) -> dict[int, str | None]:
+    """Return those of these bots with an eligible operator (rule 3), each with its stored hours.
+
+    An unlocked read.
+    """
     bot_ids = list(bot_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {LINK} l JOIN {OPERATOR} o ON o.id = l.operator_id"  # noqa: S608
-            f" WHERE l.bot_id IN ({_placeholders(len(bot_ids))}) AND {eligible('l', 'o')} LIMIT 1",
+            f"SELECT b.id, b.hours FROM {BOT} b WHERE b.id IN ({_placeholders(len(bot_ids))})"  # noqa: S608
+            f" AND EXISTS (SELECT 1 FROM {LINK} l JOIN {OPERATOR} o ON o.id = l.operator_id"
+            f" WHERE l.bot_id = b.id AND {eligible('l', 'o')})",
             bot_ids,
         )
-        return cursor.fetchone() is not None
+        return {bot_id: _json(hours) for bot_id, hours in cursor.fetchall()}
 
 
 def advance(*, eligible: list[int], chosen: int, total: int) -> None:
