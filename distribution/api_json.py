@@ -1,6 +1,9 @@
 """What the bots' API answers about a contact: the body of the intake's, the reads' and the closes'
 answers, and the contact in every webhook event (distribution/webhooks.py)."""
 
+from django.utils import timezone
+
+from . import schedules
 from .identifiers import LeadIdentity
 from .models import Contact
 
@@ -19,6 +22,7 @@ def contact_json(contact: Contact, *, identity: LeadIdentity | None, lead_create
     """The contact; its lead named by `identity`, what the request sent (None: by nothing, as in
     answers to reads and closes, and in webhook events)."""
     operator = contact.operator
+    is_open, opens_at = schedules.opening(contact.bot.hours, timezone.now())
     return {
         "id": contact.pk,
         "status": contact.status,
@@ -31,4 +35,6 @@ def contact_json(contact: Contact, *, identity: LeadIdentity | None, lead_create
         "assigned_at": contact.assigned_at.isoformat() if contact.assigned_at else None,
         "accepted_at": contact.accepted_at.isoformat() if contact.accepted_at else None,
         "closed_at": contact.closed_at.isoformat() if contact.closed_at else None,
+        "open": is_open,
+        "opens_at": opens_at.isoformat() if opens_at else None,
     }

@@ -247,6 +247,8 @@ CONTACT_EXAMPLE: JsonDict = {
     "assigned_at": "2026-11-25T22:07:21.989489+00:00",
     "accepted_at": None,
     "closed_at": None,
+    "open": True,
+    "opens_at": None,
 }
 
 
@@ -267,6 +269,10 @@ class Contact(Body):
     accepted_at: datetime | None
     """When its operator took it (rule 8); null while it is new."""
     closed_at: datetime | None
+    open: bool
+    """Whether the bot is within its working hours now (rule 11): outside them contacts wait."""
+    opens_at: datetime | None
+    """When the bot opens next, in its time zone; null while it is open."""
 
 
 class Error(Body):
@@ -301,6 +307,37 @@ class Conflict(Body):
 
     error: str
     contact_id: int
+
+
+class Stretch(Body):
+    """A stretch of open hours."""
+
+    opens: datetime
+    closes: datetime
+
+
+class Hours(Body):
+    """A bot's working hours (rule 11): whether it is open now, and its next 7 days."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "open": False,
+                    "opens_at": "2026-12-08T09:00:00+03:00",
+                    "time_zone": "Europe/Moscow",
+                    "hours": [{"opens": "2026-12-08T09:00:00+03:00", "closes": "2026-12-08T18:00:00+03:00"}],
+                }
+            ]
+        }
+    )
+
+    open: bool
+    opens_at: datetime | None
+    """When it opens next, in its time zone; null while it is open."""
+    time_zone: str
+    hours: list[Stretch] | None
+    """The open stretches of the next 7 days, in its time zone; null when it has no hours (always open)."""
 
 
 class Health(Body):
@@ -426,7 +463,7 @@ EVENTS: dict[str, type[_Event]] = {
     models.Webhook.Event.CLOSED.value: ContactClosed,
 }
 REQUESTS: tuple[type[Body], ...] = (ContactIn, CloseIn, AcceptIn)
-ANSWERS: tuple[type[Body], ...] = (Contact, Error, Conflict, Health)
+ANSWERS: tuple[type[Body], ...] = (Contact, Error, Conflict, Health, Hours)
 
 
 class _Document(GenerateJsonSchema):

@@ -2,7 +2,10 @@
 
 import contextlib
 import datetime
+import functools
 import re
+import zoneinfo
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -12,13 +15,15 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
+from django.utils.dates import WEEKDAYS
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django_stubs_ext import StrOrPromise
 
 from minicrm.durations import format_duration, parse_duration
 
-from . import outbound, routing, selectors
+from . import outbound, routing, schedules, selectors
 from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity, shown_identifier
 from .models import (
     MAX_CAPACITY,
@@ -487,3 +492,266 @@ class TransferForm(forms.Form):
 
 class CloseForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Resolution"), max_length=RESOLUTION_LENGTH, required=False)
+
+
+# Working hours (rule 11) -------------------------------------------------------------------------
+
+# A time as typed: 9:00, 09:00 or 24:00 (the end of a day). A browser checks it before sending.
+TIME_PATTERN = "([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00"
+# Between the two dates of a range of days off: an en or em dash, "..", or " - ".
+_RANGE = re.compile(r"\s*(?:\u2013|\u2014|\.\.|\s-\s)\s*")
+_DATES_APART = re.compile(r"[,;\n]+")
+MAX_DAYS_OFF = 1000
+MAX_RANGE = timedelta(days=366)
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """The zones offered: a region's city, and UTC (the old aliases and Etc/'s reversed signs left out)."""
+    zones = zoneinfo.available_timezones()
+    return sorted(
+        {"UTC", *(zone for zone in zones if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))}
+    )
+
+
+def _typed_week(week: Sequence[Sequence[schedules.Interval]]) -> list[list[tuple[int, int]]]:
+    """The stored week as a manager types it: an interval that ends at 24:00 and the next day's
+    from 00:00 are one interval over midnight (22:00 to 06:00), written on the day it starts."""
+    days = [list(day) for day in week]
+    for number, day in enumerate(days):
+        following = days[(number + 1) % 7]
+        if day and following and day[-1][1] == schedules.MINUTES_A_DAY and day[-1][0] > 0:
+            start, end = following[0]
+            if start == 0 and end < schedules.MINUTES_A_DAY:
+                day[-1] = (day[-1][0], end)
+                del following[0]
+    return days
+
+
+class ScheduleForm(forms.Form):
+    """A week of intervals, the days off and the time zone: a bot's working hours or an operator's
+    shifts (rule 11). An interval that ends before it starts runs over midnight into the next day,
+    where it is stored."""
+
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        error_messages={"invalid_choice": gettext_lazy("Choose a time zone from the list.")},
+    )
+    days_off = forms.CharField(
+        label=gettext_lazy("Days off"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
+
+    empty_week_error: StrOrPromise
+    time_pattern = TIME_PATTERN
+
+    def __init__(self, *args, stored: object, **kwargs):
+        super().__init__(*args, **kwargs)
+        schedule = schedules.stored(stored)
+        zone = schedule.time_zone.key if schedule else settings.TIME_ZONE
+        # A field's copy, typed as a plain Field (as in LinkForm).
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            (name, name) for name in sorted({*time_zones(), zone, settings.TIME_ZONE})
+        ]
+        self.fields["time_zone"].initial = zone
+        typed = _typed_week(schedule.week) if schedule else [[] for _day in range(7)]
+        for day in range(7):
+            for number in range(schedules.MAX_INTERVALS_A_DAY):
+                pair = typed[day][number] if number < len(typed[day]) else None
+                for edge, minutes in zip(("start", "end"), pair or (None, None), strict=True):
+                    self.fields[f"day{day}-{number}-{edge}"] = forms.CharField(
+                        required=False,
+                        initial="" if minutes is None else schedules.format_time(minutes),
+                    )
+        if schedule:
+            self.fields["days_off"].initial = _dates_text(schedule.days_off)
+        # As many columns of intervals as the busiest day needs, and one more to add to, up to the
+        # most a day may have: a browser without JavaScript adds one interval per save.
+        if self.is_bound:
+            filled = max((max(day) + 1 if day else 0) for day in self._typed_from_data())
+        else:
+            filled = max(map(len, typed))
+        self.columns = min(schedules.MAX_INTERVALS_A_DAY, max(2, filled + 1))
+
+    def _typed_from_data(self) -> list[list[int]]:
+        """The numbers of the intervals the request has something in, per day."""
+        return [
+            [
+                number
+                for number in range(schedules.MAX_INTERVALS_A_DAY)
+                if any(
+                    str(self.data.get(f"day{day}-{number}-{edge}", "")).strip() for edge in ("start", "end")
+                )
+            ]
+            for day in range(7)
+        ]
+
+    @property
+    def date_example(self) -> str:
+        return formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+
+    @functools.cached_property
+    def rows(self) -> list[dict]:
+        """Per weekday, Monday first: its name, its columns of (start, end) fields and their errors."""
+        rows = []
+        for day in range(7):
+            pairs = [
+                (self[f"day{day}-{number}-start"], self[f"day{day}-{number}-end"])
+                for number in range(self.columns)
+            ]
+            errors = list(dict.fromkeys(error for pair in pairs for field in pair for error in field.errors))
+            rows.append({"day": day, "name": WEEKDAYS[day], "pairs": pairs, "errors": errors})
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        week = self._clean_week()
+        days_off = self._clean_days_off()
+        zone = self.cleaned_data.get("time_zone")
+        if week is not None and days_off is not None and zone:
+            self.cleaned_data["schedule"] = schedules.Schedule(zoneinfo.ZoneInfo(zone), week, days_off)
+        return self.cleaned_data
+
+    def _time(self, name: str) -> int | None:
+        try:
+            minutes = schedules.parse_time(self.cleaned_data.get(name, ""))
+        except schedules.ScheduleError:
+            self.add_error(name, _("Write a time like 09:00 or 18:30."))
+            return None
+        if name.endswith("start") and minutes == schedules.MINUTES_A_DAY:
+            self.add_error(name, _("24:00 ends a day: start at 00:00."))
+            return None
+        return minutes
+
+    def _clean_week(self) -> tuple[tuple[schedules.Interval, ...], ...] | None:
+        """The week as stored, an interval over midnight split at it; None when it has errors."""
+        days: list[list[tuple[int, int, bool]]] = [[] for _day in range(7)]  # start, end, from the day before
+        valid = True
+        for day in range(7):
+            for number in range(schedules.MAX_INTERVALS_A_DAY):
+                names = (f"day{day}-{number}-start", f"day{day}-{number}-end")
+                if any(name in self.errors for name in names):
+                    valid = False
+                    continue
+                typed = [self.cleaned_data.get(name, "") for name in names]
+                if not any(typed):
+                    continue
+                if not all(typed):
+                    self.add_error(names[typed.index("")], _("Give both the start and the end."))
+                    valid = False
+                    continue
+                start, end = (self._time(name) for name in names)
+                if start is None or end is None:
+                    valid = False
+                elif start == end:
+                    self.add_error(names[1], _("An interval cannot end when it starts."))
+                    valid = False
+                elif start < end:
+                    days[day].append((start, end, False))
+                else:  # over midnight
+                    days[day].append((start, schedules.MINUTES_A_DAY, False))
+                    if end:
+                        days[(day + 1) % 7].append((0, end, True))
+        if not valid:
+            return None
+        if not any(days):
+            self.add_error(None, self.empty_week_error)
+            return None
+        week = []
+        for day, intervals in enumerate(days):
+            merged: list[tuple[int, int, bool]] = []
+            for start, end, carried in sorted(intervals):
+                if merged and start < merged[-1][1]:
+                    if carried or merged[-1][2]:
+                        text = _("%(day)s's hours overlap the night that runs on from the day before.")
+                    else:
+                        text = _("%(day)s's hours overlap.")
+                    self._add_day_error(day, text % {"day": WEEKDAYS[day]})
+                    return None
+                if merged and start == merged[-1][1]:  # one runs on into the next
+                    merged[-1] = (merged[-1][0], end, merged[-1][2] or carried)
+                else:
+                    merged.append((start, end, carried))
+            if len(merged) > schedules.MAX_INTERVALS_A_DAY:
+                text = _("%(day)s has more than %(count)s intervals, with the night from the day before.")
+                self._add_day_error(
+                    day, text % {"day": WEEKDAYS[day], "count": schedules.MAX_INTERVALS_A_DAY}
+                )
+                return None
+            week.append(tuple((start, end) for start, end, _carried in merged))
+        return tuple(week)
+
+    def _add_day_error(self, day: int, text: str) -> None:
+        self.add_error(f"day{day}-0-start", text)
+
+    def _clean_days_off(self) -> frozenset[datetime.date] | None:
+        text = self.cleaned_data.get("days_off", "")
+        days: set[datetime.date] = set()
+        for part in filter(None, (part.strip() for part in _DATES_APART.split(text))):
+            ends = _RANGE.split(part)
+            try:
+                first, last = (
+                    (self._date(end) for end in (ends[0], ends[-1])) if len(ends) <= 2 else (None, None)
+                )
+            except forms.ValidationError as error:
+                self.add_error("days_off", error)
+                return None
+            if first is None or last is None:
+                self.add_error(
+                    "days_off", _("“%(text)s” is not a date or a range of dates.") % {"text": part}
+                )
+                return None
+            if not first <= last <= first + MAX_RANGE:
+                self.add_error(
+                    "days_off", _("“%(text)s”: a range goes forward, at most a year.") % {"text": part}
+                )
+                return None
+            days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+        if len(days) > MAX_DAYS_OFF:
+            self.add_error("days_off", _("At most %(count)s days off.") % {"count": MAX_DAYS_OFF})
+            return None
+        return frozenset(days)
+
+    def _date(self, text: str) -> datetime.date:
+        try:
+            day = forms.DateField().to_python(text)
+        except forms.ValidationError:
+            day = None
+        if day is None or not FIRST_DAY <= day <= LAST_DAY:
+            example = formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+            raise forms.ValidationError(
+                _("“%(text)s” is not a date: write dates like %(example)s.")
+                % {"text": text, "example": example}
+            )
+        return day
+
+
+class HoursForm(ScheduleForm):
+    """A bot's working hours."""
+
+    empty_week_error = gettext_lazy("Give at least one interval, or press “Always open”.")
+
+
+class ShiftsForm(ScheduleForm):
+    """An operator's shifts."""
+
+    empty_week_error = gettext_lazy("Give at least one shift, or press “No shifts”.")
+
+
+def _dates_text(days: frozenset[datetime.date]) -> str:
+    """Days off as a manager types them: runs of days as ranges, in the language's date format."""
+    runs: list[list[datetime.date]] = []
+    for day in sorted(days):
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+
+    def written(day: datetime.date) -> str:
+        return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+    return ", ".join(
+        written(run[0]) if len(run) == 1 else f"{written(run[0])} \u2013 {written(run[-1])}" for run in runs
+    )

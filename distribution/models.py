@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from . import schedules
 from .identifiers import unicode_email
 from .links import id_url
 from .stored_messages import stored_message
@@ -44,6 +45,10 @@ class Operator(models.Model):
     is_active = models.BooleanField(_("switched on"), default=True)
     # Why the service switched it away (rule 9: missed contacts in a row); "" when a person did.
     away_reason = models.CharField(_("why away"), max_length=200, blank=True)
+    # Rule 11: its shifts (schedules.Schedule's stored form), None for none; and the next moment
+    # the worker switches it on or away by them.
+    shifts = models.JSONField(_("shifts"), null=True, blank=True, validators=[schedules.validate])
+    shift_edge_at = models.DateTimeField(_("next shift change"), null=True, blank=True, editable=False)
     max_open_contacts = models.PositiveIntegerField(
         _("capacity"),
         default=10,
@@ -96,6 +101,7 @@ class OperatorEvent(models.Model):
         SELF = "self", _("by the operator")
         MISSED = "missed", _("missed contacts in a row")
         HAND_OVER = "hand-over", _("its contacts handed over")
+        SHIFT = "shift", _("its shift began or ended")
 
     operator = models.ForeignKey(
         Operator, on_delete=models.CASCADE, related_name="events", verbose_name=_("operator")
@@ -144,6 +150,8 @@ class Bot(models.Model):
     answer_within = models.DurationField(_("answer within"), null=True, blank=True)
     # Rule 10: a lead who writes again within this time goes back to its operator; None is off.
     return_within = models.DurationField(_("return to the same operator within"), null=True, blank=True)
+    # Rule 11: its working hours (schedules.Schedule's stored form); None is always open.
+    hours = models.JSONField(_("working hours"), null=True, blank=True, validators=[schedules.validate])
 
     class Meta:
         verbose_name = _("bot")
@@ -462,6 +470,27 @@ class DailyAssignments(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: bot {self.bot_id} → operator {self.operator_id}: {self.contacts}"
+
+
+class DailyCloses(models.Model):
+    """How many of a bot's contacts were closed on one day for one reason: the report's closes by
+    reason, counted in the same transaction as each close. The day is the close's, in TIME_ZONE."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("how"), max_length=20, choices=ContactEvent.Reason)
+    contacts = models.IntegerField(_("contacts"), default=0)
+
+    class Meta:
+        verbose_name = _("closes of a day")
+        verbose_name_plural = _("closes by day")
+        constraints = [
+            # Also the report's index: the rows of a period, of every bot or of one.
+            models.UniqueConstraint(fields=["day", "bot", "reason"], name="daily_closes_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: bot {self.bot_id}, {self.reason}: {self.contacts}"
 
 
 class ResponseFigures(models.Model):

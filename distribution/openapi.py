@@ -346,6 +346,20 @@ def document() -> dict:
                 "Tell that a contact was taken, by the bot's external_id",
                 _EXTERNAL_ID,
             ),
+            "/api/schedule": {
+                "get": {
+                    "operationId": "getSchedule",
+                    "summary": "The bot's working hours",
+                    "description": "Whether the bot is open now and its open hours for the next 7 days "
+                    "(rule 11): outside them its contacts wait, and are assigned at the opening. Any other "
+                    "method: 405 with `Allow: GET`.",
+                    "tags": ["Contacts"],
+                    "responses": {
+                        "200": _json(_ref("Hours"), "The bot's hours.", _example(contract.Hours)),
+                        **_answers("401", "429", "503"),
+                    },
+                },
+            },
             "/healthz": {
                 "get": {
                     "operationId": "health",

@@ -8,8 +8,9 @@ runs with each sweep, keeps running sums of these per bot, operator and day in R
 that a period costs two rows per bot and operator whatever its length; period_figures() walks
 the events of what the fold has not reached yet.
 
-Durations are counted in the buckets of SCALE, and a percentile is read as "at most" the bound of
-its bucket: exact at the scale's steps, at most a third too high between them.
+Durations count the bot's open hours only, by its working hours as they are now (rule 11), and are
+counted in the buckets of SCALE; a percentile is read as "at most" the bound of its bucket: exact
+at the scale's steps, at most a third too high between them.
 """
 
 import dataclasses
@@ -24,6 +25,7 @@ from operator import add, itemgetter, sub
 from django.db import transaction
 from django.utils import timezone
 
+from . import schedules
 from .models import Bot, ContactEvent, ResponseFigures, ResponseFold
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
@@ -170,6 +172,7 @@ HISTORY = (
     "contact__created_at",
     "contact__assigned_at",
     "contact__answer_by",
+    "contact__bot__hours",
 )
 
 
@@ -215,7 +218,7 @@ def _walk(
     """Count the facts of one contact's history (oldest first) whose events are in [start, end)."""
     assignment: _Assignment | None = None
     assigned_before = False
-    for _, kind, at, reason, operator_id, bot_id, created_at, assigned_at, answer_by in history:
+    for _, kind, at, reason, operator_id, bot_id, created_at, assigned_at, answer_by, hours in history:
         counted = start <= at < end and operator_id is not None
         mine = figures[(timezone.localdate(at), bot_id, operator_id)] if counted else outside
         if kind == Kind.ASSIGNED:
@@ -223,7 +226,7 @@ def _walk(
             mine.passed_on += reason == Reason.PASSED_ON
             mine.returned += reason == Reason.RETURNED
             if not assigned_before:
-                mine.to_assign[bucket(at - created_at)] += 1
+                mine.to_assign[bucket(_open_time(hours, created_at, at))] += 1
             assignment, assigned_before = _Assignment(at), True
         elif kind == Kind.MISSED:
             mine.missed += 1
@@ -235,7 +238,7 @@ def _walk(
                 continue
             assignment.taken = True
             mine.taken += 1
-            mine.to_take[bucket(at - assignment.at)] += 1
+            mine.to_take[bucket(_open_time(hours, assignment.at, at))] += 1
             # The deadline is the contact's while this is its assignment still; an older one
             # beat its deadline if the sweep recorded no miss. A contact without a deadline has
             # none to beat, and a late take after a miss was counted with the miss.
@@ -243,11 +246,17 @@ def _walk(
                 mine.due += 1
                 mine.in_time += (at <= answer_by) if assigned_at == assignment.at else 1
         elif kind == Kind.CLOSED:
-            mine.to_close[bucket(at - created_at)] += 1
+            mine.to_close[bucket(_open_time(hours, created_at, at))] += 1
             mine.closed_untaken += assignment is None or not assignment.taken
             assignment = None
         else:  # handed back to the queue
             assignment = None
+
+
+def _open_time(hours: object, start: datetime, end: datetime) -> timedelta:
+    """Return how much of `start`..`end` a bot with these stored hours was open: all of it without."""
+    schedule = schedules.stored(hours) if hours is not None else None
+    return end - start if schedule is None else schedule.open_time(start, end)
 
 
 # Folding and reading ---------------------------------------------------------------------------------

@@ -11,18 +11,20 @@ logger = logging.getLogger(__name__)
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Pass on late contacts, close idle ones, expire old waiting ones, drain the queues, then fold
-    the new events into the report's response times."""
+    """Apply shift edges, pass on late contacts, close idle ones, expire old waiting ones, drain the
+    queues, then fold the new events into the report's response times."""
+    switched, moved = routing.apply_shift_edges()
     passed = routing.pass_on_due()
     sweep = routing.sweep_idle_contacts()
     response_times.fold()
     counts = {
+        "shift changes": len(switched),
         "passed on": len(passed.passed_on),
         "overdue": len(passed.overdue),
         "switched away": len(passed.away),
         "closed": len(sweep.closed),
         "expired": len(sweep.expired),
-        "assigned": len(passed.assigned) + len(sweep.assigned),
+        "assigned": len(moved) + len(passed.assigned) + len(sweep.assigned),
     }
     if any(counts.values()):
         logger.info("Sweep: %s", ", ".join(f"{count} {what}" for what, count in counts.items()))

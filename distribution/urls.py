@@ -13,6 +13,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     # The bots' API
     path("api/contacts", intake.contacts, name="api-contacts"),
+    path("api/schedule", intake.hours, name="api-schedule"),
     path("api/contacts/close", intake.contact_close_by_external_id, name="api-contact-close-by-external-id"),
     path("api/contacts/<id:pk>", intake.contact, name="api-contact"),
     path("api/contacts/<id:pk>/close", intake.contact_close, name="api-contact-close"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("operators/<id:pk>/switch", operators.operator_switch, name="operator-switch"),
     path("operators/<id:pk>/capacity", operators.operator_capacity, name="operator-capacity"),
     path("operators/<id:pk>/hand-over", operators.operator_hand_over, name="operator-hand-over"),
+    path("operators/<id:pk>/shifts", operators.operator_shifts, name="operator-shifts"),
     path("operators/<id:pk>/login/create", logins.login_create, name="operator-login-create"),
     path("operators/<id:pk>/login/reset", logins.login_reset, name="operator-login-reset"),
     path("operators/<id:pk>/login/detach", logins.login_detach, name="operator-login-detach"),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("bots/<id:pk>/auto-close", bots.bot_auto_close, name="bot-auto-close"),
     path("bots/<id:pk>/answering", bots.bot_answering, name="bot-answering"),
     path("bots/<id:pk>/vouches", bots.bot_vouches, name="bot-vouches"),
+    path("bots/<id:pk>/hours", bots.bot_hours, name="bot-hours"),
     path("bots/<id:pk>/rotate-token", bots.bot_rotate, name="bot-rotate"),
     path("bots/<id:pk>/webhook", bots.bot_webhook, name="bot-webhook"),
     path("bots/<id:pk>/webhook/switch", bots.bot_webhook_switch, name="bot-webhook-switch"),

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from distribution import routing
+from distribution import routing, tasks
 from distribution.models import Bot, Contact, ContactEvent, Operator, OperatorEvent
 
 from .test_concurrency import simultaneously
@@ -266,17 +266,37 @@ def test_a_hand_over_makes_taken_contacts_new_again(five_minutes, bot_with_opera
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_pass_each_contact_on_once(five_minutes, bot_with_operators, send, settings):
-    bot, operators = bot_with_operators(weights=[10, 10, 10], capacities=[4, 4, 4])
+    # One free place each: a pass-on can fill an operator, so the sweeps contend for room too.
+    bot, operators = bot_with_operators(weights=[10, 10, 10], capacities=[3, 3, 3])
     contacts = [send(bot) for _ in range(6)]
     # Every deadline has passed, and none that a pass-on sets (now + 5 minutes) has.
     past = contacts[-1].assigned_at + 5 * MINUTE
 
-    simultaneously(2, lambda _: routing.pass_on_due(now=past))
+    sweeps = simultaneously(2, lambda _: routing.pass_on_due(now=past))
 
+    handled = [contact.pk for sweep in sweeps for contact in sweep.passed_on + sweep.overdue]
+    assert sorted(handled) == sorted(contact.pk for contact in contacts)
+    passed = {contact.pk for sweep in sweeps for contact in sweep.passed_on}
+    assert passed
     for contact in contacts:
         assert [kind for kind, *_ in events(contact)].count(Kind.MISSED) == 1
-        assert [reason for _, reason, _ in events(contact)].count(Reason.PASSED_ON) <= 1
+        assert [reason for _, reason, _ in events(contact)].count(Reason.PASSED_ON) == (contact.pk in passed)
     loads = {
         operator.pk: operator.contacts.filter(status=Contact.Status.OPEN).count() for operator in operators
     }
+    assert sum(loads.values()) == 6
     assert all(loads[operator.pk] <= operator.max_open_contacts for operator in operators)
+
+
+def test_the_worker_s_sweep_passes_a_late_contact_on(five_minutes, clock, bot_with_operators, send):
+    bot, (anna, boris) = bot_with_operators(weights=[10, 10])
+    contact = send(bot)
+    first = fresh(contact).operator_id
+    clock.advance(PAST_IT)
+
+    result = tasks.sweep_idle_contacts.enqueue()
+
+    assert (result.return_value["passed on"], result.return_value["overdue"]) == (1, 0)
+    late = fresh(contact)
+    assert late.operator_id in {anna.pk, boris.pk} - {first}
+    assert late.answer_by == clock.now + 5 * MINUTE

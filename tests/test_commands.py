@@ -8,7 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
+from distribution import schedules
 from distribution.models import Bot, BotOperator, Contact, ContactEvent, IdentifierSource, Lead, Operator
 from distribution.tokens import find_bot
 
@@ -79,6 +81,18 @@ def test_demo_fills_an_empty_database(roles):
         assert ContactEvent.objects.filter(kind="assigned", reason=reason).exists(), reason
     assert ContactEvent.objects.filter(kind="missed").exists()
     assert Operator.objects.filter(is_active=False, away_reason="missed").count() == 1
+    # Issue 20: bots with working hours, one of them closed now whatever the time; operators with
+    # shifts, switched by them as the worker would.
+    now = timezone.now()
+    hours = [bot.hours for bot in Bot.objects.exclude(hours=None)]
+    assert len(hours) >= 10
+    assert any(not schedules.opening(stored, now)[0] for stored in hours)
+    with_shifts = Operator.objects.exclude(shifts=None)
+    assert with_shifts.count() >= 3
+    assert all(operator.shift_edge_at is not None for operator in with_shifts)
+    assert all(
+        operator.is_active == schedules.stored(operator.shifts).is_open(now) for operator in with_shifts
+    )
     # Taken between assignment and close, deadlines a bot's time after the assignment.
     assert not Contact.objects.filter(accepted_at__lt=F("assigned_at")).exists()
     assert not Contact.objects.filter(closed_at__lt=F("accepted_at")).exists()

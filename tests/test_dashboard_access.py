@@ -17,6 +17,7 @@ PUBLIC = {
     "api-contact-close-by-external-id",
     "api-contact-accept",
     "api-contact-accept-by-external-id",
+    "api-schedule",
     "healthz",
     # The API's description holds no data: anyone may read it (test_openapi.py).
     "api-openapi",
@@ -63,7 +64,7 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 34, urls  # the walk found the whole dashboard
+    assert len(urls) == 36, urls  # the walk found the whole dashboard
     return urls
 
 
@@ -120,7 +121,7 @@ CONFIRMED = {
 
 def test_actions_refuse_get(manager_client, scene):
     actions = [url for name, url in dashboard_urls(scene) if name not in PAGES | CONFIRMED]
-    assert len(actions) == 15
+    assert len(actions) == 17
     for url in actions:
         assert manager_client.get(url).status_code == 405, url
 

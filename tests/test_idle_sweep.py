@@ -142,6 +142,7 @@ def test_the_task_runs_the_sweep(auto_close, clock, bot_with_operators, send):
     result = tasks.sweep_idle_contacts.enqueue()
 
     assert result.return_value == {
+        "shift changes": 0,
         "passed on": 0,
         "overdue": 0,
         "switched away": 0,

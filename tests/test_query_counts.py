@@ -93,6 +93,16 @@ def _build() -> dict:
     }
 
 
+@pytest.fixture
+def scheduled(large_scene):
+    """Every bot and every operator of the scene with hours closed now, which the lists show."""
+    later = (timezone.now().weekday() + 2) % 7
+    week = [[["09:00", "18:00"]] if day == later else [] for day in range(7)]
+    closed = {"time_zone": "UTC", "week": week, "days_off": []}
+    Bot.objects.update(hours=closed)
+    Operator.objects.update(shifts=closed)
+
+
 PAGES = [
     # (url, max queries): session, user and the login's permissions (its own, its groups') are 4.
     ("/", 10),  # the counts: waiting, closed today, passed on today, the rest of the open ones
@@ -115,7 +125,7 @@ PAGES = [
 
 @pytest.mark.parametrize(("url", "limit"), PAGES)
 def test_a_page_makes_a_bounded_number_of_queries(
-    manager_client, large_scene, django_assert_max_num_queries, url, limit
+    manager_client, large_scene, scheduled, django_assert_max_num_queries, url, limit
 ):
     url = url.format(**{key: value.pk for key, value in large_scene.items()})
 
@@ -175,7 +185,7 @@ def test_the_response_times_make_a_bounded_number_of_queries(
 
 @pytest.mark.parametrize(("part", "limit"), [("counts", 8), ("load", 5), ("queue", 9)])
 def test_an_overview_refresh_makes_a_bounded_number_of_queries(
-    manager_client, large_scene, django_assert_max_num_queries, part, limit
+    manager_client, large_scene, scheduled, django_assert_max_num_queries, part, limit
 ):
     """Each part reads only its own rows (the queue's link to all waiting contacts, the counts)."""
     with django_assert_max_num_queries(limit):
@@ -220,7 +230,7 @@ def operator_client(client, large_scene, roles):
     ],
 )
 def test_the_workspace_makes_a_bounded_number_of_queries(
-    operator_client, django_assert_max_num_queries, headers, limit
+    operator_client, scheduled, django_assert_max_num_queries, headers, limit
 ):
     with django_assert_max_num_queries(limit):
         response = operator_client.get("/me/", **headers)

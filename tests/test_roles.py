@@ -21,6 +21,7 @@ NEEDS = {
     "operator": ("view_operator", "view_operator"),
     "operator-switch": ("change_operator", "change_operator"),
     "operator-capacity": ("change_operator", "change_operator"),
+    "operator-shifts": ("change_operator", "change_operator"),
     "operator-hand-over": ("hand_over", "hand_over"),
     # Giving an operator a login, or taking it away, is a change of the operator.
     "operator-login-create": ("change_operator", "change_operator"),
@@ -30,6 +31,7 @@ NEEDS = {
     "bot": ("view_bot", "view_bot"),
     "bot-auto-close": ("change_bot", "change_bot"),
     "bot-answering": ("change_bot", "change_bot"),
+    "bot-hours": ("change_bot", "change_bot"),
     "bot-vouches": ("change_bot", "change_bot"),
     "bot-rotate": ("rotate_token", "rotate_token"),
     # A bot's webhook is part of the bot; its secret is rotated like the bot's token.
@@ -119,7 +121,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 26
+    assert len(answers) == 28
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

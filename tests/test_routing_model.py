@@ -1,7 +1,7 @@
 """A differential test of the intake's fast path, the capacity events and the deadlines: random
 sequences of arrivals (new and returning leads, identifiers vouched for or not), closes, switches,
 capacity and weight changes, contacts taken and minutes passing run through the real services and
-through the plain statement of docs/rules.md's rules 1-5 and 8-10 below, compared event by event:
+through the plain statement of docs/rules.md's rules 1-5 and 8-11 below, compared event by event:
 the operator chosen (or the queue), the lead created or found, every lead's identifiers and marks,
 the contacts each drain assigns and in which order, what each sweep passes on, leaves overdue and
 switches away, every BotOperator's round-robin state and the queue's order."""
@@ -24,6 +24,12 @@ BOTS, OPERATORS, LEADS = 2, 3, 6
 FIELDS = ("external_id", "email")
 AWAY_AFTER = 2  # misses in a row (AWAY_AFTER_MISSED)
 MINUTE = datetime.timedelta(minutes=1)
+# Ahead of the real time (PostgreSQL stamps an assignment at the later of the two), two hours before
+# the bots with hours open and their operators' shifts begin.
+START = datetime.datetime(2027, 1, 4, 7, 0, tzinfo=datetime.UTC)
+OPEN, CLOSE, SHIFT_END = 9 * 60, 18 * 60, 13 * 60  # minutes of the day, UTC
+HOURS = {"time_zone": "UTC", "week": [[["09:00", "18:00"]]] * 7}
+SHIFTS = {"time_zone": "UTC", "week": [[["09:00", "13:00"]]] * 7}
 
 
 # The rules, stated plainly -------------------------------------------------------------------------
@@ -44,7 +50,27 @@ class Model:
     # in arrival order.
     contacts: dict[int, dict] = field(default_factory=dict)
     history: dict[int, list[str]] = field(default_factory=dict)  # operator -> "missed" / "taken", in order
-    now: int = 0  # minutes
+    hours: dict[int, bool] = field(default_factory=dict)  # bot -> open 9 to 18 only (rule 11)
+    shifts: dict[int, int | None] = field(default_factory=dict)  # operator with a 9-to-13 shift -> next edge
+    now: int = 0  # minutes since START
+
+    @staticmethod
+    def minute_of_day(at: int) -> int:
+        return (START.hour * 60 + at) % (24 * 60)
+
+    def is_open(self, bot: int, at: int | None = None) -> bool:  # rule 11
+        at = self.now if at is None else at
+        return not self.hours.get(bot) or OPEN <= self.minute_of_day(at) < CLOSE
+
+    def in_shift(self, at: int) -> bool:
+        return OPEN <= self.minute_of_day(at) < SHIFT_END
+
+    def deadline(self, bot: int, within: int) -> int:  # rule 9 in open minutes
+        at, left = self.now, within
+        while left:
+            left -= self.is_open(bot, at)
+            at += 1
+        return at
 
     def first_match(self, wanted: dict[str, str], verified: frozenset[str] | None = None) -> int | None:
         for name, value in wanted.items():
@@ -114,13 +140,14 @@ class Model:
         return max(assigned)[2] if assigned else None
 
     def assign(self, contact_id: int, operator: int) -> None:
-        within = self.within[self.contacts[contact_id]["bot"]]
+        bot = self.contacts[contact_id]["bot"]
+        within = self.within[bot]
         self.contacts[contact_id].update(
             status="open",
             operator=operator,
             assigned=self.now,
             taken=False,
-            answer_by=None if within is None else self.now + within,
+            answer_by=None if within is None else self.deadline(bot, within),
             overdue=False,
         )
 
@@ -128,7 +155,9 @@ class Model:
         self, contact_id: int, bot: int, wanted: dict[str, str], verified: frozenset[str] | None
     ) -> tuple[int | None, int, bool]:  # rules 1, 5, 10
         lead, created = self.resolve(wanted, self.verifies[bot] if verified is None else verified)
-        operator = self.choose(bot, returning_to=None if created else self.returning(bot, lead))
+        operator = None
+        if self.is_open(bot):
+            operator = self.choose(bot, returning_to=None if created else self.returning(bot, lead))
         self.contacts[contact_id] = {"bot": bot, "lead": lead, "status": "waiting", "operator": None}
         self.contacts[contact_id].update(
             assigned=None, taken=False, answer_by=None, overdue=False, missed=set()
@@ -176,16 +205,40 @@ class Model:
                 away.append(operator)
         for operator in away:
             self.active[operator] = False
-            for pk, contact in self.contacts.items():
-                if contact["operator"] == operator and contact["status"] == "open" and not contact["taken"]:
-                    other = self.choose(contact["bot"], excluded={operator, *contact["missed"]})
-                    if other is not None:
-                        self.assign(pk, other)
-                        passed.append((pk, other))
+            passed += self.pass_on_new(operator)
         return passed, overdue, away, assigned
 
+    def pass_on_new(self, operator: int) -> list[tuple[int, int]]:
+        moved = []
+        for pk, contact in self.contacts.items():
+            if contact["operator"] == operator and contact["status"] == "open" and not contact["taken"]:
+                other = self.choose(contact["bot"], excluded={operator, *contact["missed"]})
+                if other is not None:
+                    self.assign(pk, other)
+                    moved.append((pk, other))
+        return moved
+
+    def apply_shifts(self) -> tuple[list[int], list[tuple[int, int]]]:  # rule 11 for operators
+        switched, moved = [], []
+        for operator, edge in sorted(self.shifts.items()):
+            if edge is not None and edge > self.now:
+                continue
+            on = self.in_shift(self.now)
+            self.shifts[operator] = next(
+                at for at in range(self.now + 1, self.now + 1500) if self.in_shift(at) != on
+            )
+            if self.active[operator] == on:
+                continue
+            self.active[operator] = on
+            switched.append(operator)
+            moved += self.drain(self.bots_of(operator)) if on else self.pass_on_new(operator)
+        return switched, moved
+
+    def waiting_bots(self) -> set[int]:
+        return {c["bot"] for c in self.contacts.values() if c["status"] == "waiting"}
+
     def drain(self, bots: set[int]) -> list[tuple[int, int]]:  # rule 5: oldest first
-        assigned, pending = [], set(bots)
+        assigned, pending = [], {bot for bot in bots if self.is_open(bot)}
         while True:
             waiting = [
                 pk for pk, c in self.contacts.items() if c["status"] == "waiting" and c["bot"] in pending
@@ -239,6 +292,7 @@ arrivals = st.tuples(
     st.none() | st.integers(0, LEADS - 1),  # an e-mail too, maybe another lead's
     vouched,
 )
+ticks = st.tuples(st.just("tick"), st.sampled_from([1, 3, 5, 60, 120]))
 operations = st.one_of(
     arrivals,
     arrivals,
@@ -247,7 +301,9 @@ operations = st.one_of(
     st.tuples(st.just("capacity"), st.integers(0, OPERATORS - 1), st.integers(1, 3)),
     st.tuples(st.just("weight"), st.integers(0, BOTS - 1), st.integers(0, OPERATORS - 1), st.integers(1, 40)),
     st.tuples(st.just("take"), st.integers(0, 1000)),
-    st.tuples(st.just("tick"), st.integers(1, 6)),
+    ticks,
+    ticks,
+    ticks,
 )
 setups = st.fixed_dictionaries(
     {
@@ -261,6 +317,8 @@ setups = st.fixed_dictionaries(
         "verifies": st.lists(st.frozensets(st.sampled_from(FIELDS)), min_size=BOTS, max_size=BOTS),
         "within": st.lists(st.sampled_from([None, 3, 5]), min_size=BOTS, max_size=BOTS),
         "returns": st.lists(st.sampled_from([None, 4, 60]), min_size=BOTS, max_size=BOTS),
+        "hours": st.lists(st.booleans(), min_size=BOTS, max_size=BOTS),
+        "shifts": st.lists(st.booleans(), min_size=OPERATORS, max_size=OPERATORS),
     }
 )
 
@@ -277,14 +335,17 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
     ]
     for bot, operator, weight in setup["links"]:
         BotOperator.objects.create(bot=bots[bot], operator=operators[operator], weight=weight)
-    for bot, verifies, within, returns in zip(
-        bots, setup["verifies"], setup["within"], setup["returns"], strict=True
+    for bot, verifies, within, returns, hours in zip(
+        bots, setup["verifies"], setup["within"], setup["returns"], setup["hours"], strict=True
     ):
         Bot.objects.filter(pk=bot.pk).update(
             **{f"verifies_{name}": name in verifies for name in FIELDS},
             answer_within=within and within * MINUTE,
             return_within=returns and returns * MINUTE,
+            hours=HOURS if hours else None,
         )
+    for operator, shifts in zip(operators, setup["shifts"], strict=True):
+        Operator.objects.filter(pk=operator.pk).update(shifts=SHIFTS if shifts else None)
     model = Model(
         active={operator.pk: True for operator in operators},
         capacity={operator.pk: operator.max_open_contacts for operator in operators},
@@ -293,6 +354,8 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
         verifies={bot.pk: verifies for bot, verifies in zip(bots, setup["verifies"], strict=True)},
         within={bot.pk: within for bot, within in zip(bots, setup["within"], strict=True)},
         returns={bot.pk: returns for bot, returns in zip(bots, setup["returns"], strict=True)},
+        hours={bot.pk: hours for bot, hours in zip(bots, setup["hours"], strict=True)},
+        shifts={operator.pk: None for operator, on in zip(operators, setup["shifts"], strict=True) if on},
     )
     lead_pks: list[int] = []  # the model's lead indexes, as primary keys
     for number, step in enumerate(steps):
@@ -341,14 +404,20 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
             else:
                 clock.advance(args[0] * MINUTE)
                 model.now += args[0]
+                switched, moved = routing.apply_shift_edges()
                 done = routing.pass_on_due()
+                swept = routing.sweep_idle_contacts()
                 actual = (
+                    [operator.pk for operator in switched],
+                    _drained(moved),
                     _drained(done.passed_on),
                     [contact.pk for contact in done.overdue],
                     [operator.pk for operator in done.away],
                     _drained(done.assigned),
+                    _drained(swept.assigned),
                 )
-                expected = model.pass_on_due()
+                shifted = model.apply_shifts()
+                expected = (*shifted, *model.pass_on_due(), model.drain(model.waiting_bots()))
         assert actual == expected, f"step {number}: {step}"
         leads = {
             lead.pk: {
@@ -390,6 +459,8 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
         "verifies": [frozenset(FIELDS)] * 2,
         "within": [None, None],
         "returns": [None, None],
+        "hours": [False, False],
+        "shifts": [False, False, False],
     },
     steps=[
         ("arrive", 0, 0, None, None),
@@ -406,6 +477,8 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
         "verifies": [frozenset(FIELDS), frozenset()],
         "within": [None, None],
         "returns": [None, None],
+        "hours": [False, False],
+        "shifts": [False, False, False],
     },
     steps=[
         ("arrive", 0, 0, 0, None),
@@ -416,8 +489,7 @@ def _run(setup: dict, steps: list[tuple], clock) -> None:
     ],
 )
 def test_it_follows_the_rules_step_by_step(db, clock, setup, steps):
-    # Ahead of the real time: PostgreSQL stamps an assignment at the later of the two.
-    clock.advance(datetime.timedelta(days=1))
+    clock.now = START
     # Each example starts from an empty database: its writes are rolled back at its end.
     with override_settings(ANSWER_WITHIN=None, AWAY_AFTER_MISSED=AWAY_AFTER), transaction.atomic():
         _run(setup, steps, clock)

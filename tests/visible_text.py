@@ -2,8 +2,9 @@
 """What a person reads or hears on a page, for the tests of its language: the text of the page
 (its <title> included, scripts and styles not) and the attributes a browser shows or a screen
 reader says (aria-label, title, placeholder, alt, a button's value) or htmx asks (hx-confirm).
-The words checked leave out names no language translates: <code> (settings, headers, events) and
-dotted names (contact.assigned, hooks.example.com) wherever they stand.
+The words checked leave out names no language translates: <code> (settings, headers, events),
+elements marked translate="no" (the time zones' list) and dotted names (contact.assigned,
+hooks.example.com) wherever they stand.
 
     english_words(html, allowed={"Olga"})  -> ASCII words of 3+ letters a Russian page should not have
     russian_words(html)                    -> Cyrillic words an English page should not have
@@ -18,7 +19,7 @@ SAID_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "hx-confirm"}
 # Not read by anyone: their content is code or data for code.
 UNSEEN_ELEMENTS = {"script", "style", "template"}
 # Read, but names rather than words: settings, headers, events, a token's prefix.
-NAME_ELEMENTS = {"code"}
+NAME_ELEMENTS = {"code", "[translate=no]"}
 # Names that stay as they are in every language: the product, the zone's name, the other
 # language's name in the switch, keys.
 NAMES = {"mini", "crm", "utc", "english", "ctrl", "django"}
@@ -34,10 +35,17 @@ class _Reader(HTMLParser):
         self.parts: list[str] = []
         self.unseen_elements = unseen
         self.unseen = 0
+        # The translate="no" elements open, each with how many of its tag are open in it.
+        self.untranslated: list[list] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         attributes = dict(attrs)
         if tag in self.unseen_elements:
+            self.unseen += 1
+        if self.untranslated and self.untranslated[-1][0] == tag:
+            self.untranslated[-1][1] += 1
+        elif attributes.get("translate") == "no" and "[translate=no]" in self.unseen_elements:
+            self.untranslated.append([tag, 1])
             self.unseen += 1
         # hx-confirm="unset" tells htmx not to ask: nothing is said.
         self.parts += [
@@ -61,6 +69,11 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.unseen_elements:
             self.unseen -= 1
+        if self.untranslated and self.untranslated[-1][0] == tag:
+            self.untranslated[-1][1] -= 1
+            if not self.untranslated[-1][1]:
+                self.untranslated.pop()
+                self.unseen -= 1
 
     def handle_data(self, data: str) -> None:
         if not self.unseen and data.strip():

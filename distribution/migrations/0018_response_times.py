@@ -14,6 +14,29 @@ def record_the_change(apps, schema_editor):
     ResponseFold.objects.create(pk=1, since_contact=last or 0, since=timezone.now() if last else None)
 
 
+def count_the_closes(apps, schema_editor):
+    """The closes by reason of the contacts closed so far, per bot and day."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    ContactEvent = apps.get_model("distribution", "ContactEvent")
+    DailyCloses = apps.get_model("distribution", "DailyCloses")
+    rows = (
+        ContactEvent.objects.filter(kind="closed")
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("contact__bot_id", "day", "reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    DailyCloses.objects.bulk_create(
+        (
+            DailyCloses(bot_id=row["contact__bot_id"], day=row["day"], reason=row["reason"], contacts=row["n"])
+            for row in rows
+        ),
+        batch_size=5000,
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -49,5 +72,21 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('day', 'bot', 'operator'), name='response_figures_unique')],
             },
         ),
+        migrations.CreateModel(
+            name='DailyCloses',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='day')),
+                ('reason', models.CharField(choices=[('intake', 'on arrival'), ('queue', 'from the queue'), ('passed-on', 'passed on: not taken in time'), ('returned', "back to the lead's operator"), ('transfer', 'transferred by a manager'), ('reopened', 'reopened'), ('manager', 'by a manager'), ('operator', 'by its operator'), ('bot', 'by the bot'), ('auto', 'idle: closed automatically'), ('expired', 'expired in the queue'), ('hand-over', 'handed over')], max_length=20, verbose_name='how')),
+                ('contacts', models.IntegerField(default=0, verbose_name='contacts')),
+                ('bot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='distribution.bot', verbose_name='bot')),
+            ],
+            options={
+                'verbose_name': 'closes of a day',
+                'verbose_name_plural': 'closes by day',
+                'constraints': [models.UniqueConstraint(fields=('day', 'bot', 'reason'), name='daily_closes_unique')],
+            },
+        ),
         migrations.RunPython(record_the_change, migrations.RunPython.noop),
+        migrations.RunPython(count_the_closes, migrations.RunPython.noop),
     ]

@@ -36,6 +36,7 @@ from .lifecycle import (
     reopen_contact,
     set_bot_answer_within,
     set_bot_auto_close,
+    set_bot_hours,
     set_bot_return_within,
     set_operator_active,
     set_operator_capacity,
@@ -44,6 +45,7 @@ from .lifecycle import (
     transfer_contact,
 )
 from .queue import drain_queue
+from .shifts import apply_shift_edges, set_operator_shifts
 
 __all__ = [
     "IDENTIFIERS",
@@ -60,6 +62,7 @@ __all__ = [
     "Sweep",
     "TokenRotated",
     "accept_contact",
+    "apply_shift_edges",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",
@@ -75,10 +78,12 @@ __all__ = [
     "reopen_contact",
     "set_bot_answer_within",
     "set_bot_auto_close",
+    "set_bot_hours",
     "set_bot_return_within",
     "set_bot_vouches",
     "set_operator_active",
     "set_operator_capacity",
+    "set_operator_shifts",
     "set_weight",
     "split_lead",
     "sweep_idle_contacts",

@@ -126,7 +126,7 @@ def _pass_on(
             record_events(events)
             return contact, False
         contact.operator, contact.assigned_at = chosen.operator, now
-        contact.answer_by = choice.answer_by(now, locked.answer_within)
+        contact.answer_by = choice.answer_by(now, locked.answer_within, hours=locked.hours)
         contact.overdue_since = None
         contact.save(update_fields=["operator", "assigned_at", "answer_by", "overdue_since"])
         statements.count_assignments(
@@ -166,7 +166,14 @@ def _away_for_misses(operator: Operator) -> list[Contact]:
             return []
         OperatorEvent.objects.create(operator=operator, kind=OperatorEvent.Kind.AWAY, reason=reason)
     operator.is_active, operator.away_reason = False, reason
-    # Its new contacts go to the others now; the ones it took stay.
+    return pass_on_new(operator)
+
+
+def pass_on_new(operator: Operator) -> list[Contact]:
+    """Pass an operator's new contacts on to others who can take them; return those moved.
+
+    Its taken ones stay. For an operator just switched away: for misses, or at its shift's end.
+    """
     moved = []
     new = Contact.objects.filter(operator=operator, status=Contact.Status.OPEN, accepted_at=None)
     for pk, bot_id, deadline in list(

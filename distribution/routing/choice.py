@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
+from .. import schedules
 from ..models import Contact, Operator
 from . import statements
 from .statements import Candidate
@@ -73,10 +74,13 @@ def answer_within(own: timedelta | None) -> timedelta | None:
     return within or None
 
 
-def answer_by(assigned_at: datetime, own: timedelta | None) -> datetime | None:
-    """Return rule 9's deadline of an assignment made at `assigned_at` for a bot's `own` time."""
+def answer_by(assigned_at: datetime, own: timedelta | None, *, hours: object = None) -> datetime | None:
+    """Return rule 9's deadline of an assignment at `assigned_at`, counted in the bot's open hours."""
     within = answer_within(own)
-    return assigned_at + within if within else None
+    if not within:
+        return None
+    schedule = schedules.stored(hours)
+    return assigned_at + within if schedule is None else schedule.add_open_time(assigned_at, within)
 
 
 def returning_operator(lead_id: int, *, within: timedelta | None, now: datetime) -> int | None:

@@ -1,4 +1,5 @@
-"""The report's daily figures: how many contacts of a bot went to each operator, per day."""
+"""The report's daily figures: how many contacts of a bot went to each operator, and how many were
+closed for each reason, per day."""
 
 from datetime import date, datetime
 
@@ -7,7 +8,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ..models import Bot, Contact, DailyAssignments
+from ..models import Bot, Contact, ContactEvent, DailyAssignments, DailyCloses
 
 
 def day_of(created_at: datetime) -> date:
@@ -37,4 +38,19 @@ def rebuild_daily_counts() -> int:
             )
             for row in rows
         )
-        return len(DailyAssignments.objects.bulk_create(figures, batch_size=5000))
+        counted = len(DailyAssignments.objects.bulk_create(figures, batch_size=5000))
+        DailyCloses.objects.all().delete()
+        closes = (
+            ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED)
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+            .values("contact__bot_id", "day", "reason")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        per_reason = (
+            DailyCloses(
+                bot_id=row["contact__bot_id"], day=row["day"], reason=row["reason"], contacts=row["n"]
+            )
+            for row in closes
+        )
+        return counted + len(DailyCloses.objects.bulk_create(per_reason, batch_size=5000))

@@ -7,13 +7,13 @@ of intake_function.py. A replay is rare and stays in the ORM.
 import dataclasses
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from minicrm.database import one_writer_at_a_time
 
+from .. import schedules
 from ..exceptions import IdempotencyConflict, TokenRotated
 from ..identifiers import LeadIdentity
 from ..models import Bot, Contact, ContactEvent, IdentifierSource, Lead
@@ -105,27 +105,33 @@ def _register(
     returning_to = None if created else choice.returning_operator(lead.pk, within=row.return_within, now=now)
     if connection.vendor == "postgresql":
         return _assign_in_one_call(
-            bot, lead, created, attached, message, external_id, token_hash, row.answer_within, returning_to
+            bot, lead, created, attached, message, external_id, token_hash, row, returning_to
         )
     locked = statements.lock_bot(bot.pk)
     _check_token(locked.token_hash if locked else None, token_hash)
     if locked is None:
         raise Bot.DoesNotExist(bot.pk)
-    bot.name = locked.name
+    bot.name, bot.hours = locked.name, locked.hours
+    # Rule 11: outside its hours a bot's contacts wait for its opening.
+    is_open = schedules.opening(locked.hours, now)[0]
     # created_at from the clock the events use (the field's default is bound at import, where
     # tests that freeze the time do not reach).
     contact = Contact(
         lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
     )
-    queued_behind = locked.waiting and bool(choice.eligible(locked.candidates))
-    chosen = None if locked.waiting else choice.choose(locked.candidates, returning_to=returning_to)
+    queued_behind = is_open and locked.waiting and bool(choice.eligible(locked.candidates))
+    chosen = (
+        choice.choose(locked.candidates, returning_to=returning_to)
+        if is_open and not locked.waiting
+        else None
+    )
     if chosen is not None:
         contact.status, contact.operator, contact.assigned_at = (
             Contact.Status.OPEN,
             chosen.operator,
             timezone.now(),
         )
-        contact.answer_by = choice.answer_by(contact.assigned_at, locked.answer_within)
+        contact.answer_by = choice.answer_by(contact.assigned_at, locked.answer_within, hours=locked.hours)
         statements.count_assignments(
             bot_id=bot.pk, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
         )
@@ -175,11 +181,14 @@ def _assign_in_one_call(
     message: str,
     external_id: str | None,
     token_hash: str | None,
-    answer_within: timedelta | None,
+    row: statements.BotRow,
     returning_to: int | None,
 ) -> tuple[Registration, bool]:
     """Do the rest of _register on PostgreSQL, in one call of the intake function."""
     now = timezone.now()
+    bot.hours = row.hours
+    schedule = schedules.stored(row.hours)
+    within = choice.answer_within(row.answer_within)
     done = intake_function.assign_in_one_call(
         bot_id=bot.pk,
         token_hash=token_hash,
@@ -189,8 +198,11 @@ def _assign_in_one_call(
         now=now,
         day=day_of(now),
         sources={field: getattr(lead, field) for field in attached},
-        answer_within=choice.answer_within(answer_within),
+        answer_within=within,
         returning_to=returning_to,
+        closed=schedule is not None and not schedule.is_open(now),
+        # Counted in open hours from now: the function stamps the assignment a moment later.
+        answer_by=schedule.add_open_time(now, within) if schedule and within else None,
     )
     _check_token(done.token_hash if done else None, token_hash)
     if done is None:

@@ -26,7 +26,7 @@ FUNCTION = f"""
 CREATE FUNCTION {NAME}(
     p_bot bigint, p_token text, p_lead bigint, p_message text, p_external_id text,
     p_now timestamptz, p_day date, p_fields text[], p_values text[], p_answer_within interval,
-    p_returning bigint
+    p_returning bigint, p_closed boolean, p_answer_by timestamptz
 ) RETURNS TABLE (
     bot_name text, token_hash text, webhook_events text, contact_id bigint,
     operator_id bigint, operator_name text, capacity integer, assigned_at timestamptz,
@@ -65,6 +65,7 @@ BEGIN
         FROM {LINK} l
         JOIN {OPERATOR} o ON o.id = l.operator_id
         WHERE l.id = ANY(v_links) AND o.id = ANY(v_operators) AND {statements.eligible("l", "o")}
+            AND NOT p_closed
     )
     -- Rule 10: the lead's own operator first, when eligible; else rule 4's highest.
     SELECT (SELECT array_agg(e.id) FROM eligible e), (SELECT sum(e.weight) FROM eligible e),
@@ -88,7 +89,7 @@ BEGIN
     IF v_link IS NOT NULL THEN
         -- Assigned after the loads were counted, as intake.py times it, and never before arrival.
         assigned_at := greatest(p_now, clock_timestamp());
-        answer_by := assigned_at + p_answer_within;
+        answer_by := coalesce(p_answer_by, assigned_at + p_answer_within);
         IF NOT returned THEN
             UPDATE {LINK} l
             SET current_weight = l.current_weight + l.weight - CASE WHEN l.id = v_link THEN v_total ELSE 0 END
@@ -172,11 +173,13 @@ def assign_in_one_call(
     sources: dict[str, str],
     answer_within: timedelta | None = None,
     returning_to: int | None = None,
+    closed: bool = False,
+    answer_by: datetime | None = None,
 ) -> Assigned | None:
     """Call the function; None when the bot is gone."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT * FROM {NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+            f"SELECT * FROM {NAME}(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
             [
                 bot_id,
                 token_hash,
@@ -189,6 +192,8 @@ def assign_in_one_call(
                 list(sources.values()),
                 answer_within,  # type: ignore[list-item]  # psycopg adapts a timedelta to an interval
                 returning_to,
+                closed,
+                answer_by,
             ],
         )
         row = cursor.fetchone()

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import schedules
 from ..exceptions import ActionRefused, ContactChanged
 from ..models import (
     MAX_CAPACITY,
@@ -87,6 +88,8 @@ def close_contact(
                     )
                 ]
             )
+            day = timezone.localdate(locked.closed_at)
+            statements.count_close(bot_id=locked.bot_id, day=day, reason=reason)
     contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
         locked.status,
         locked.closed_at,
@@ -221,44 +224,50 @@ class Sweep:
 def sweep_idle_contacts() -> Sweep:
     """Close open contacts past their bot's auto-close time and waiting ones past their expiry.
 
-    Then drain every queue that has room. Safe in several processes at once: a contact changed
-    since it was read is skipped, so each is closed once.
+    Both count the bot's open hours only (rule 11). Then drain every queue that has room. Safe in
+    several processes at once: a contact changed since it was read is skipped, so each is closed
+    once.
     """
     now = timezone.now()
     sweep = Sweep()
-    for contact in _idle_contacts(now):
+    idle = _older_than(now, "assigned_at", own="auto_close_after", default=settings.AUTO_CLOSE_AFTER)
+    for contact in Contact.objects.filter(idle, status=Contact.Status.OPEN).order_by("assigned_at", "pk"):
         with contextlib.suppress(ContactChanged):
             sweep.assigned += close_contact(contact=contact, reason=Reason.AUTO, only_if_unchanged=True)
             sweep.closed.append(contact)
-    if settings.WAITING_EXPIRES_AFTER is not None:
-        waiting = Contact.objects.filter(
-            status=Contact.Status.WAITING, created_at__lt=now - settings.WAITING_EXPIRES_AFTER
-        ).order_by("created_at", "pk")
-        for contact in waiting:
-            with contextlib.suppress(ContactChanged):
-                close_contact(contact=contact, reason=Reason.EXPIRED, only_if_unchanged=True)
-                sweep.expired.append(contact)
+    expired = _older_than(now, "created_at", own=None, default=settings.WAITING_EXPIRES_AFTER)
+    for contact in Contact.objects.filter(expired, status=Contact.Status.WAITING).order_by(
+        "created_at", "pk"
+    ):
+        with contextlib.suppress(ContactChanged):
+            close_contact(contact=contact, reason=Reason.EXPIRED, only_if_unchanged=True)
+            sweep.expired.append(contact)
     # Rule 5 whatever died when: a contact left waiting beside free room goes now.
     queued = Contact.objects.filter(status=Contact.Status.WAITING).order_by().values_list("bot_id", flat=True)
     sweep.assigned += drain_queue(bot_ids=set(queued.distinct()))
     return sweep
 
 
-def _idle_contacts(now: datetime) -> list[Contact]:
-    """Return the open contacts assigned before their bot's limit, oldest first."""
-    overrides: dict[timedelta, list[int]] = {}
-    for bot_id, after in Bot.objects.exclude(auto_close_after=None).values_list("pk", "auto_close_after"):
-        overrides.setdefault(after, []).append(bot_id)  # type: ignore[arg-type]  # None is excluded
-    overridden = [bot_id for bot_ids in overrides.values() for bot_id in bot_ids]
-    limits = [Q(bot_id__in=bot_ids, assigned_at__lt=now - after) for after, bot_ids in overrides.items()]
-    if settings.AUTO_CLOSE_AFTER is not None:
-        limits.append(Q(assigned_at__lt=now - settings.AUTO_CLOSE_AFTER) & ~Q(bot_id__in=overridden))
-    if not limits:
-        return []
-    idle = Q()
+def _older_than(now: datetime, field: str, *, own: str | None, default: timedelta | None) -> Q:
+    """Return a filter of contacts whose `field` is longer ago than their bot's limit.
+
+    The limit is the bot's `own` field, else `default`; a bot with working hours counts open time.
+    """
+    special = Q(hours__isnull=False) | (Q(**{f"{own}__isnull": False}) if own else Q(pk__in=[]))
+    limits, apart = [], []
+    for bot_id, after, hours in Bot.objects.filter(special).values_list("pk", own or "hours", "hours"):
+        apart.append(bot_id)
+        after = (after if own else None) or default
+        schedule = schedules.stored(hours)
+        cutoff = schedule.open_time_back(now, after) if schedule and after else (after and now - after)
+        if cutoff:
+            limits.append(Q(bot_id=bot_id, **{f"{field}__lt": cutoff}))
+    if default is not None:
+        limits.append(Q(**{f"{field}__lt": now - default}) & ~Q(bot_id__in=apart))
+    matched = Q(pk__in=[])
     for limit in limits:
-        idle |= limit
-    return list(Contact.objects.filter(idle, status=Contact.Status.OPEN).order_by("assigned_at", "pk"))
+        matched |= limit
+    return matched
 
 
 def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
@@ -299,6 +308,27 @@ def set_bot_return_within(*, bot: Bot, within: timedelta | None) -> None:
     bot.return_within = within
 
 
+def set_bot_hours(*, bot: Bot, hours: schedules.Schedule | None) -> list[Contact]:
+    """Give this bot working hours (rule 11), None for always open; return the contacts assigned.
+
+    The deadlines of its contacts not taken yet are counted again in the new hours, from their
+    assignment; a bot open now drains its queue.
+    """
+    stored = hours.to_json() if hours else None
+    with transaction.atomic():
+        # The bot first, as a pass-on locks it before the contact (docs/locking.md).
+        locked = Bot.objects.select_for_update().get(pk=bot.pk)
+        Bot.objects.filter(pk=bot.pk).update(hours=stored)
+        if choice.answer_within(locked.answer_within):
+            new = Contact.objects.filter(bot=bot, status=Contact.Status.OPEN, accepted_at=None)
+            for pk, assigned_at in new.values_list("pk", "assigned_at"):
+                if assigned_at:  # always, for an open contact
+                    answer_by = choice.answer_by(assigned_at, locked.answer_within, hours=stored)
+                    Contact.objects.filter(pk=pk).update(answer_by=answer_by)
+    bot.hours = stored
+    return drain_queue(bot_ids=[bot.pk])
+
+
 def transfer_contact(
     *, contact: Contact, to: Operator, by: User | None = None, note: str = ""
 ) -> list[Contact]:
@@ -327,7 +357,10 @@ def transfer_contact(
             raise ActionRefused(_("%(operator)s is switched off or full.") % {"operator": target.name})
         freed, now = locked.operator_id, timezone.now()
         locked.operator, locked.assigned_at, locked.accepted_at = target, now, None
-        locked.answer_by, locked.overdue_since = choice.answer_by(now, bot.answer_within), None
+        locked.answer_by, locked.overdue_since = (
+            choice.answer_by(now, bot.answer_within, hours=bot.hours),
+            None,
+        )
         locked.save(update_fields=["operator", "assigned_at", "accepted_at", "answer_by", "overdue_since"])
         statements.count_assignments(bot_id=bot.pk, operator_id=target.pk, day=day_of(locked.created_at))
         record_events(
@@ -368,7 +401,7 @@ def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
         locked.closed_at, locked.resolution, locked.accepted_at, locked.overdue_since = None, "", None, None
         if operator is not None:
             locked.status, locked.assigned_at = Contact.Status.OPEN, now
-            locked.answer_by = choice.answer_by(now, bot.answer_within)
+            locked.answer_by = choice.answer_by(now, bot.answer_within, hours=bot.hours)
             statements.count_assignments(
                 bot_id=bot.pk, operator_id=operator.pk, day=day_of(locked.created_at)
             )

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from .. import schedules
 from ..models import Bot, BotOperator, Contact, ContactEvent
 from ..webhooks import record_events
 from . import choice, statements
@@ -18,7 +19,13 @@ def drain_queue(*, bot_ids: Iterable[int]) -> list[Contact]:
     """
     pending = set(bot_ids)
     assigned: list[Contact] = []
-    while pending and statements.any_room(pending):
+    while pending:
+        room = statements.with_room(pending)
+        # Rule 11: a closed bot's contacts wait for its opening.
+        closed = {bot for bot, hours in room.items() if not schedules.opening(hours, timezone.now())[0]}
+        pending -= closed
+        if not room.keys() - closed:
+            break
         # An unlocked read that only picks the bot whose waiting contact is oldest. A contact
         # queued by a request still holding its bot's lock is invisible here, so "nothing waits"
         # is only believed after waiting for those locks.
@@ -66,9 +73,9 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
             .order_by("created_at", "pk")
             .first()
         )
-        if locked is None or contact is None:
-            return None
         assigned_at = timezone.now()
+        if locked is None or contact is None or not schedules.opening(locked.hours, assigned_at)[0]:
+            return None
         returning_to = choice.returning_operator(
             contact.lead_id, within=locked.return_within, now=assigned_at
         )
@@ -76,7 +83,7 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
         if chosen is None:
             transaction.set_rollback(True)
             return None
-        answer_by = choice.answer_by(assigned_at, locked.answer_within)
+        answer_by = choice.answer_by(assigned_at, locked.answer_within, hours=locked.hours)
         # Closing a contact does not take the bot's lock, so make sure it is still waiting.
         updated = Contact.objects.filter(pk=contact.pk, status=Contact.Status.WAITING).update(
             status=Contact.Status.OPEN, operator=chosen.operator, assigned_at=assigned_at, answer_by=answer_by

@@ -25,6 +25,7 @@ from ..models import (
     Contact,
     ContactEvent,
     DailyAssignments,
+    DailyCloses,
     IdentifierSource,
     Lead,
     Operator,
@@ -35,7 +36,7 @@ BOT, LINK, OPERATOR, LEAD = (model._meta.db_table for model in (Bot, BotOperator
 CONTACT, EVENT, DAILY, SOURCE = (
     model._meta.db_table for model in (Contact, ContactEvent, DailyAssignments, IdentifierSource)
 )
-WEBHOOK = Webhook._meta.db_table
+WEBHOOK, CLOSES = Webhook._meta.db_table, DailyCloses._meta.db_table
 OPEN, WAITING = Contact.Status.OPEN.value, Contact.Status.WAITING.value
 
 
@@ -84,6 +85,7 @@ class LockedBot:
     webhook_events: list[str] | None  # None: no active webhook
     answer_within: timedelta | None  # the bot's own (rule 9)
     return_within: timedelta | None  # rule 10
+    hours: str | None  # its working hours, stored (rule 11)
     candidates: list[Candidate]
     waiting: bool  # some of its contacts wait (rule 5: they go before a new one)
 
@@ -91,6 +93,11 @@ class LockedBot:
 def _duration(value: object) -> timedelta | None:
     # SQLite keeps a duration as its microseconds; Django converts it in the ORM only.
     return timedelta(microseconds=value) if isinstance(value, int) else value  # type: ignore[return-value]
+
+
+def _json(value: object) -> str | None:
+    # JSON comes back as text from SQLite and decoded from psycopg; schedules.stored takes either.
+    return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _postgresql() -> bool:
@@ -118,6 +125,7 @@ class BotRow:
     verified: frozenset[str]
     answer_within: timedelta | None
     return_within: timedelta | None
+    hours: str | None
     contact_id: int | None  # its contact with the external_id asked for
 
 
@@ -126,16 +134,18 @@ def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
-            f" b.answer_within, b.return_within, c.id"
+            f" b.answer_within, b.return_within, b.hours, c.id"
             f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
             [external_id, bot_id],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    token_hash, *flags, answer_within, return_within, contact_id = row
+    token_hash, *flags, answer_within, return_within, hours, contact_id = row
     verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
-    return BotRow(token_hash, verified, _duration(answer_within), _duration(return_within), contact_id)
+    return BotRow(
+        token_hash, verified, _duration(answer_within), _duration(return_within), _json(hours), contact_id
+    )
 
 
 LEAD_COLUMNS = ["id", "name", *IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)]
@@ -188,7 +198,7 @@ def update_lead(lead_id: int, changes: dict[str, LeadValue]) -> None:
 
 
 _SQLITE_BOT = f"""
-SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within,
+SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within, b.hours,
        l.id, l.operator_id, l.weight, l.current_weight, o.name, o.max_open_contacts, {load("o.id")},
        EXISTS (SELECT 1 FROM {CONTACT} q WHERE q.bot_id = b.id AND q.status = '{WAITING}')
 FROM {BOT} b
@@ -208,11 +218,11 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             rows = cursor.fetchall()
             if not rows:
                 return None
-            name, token_hash, events, answer_within, return_within = rows[0][:5]
+            name, token_hash, events, answer_within, return_within, hours = rows[0][:6]
             candidates = [
-                Candidate(row[5], row[6], row[7], row[8], row[9], capacity=row[10] or 0, load=row[11] or 0)
+                Candidate(row[6], row[7], row[8], row[9], row[10], capacity=row[11] or 0, load=row[12] or 0)
                 for row in rows
-                if row[5] is not None
+                if row[6] is not None
             ]
             return LockedBot(
                 name,
@@ -220,18 +230,20 @@ def lock_bot(bot_id: int) -> LockedBot | None:
                 decode_events(events),
                 _duration(answer_within),
                 _duration(return_within),
+                _json(hours),
                 candidates,
-                bool(rows[0][12]),
+                bool(rows[0][13]),
             )
         cursor.execute(
-            f"SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within FROM {BOT} b"  # noqa: S608
+            f"SELECT b.name, b.token_hash, w.events, b.answer_within, b.return_within, b.hours"  # noqa: S608
+            f" FROM {BOT} b"
             f" LEFT JOIN {WEBHOOK} w ON w.bot_id = b.id AND w.is_active WHERE b.id = %s FOR UPDATE OF b",
             [bot_id],
         )
         row = cursor.fetchone()
         if row is None:
             return None
-        name, token_hash, events, answer_within, return_within = row
+        name, token_hash, events, answer_within, return_within, hours = row
         # A statement begun under the bot's lock: it sees every contact queued under that lock.
         cursor.execute(
             f"SELECT id, operator_id, weight, current_weight, EXISTS (SELECT 1 FROM {CONTACT} q"  # noqa: S608
@@ -261,20 +273,31 @@ def lock_bot(bot_id: int) -> LockedBot | None:
             for link_id, operator_id, weight, current, _waiting in links
         ]
         return LockedBot(
-            name, token_hash, decode_events(events), answer_within, return_within, candidates, waiting
+            name,
+            token_hash,
+            decode_events(events),
+            answer_within,
+            return_within,
+            _json(hours),
+            candidates,
+            waiting,
         )
 
 
-def any_room(bot_ids: Iterable[int]) -> bool:
-    """Return whether an operator is eligible (rule 3) for one of these bots; an unlocked read."""
+def with_room(bot_ids: Iterable[int]) -> dict[int, str | None]:
+    """Return those of these bots with an eligible operator (rule 3), each with its stored hours.
+
+    An unlocked read.
+    """
     bot_ids = list(bot_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {LINK} l JOIN {OPERATOR} o ON o.id = l.operator_id"  # noqa: S608
-            f" WHERE l.bot_id IN ({_placeholders(len(bot_ids))}) AND {eligible('l', 'o')} LIMIT 1",
+            f"SELECT b.id, b.hours FROM {BOT} b WHERE b.id IN ({_placeholders(len(bot_ids))})"  # noqa: S608
+            f" AND EXISTS (SELECT 1 FROM {LINK} l JOIN {OPERATOR} o ON o.id = l.operator_id"
+            f" WHERE l.bot_id = b.id AND {eligible('l', 'o')})",
             bot_ids,
         )
-        return cursor.fetchone() is not None
+        return {bot_id: _json(hours) for bot_id, hours in cursor.fetchall()}
 
 
 def advance(*, eligible: list[int], chosen: int, total: int) -> None:
@@ -306,6 +329,16 @@ def count_assignments(*, bot_id: int, operator_id: int, day: date, change: int =
                 " WHERE bot_id = %s AND operator_id = %s AND day = %s",
                 [change, bot_id, operator_id, day_value],
             )
+
+
+def count_close(*, bot_id: int, day: date, reason: str) -> None:
+    """One more close in the day's figure of (bot, reason), created if it is the first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CLOSES} (bot_id, day, reason, contacts) VALUES (%s, %s, %s, 1)"  # noqa: S608
+            f" ON CONFLICT (day, bot_id, reason) DO UPDATE SET contacts = {CLOSES}.contacts + 1",
+            [bot_id, connection.ops.adapt_datefield_value(day), reason],
+        )
 
 
 def insert_contact(contact: Contact) -> int:

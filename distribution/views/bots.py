@@ -15,6 +15,7 @@ from ..forms import (
     AnsweringForm,
     AutoCloseForm,
     BotForm,
+    HoursForm,
     LinkForm,
     VouchesForm,
     WebhookForm,
@@ -62,6 +63,7 @@ def _detail_context(bot: Bot, **extra) -> dict:
         if settings.AUTO_CLOSE_AFTER
         else None,
         "answering_form": AnsweringForm(bot=bot),
+        "hours_form": HoursForm(stored=bot.hours),
         "answer_within_default": format_duration(settings.ANSWER_WITHIN)
         if settings.ANSWER_WITHIN
         else switched_off(),
@@ -88,7 +90,7 @@ def bot_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         "bots/detail.html",
         _detail_context(bot),
-        partials=("links", "auto-close", "answering", "vouches", "webhook"),
+        partials=("links", "auto-close", "answering", "hours", "vouches", "webhook"),
     )
 
 
@@ -193,6 +195,37 @@ def bot_answering(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         partial(_detail_context, bot),
         redirect_to=bot.get_absolute_url(),
     )
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_hours(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    if request.POST.get("remove"):
+        hours = None
+    else:
+        form = HoursForm(request.POST, stored=bot.hours)
+        if not form.is_valid():
+            # The whole page without JavaScript, so that what was typed stays in the form.
+            context = _detail_context(bot, hours_form=form)
+            return render_page(request, "bots/detail.html", context, partials=("hours",), status=422)
+        hours = form.cleaned_data["schedule"]
+    assigned = routing.set_bot_hours(bot=bot, hours=hours)
+    if hours is None:
+        messages.success(request, _("%(bot)s is always open now.") % {"bot": bot.name})
+    else:
+        messages.success(request, _("Working hours of %(bot)s saved.") % {"bot": bot.name})
+    tell_assigned(request, assigned)
+    response = respond(
+        request, "bots/detail.html#hours", partial(_detail_context, bot), redirect_to=bot.get_absolute_url()
+    )
+    if request.htmx:
+        # The heading says whether it is closed, and the queue may have drained.
+        fresh = selectors.bots_with_stats().get(pk=bot.pk)
+        for part in ("heading", "stats"):
+            html = render_to_string(f"bots/detail.html#{part}", {"bot": fresh, "oob": True}, request=request)
+            response.content += html.encode()
+    return response
 
 
 @permission_required("distribution.rotate_token")

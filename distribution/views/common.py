@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import selectors
-from ..forms import LoginForm
+from ..forms import LoginForm, ShiftsForm
 from ..http import HtmxHttpRequest
 from ..models import Contact
 
@@ -128,6 +128,7 @@ def operator_page_context(pk: int) -> dict:
         .select_related("lead", "bot")
         .order_by("-created_at")[:20],
         "login_form": LoginForm(initial={"username": slugify(operator.name)}),
+        "shifts_form": ShiftsForm(stored=operator.shifts),
     }
 
 

@@ -2,17 +2,19 @@
 and GET /healthz for load balancers."""
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from minicrm.errors import json_error
 
-from .. import ratelimit
+from .. import ratelimit, schedules
 from ..api_json import contact_json
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
@@ -238,6 +240,34 @@ def _contact_by_external_id(request: HttpRequest) -> JsonResponse:
     if isinstance(lookup, JsonResponse):
         return lookup
     return _read(bot, lookup)
+
+
+@csrf_exempt
+@never_cache
+def hours(request: HttpRequest) -> JsonResponse:
+    if request.method != "GET":
+        return json_error(405, _("Use GET."), headers={"Allow": "GET"})
+    bot = _authenticated_bot(request)
+    if isinstance(bot, JsonResponse):
+        return bot
+    now = timezone.now()
+    schedule = schedules.stored(bot.hours)
+    is_open, opens_at = schedules.opening(bot.hours, now)
+    zone = schedule.time_zone if schedule else timezone.get_default_timezone()
+    stretches = None
+    if schedule is not None:
+        stretches = [
+            {"opens": opens.astimezone(zone).isoformat(), "closes": closes.astimezone(zone).isoformat()}
+            for opens, closes in schedule.stretches(now, now + timedelta(days=7))
+        ]
+    return JsonResponse(
+        {
+            "open": is_open,
+            "opens_at": opens_at.isoformat() if opens_at else None,
+            "time_zone": str(zone),
+            "hours": stretches,
+        }
+    )
 
 
 @csrf_exempt

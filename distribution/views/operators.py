@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, OperatorForm, save_operator
+from ..forms import CapacityForm, OperatorForm, ShiftsForm, save_operator
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import Operator
 from ..permissions import permission_required
@@ -149,3 +149,30 @@ def operator_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_safe
 def operator_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "operators/detail.html", operator_page_context(pk))
+
+
+@permission_required("distribution.change_operator")
+@require_POST
+def operator_shifts(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    if request.POST.get("remove"):
+        shifts = None
+    else:
+        form = ShiftsForm(request.POST, stored=operator.shifts)
+        if not form.is_valid():
+            # The whole page without JavaScript, so that what was typed stays in the form.
+            context = {**operator_page_context(pk), "shifts_form": form}
+            return render_page(request, "operators/detail.html", context, partials=("shifts",), status=422)
+        shifts = form.cleaned_data["schedule"]
+    routing.set_operator_shifts(operator=operator, shifts=shifts)
+    if shifts is None:
+        text = _("%(operator)s has no shifts now: switch them on and away by hand.")
+    else:
+        text = _("Shifts of %(operator)s saved: the service applies them shortly.")
+    messages.success(request, text % {"operator": operator.name})
+    return respond(
+        request,
+        "operators/detail.html#shifts",
+        lambda: {"operator": operator, "shifts_form": ShiftsForm(stored=operator.shifts)},
+        redirect_to=operator.get_absolute_url(),
+    )

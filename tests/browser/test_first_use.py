@@ -95,7 +95,7 @@ def test_the_operator_page_switches_sets_capacity_and_closes_after_asking(manage
     page.get_by_role("button", name="Switch Olga on").click()
     expect(page.get_by_role("button", name="Switch Olga off")).to_be_visible()
     page.get_by_label("Capacity").fill("2")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(f"#contact-{waiting.pk}")).to_be_visible()  # the raise took the waiting one
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name=f"Close contact {busy.pk}").click()

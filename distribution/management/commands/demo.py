@@ -1,14 +1,16 @@
 import random
 import secrets
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from distribution import permissions, routing
+from distribution import permissions, routing, schedules
 from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator, OperatorEvent
 from distribution.tokens import create_bot
 
@@ -89,13 +91,38 @@ RETURNING_DESKS = {"Sales", "Support", "Billing"}
 # From this share of the contacts on, one operator stops taking its contacts: they pass on, and it
 # is switched away.
 DISTRACTED_FROM = 13 / 15
+# Rule 11, as "HH:MM" pairs per weekday, Monday first, in TIME_ZONE.
+WEEKDAYS_9_TO_6 = [[("09:00", "18:00")]] * 5 + [[], []]
+HOURS = {
+    "Billing": WEEKDAYS_9_TO_6,
+    "Delivery": [[("08:00", "22:00")]] * 7,
+}
+# The returns desk of the last channel has a holiday today and tomorrow: closed now, whenever the
+# demo runs.
+HOLIDAY_BOT = f"{CHANNELS[-1]} Returns"
+SHIFTS = {
+    "Chen Wei": [[("08:00", "17:00")]] * 5 + [[], []],
+    "Dana Levi": [[("13:00", "22:00")]] * 5 + [[], []],
+    # A night shift, 22:00 to 06:00: the part after midnight is the next day's.
+    "Emil Novak": [[("00:00", "06:00"), ("22:00", "24:00")]] * 7,
+    "Hana Sato": [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [("10:00", "14:00"), ("15:00", "19:00")],
+        [("10:00", "14:00"), ("15:00", "19:00")],
+    ],
+}
 
 
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a realistic demo: 30 bots, 12 operators, leads who write "
         "through several bots, open, waiting and closed contacts over the last 30 days (taken, "
-        "passed on, overdue, returning to their operator), a manager login and two operator logins."
+        "passed on, overdue, returning to their operator), bots with working hours (one closed now), "
+        "operators with shifts, a manager login and two operator logins."
     )
 
     def add_arguments(self, parser):
@@ -243,7 +270,34 @@ class Command(BaseCommand):
         routing.rebuild_daily_counts()  # the contacts moved to other days
         # The worker's first sweep: what is past its deadline now passes on, today.
         self._deadlines_pass(rng, distracted)
+        self._working_hours(bots, operators)
         return first_token
+
+    def _working_hours(self, bots: list[Bot], operators: list[Operator]) -> None:
+        """Give a few operators shifts, switched as the worker would now, then a few bots working
+        hours (rule 11), stored as they are: the month before had none, its deadlines stay."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+
+        def schedule(week: list, days_off: frozenset = frozenset()) -> schedules.Schedule:
+            minutes = (
+                tuple((schedules.parse_time(a), schedules.parse_time(b)) for a, b in day) for day in week
+            )
+            return schedules.Schedule(zone, tuple(minutes), days_off)
+
+        for operator in operators:
+            if operator.name in SHIFTS:
+                routing.set_operator_shifts(operator=operator, shifts=schedule(SHIFTS[operator.name]))
+        routing.apply_shift_edges()
+        today = timezone.localtime(timezone=zone).date()
+        for bot in bots:
+            desk = bot.name.split()[-1]
+            if bot.name == HOLIDAY_BOT:
+                hours = schedule(WEEKDAYS_9_TO_6, frozenset({today, today + timedelta(days=1)}))
+            elif desk in HOURS:
+                hours = schedule(HOURS[desk])
+            else:
+                continue
+            Bot.objects.filter(pk=bot.pk).update(hours=hours.to_json())
 
     def _take(self, rng: random.Random, contacts: list[Contact], skipping: Operator | None) -> None:
         """Operators take most contacts as they get them (in /me/, or the bot says so); the
