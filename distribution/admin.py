@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from . import routing, selectors, tokens, webhooks
 from .forms import OperatorNameMixin
-from .identifiers import IDENTIFIERS, MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier
+from .identifiers import IDENTIFIERS, MAX_EMAIL_LENGTH, NORMALIZERS, InvalidIdentifier, unicode_email
 from .models import (
     Bot,
     BotOperator,
@@ -294,12 +294,16 @@ class IdentifierSourceInline(ReadOnly, admin.TabularInline):
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     form = LeadAdminForm
-    list_display = ["__str__", "external_id", "email", "phone", "duplicate_of", "created_at"]
+    list_display = ["__str__", "external_id", "shown_email", "phone", "duplicate_of", "created_at"]
     list_filter = [("duplicate_of", admin.EmptyFieldListFilter)]
     search_fields = ["name", "external_id", "email", "phone"]
     readonly_fields = ["created_at", "external_id_verified", "email_verified", "phone_verified"]
     raw_id_fields = ["duplicate_of"]
     inlines = [IdentifierSourceInline]
+
+    @admin.display(description=gettext_lazy("e-mail"), ordering="email")
+    def shown_email(self, obj: Lead) -> str | None:
+        return obj.email and unicode_email(obj.email)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,6 +5,14 @@ class SplitRefused(ValueError):
     """A split would leave a lead without identifiers, or names what the lead does not hold."""
 
 
+class MergeChanged(Exception):
+    """A lead to merge changed since the manager was told what the merge drops; nothing merged."""
+
+    def __init__(self, plan):
+        super().__init__("the merge would drop other identifiers now")
+        self.plan = plan
+
+
 class ContactChanged(Exception):
     """The contact is no longer as the caller saw it."""
 

@@ -24,7 +24,7 @@ from django_stubs_ext import StrOrPromise
 from minicrm.durations import format_duration, parse_duration
 
 from . import outbound, routing, schedules, selectors
-from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity
+from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity, shown_identifier
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -326,7 +326,7 @@ class SplitForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(IdentifierSource.Field.choices)
         self.held = [
-            (field, f"{labels[field].capitalize()}: {getattr(lead, field)}")
+            (field, f"{labels[field].capitalize()}: {shown_identifier(field, getattr(lead, field))}")
             for field in IDENTIFIERS
             if getattr(lead, field)
         ]

@@ -119,6 +119,25 @@ def normalize_domain(domain: str) -> str:
     return ascii_domain
 
 
+def unicode_email(address: str) -> str:
+    """Return a stored address as people read it: its domain in Unicode (пример.рф, not xn--…).
+
+    A domain mixing scripts stays in IDNA, as browsers show it: Cyrillic look-alikes of "apple" and
+    ".com" are not apple.com."""
+    local, at, domain = address.rpartition("@")
+    try:
+        shown = domain.encode("ascii").decode("idna")
+    except UnicodeError:  # not a stored form: shown as it is
+        return address
+    scripts = {unicodedata.name(character).split()[0] for character in shown if character.isalpha()}
+    return f"{local}{at}{shown}" if len(scripts) <= 1 else address
+
+
+def shown_identifier(field: str, value: str) -> str:
+    """Return an identifier's stored value as a page shows it."""
+    return unicode_email(value) if field == "email" else value
+
+
 def normalize_phone(value: str, *, region: str | None = None) -> str:
     """Return the number in E.164, reading one without a country code in `region`.
 

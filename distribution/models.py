@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from . import schedules
+from .identifiers import unicode_email
 from .links import id_url
 from .stored_messages import stored_message
 
@@ -227,7 +228,9 @@ class Lead(models.Model):
         permissions = [("merge_leads", _("Can merge and split leads"))]
 
     def __str__(self) -> str:
-        return self.name or self.external_id or self.email or self.phone or _("Lead %(pk)s") % {"pk": self.pk}
+        """Return how every page names the lead: its name, else the identifier people read best."""
+        email = self.email and unicode_email(self.email)
+        return self.name or email or self.phone or self.external_id or _("Lead #%(pk)s") % {"pk": self.pk}
 
     def get_absolute_url(self) -> str:
         return id_url("lead", self.pk)

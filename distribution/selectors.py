@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_stubs_ext import StrOrPromise
 
 from . import response_times
-from .identifiers import IDENTIFIERS, InvalidIdentifier, normalize_domain, normalize_phone
+from .identifiers import IDENTIFIERS, InvalidIdentifier, normalize_domain, normalize_phone, shown_identifier
 from .models import (
     Bot,
     BotOperator,
@@ -475,6 +475,10 @@ class Provenance:
     value: str
     source: IdentifierSource | None
     verified: bool  # a bot or a manager vouched for it (rule 1)
+
+    @property
+    def shown(self) -> str:
+        return shown_identifier(self.field, self.value)
 
 
 def lead_provenance(lead: Lead) -> list[Provenance]:

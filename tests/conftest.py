@@ -257,6 +257,15 @@ def manager_client(client, manager):
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def confirmed_merge(target, source) -> dict:
+    """The POST of a merge's confirmation of `source` into `target`, as the page shows it now."""
+    return {
+        "other": f"#{source.pk}",
+        "confirmed": "yes",
+        "seen": routing.merge_plan(target=target, source=source).seen,
+    }
+
+
 def htmx(target: str = "") -> dict:
     """Headers of an htmx request, aimed at the element with id `target`."""
     return {**HTMX, "HTTP_HX_TARGET": target} if target else dict(HTMX)

@@ -15,6 +15,8 @@ from distribution import identifiers, routing, selectors
 from distribution.identifiers import IDENTIFIERS
 from distribution.models import Lead
 
+from .conftest import confirmed_merge
+
 IDN = "user@xn--e1afmkfd.xn--p1ai"
 
 migration = importlib.import_module("distribution.migrations.0006_normalise_identifiers")
@@ -244,7 +246,7 @@ def test_the_merge_form_finds_the_other_lead_by_the_unicode_form(manager_client)
     response = manager_client.post(f"/leads/{target.pk}/merge", {"other": "User@Пример.рф"})
     assert f'<input type="hidden" name="other" value="#{other.pk}">' in response.content.decode()
 
-    response = manager_client.post(f"/leads/{target.pk}/merge", {"other": f"#{other.pk}", "confirmed": "yes"})
+    response = manager_client.post(f"/leads/{target.pk}/merge", confirmed_merge(target, other))
 
     assert response.status_code == 302
     assert not Lead.objects.filter(pk=other.pk).exists()

@@ -140,9 +140,10 @@ def test_a_manager_merges_two_leads(bot_with_operators, send):
     source_contact = send(bot, lead=LeadIdentity(external_id="tg-1", phone="+79991234567", name="Anna"))
     source = source_contact.lead
 
-    merged = routing.merge_leads(target=target, source=source)
+    plan = routing.merge_leads(target=target, source=source)
 
-    assert merged == target
+    assert [planned.field for planned in plan.taken] == ["external_id", "phone"]
+    assert plan.dropped == []
     assert not Lead.objects.filter(pk=source.pk).exists()
     target.refresh_from_db()
     assert (target.external_id, target.email, target.phone, target.name) == (

@@ -196,10 +196,8 @@ def test_it_asks_in_russian_before_a_merge(manager_client, scene):
 
     html = response.content.decode()
     assert f"<h2>Объединить #{namesake.pk} Анна Иванова с #{lead.pk} Анна Иванова?</h2>" in html
-    assert (
-        f"#{namesake.pk} Анна Иванова (tg-77) — этот лид будет удалён: его 1 контакт перейдёт к "
-        f"#{lead.pk} Анна Иванова, и тот получит недостающие идентификаторы. Отменить это нельзя."
-    ) in html
+    assert f"#{namesake.pk} будет удалён: его 1 контакт перейдёт к #{lead.pk}. Отменить это нельзя." in html
+    assert f"У #{lead.pk} останутся:" in html
     assert f"Объединить и удалить #{namesake.pk}</button>" in html
     assert english_words(html, allowed=DATA) == []
 

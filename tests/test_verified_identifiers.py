@@ -129,11 +129,11 @@ def test_a_merge_clears_the_mark_and_keeps_the_flags(victim, attacker_bot, send)
         attacker_bot, lead=routing.LeadIdentity(external_id="tg-2", email="victim@example.com")
     ).lead
 
-    merged = routing.merge_leads(target=duplicate, source=victim)
+    routing.merge_leads(target=duplicate, source=victim)
 
-    merged.refresh_from_db()
-    assert merged.duplicate_of is None
-    assert (merged.email, merged.email_verified) == ("victim@example.com", True)
+    duplicate.refresh_from_db()
+    assert duplicate.duplicate_of is None
+    assert (duplicate.email, duplicate.email_verified) == ("victim@example.com", True)
 
 
 def test_the_migration_lets_existing_bots_vouch_for_every_identifier(db):

@@ -6,7 +6,7 @@ import pytest
 from distribution import routing
 from distribution.models import Bot, Lead
 
-from .conftest import htmx
+from .conftest import confirmed_merge, htmx
 
 VICTIM = routing.LeadIdentity(external_id="tg-victim", email="victim@example.com", name="Victoria")
 
@@ -87,7 +87,7 @@ def test_the_other_lead_names_its_possible_duplicates(manager_client, duplicate)
 
     html = manager_client.get(victim.get_absolute_url()).content.decode()
 
-    assert f'href="/leads/{marked.pk}/">(no name) #{marked.pk}</a>' in html
+    assert f'href="/leads/{marked.pk}/">{marked} #{marked.pk}</a>' in html
 
 
 def test_a_manager_says_it_is_not_the_same_person(manager_client, duplicate):
@@ -102,7 +102,7 @@ def test_a_manager_says_it_is_not_the_same_person(manager_client, duplicate):
 def test_merging_a_duplicate_into_its_lead_moves_its_contacts(manager_client, duplicate):
     victim, marked = duplicate
 
-    manager_client.post(f"/leads/{victim.pk}/merge", {"other": f"#{marked.pk}", "confirmed": "yes"})
+    manager_client.post(f"/leads/{victim.pk}/merge", confirmed_merge(victim, marked))
 
     assert not Lead.objects.filter(pk=marked.pk).exists()
     assert victim.contacts.count() == 2

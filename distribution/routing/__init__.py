@@ -10,6 +10,7 @@ from ..exceptions import (
     ContactChanged,
     ContactNotOpen,
     IdempotencyConflict,
+    MergeChanged,
     SplitRefused,
     TokenRotated,
 )
@@ -18,9 +19,11 @@ from .answering import PassOns, accept_contact, pass_on_due
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
 from .leads import (
+    MergePlan,
     dismiss_duplicate,
     find_lead,
     merge_leads,
+    merge_plan,
     record_edited_identifiers,
     set_bot_vouches,
     split_lead,
@@ -51,6 +54,8 @@ __all__ = [
     "ContactNotOpen",
     "IdempotencyConflict",
     "LeadIdentity",
+    "MergeChanged",
+    "MergePlan",
     "PassOns",
     "Registration",
     "SplitRefused",
@@ -64,6 +69,7 @@ __all__ = [
     "find_lead",
     "hand_over_contacts",
     "merge_leads",
+    "merge_plan",
     "pass_on_due",
     "rebuild_daily_counts",
     "record_edited_identifiers",

@@ -1,5 +1,8 @@
 """Rule 1: which lead a contact belongs to; and the manager's merge and split of leads."""
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -7,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import SplitRefused
-from ..identifiers import IDENTIFIERS, LeadIdentity
+from ..exceptions import MergeChanged, SplitRefused
+from ..identifiers import IDENTIFIERS, LeadIdentity, shown_identifier
 from ..models import Bot, Contact, IdentifierSource, Lead
 from . import statements
 
@@ -166,8 +169,74 @@ def _moved_sources(*, source: Lead, target: Lead, fields: list[str]) -> list[Ide
     return sources
 
 
-def merge_leads(*, target: Lead, source: Lead) -> Lead:
-    """Move `source`'s contacts and missing identifiers to `target`, and delete `source`."""
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """One identifier value in a merge, with the lead that holds it now."""
+
+    field: str
+    value: str
+    holder: Lead
+
+    @property
+    def label(self) -> str:
+        return str(dict(IdentifierSource.Field.choices)[self.field])
+
+    @property
+    def shown(self) -> str:
+        return shown_identifier(self.field, self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class MergePlan:
+    """What merging `source` into `target` does with each identifier either holds.
+
+    A lead holds one value of each kind: where both hold one, the merge keeps one and drops the
+    other, and a later contact naming the dropped value starts a new lead."""
+
+    # A digest of both leads' identifiers: the confirmation carries it, and the merge is refused
+    # if the leads no longer hold what the manager was shown.
+    seen: str
+    kept: list[Planned] = dataclasses.field(default_factory=list)
+    taken: list[Planned] = dataclasses.field(default_factory=list)
+    dropped: list[Planned] = dataclasses.field(default_factory=list)
+    # The kinds both leads hold, each with the target's value first.
+    conflicts: list[tuple[Planned, Planned]] = dataclasses.field(default_factory=list)
+
+    @property
+    def unopposed(self) -> list[Planned]:
+        """The identifiers only one of the leads holds: the target keeps or takes each."""
+        contested = {ours.field for ours, _theirs in self.conflicts}
+        return [planned for planned in (*self.kept, *self.taken) if planned.field not in contested]
+
+
+def merge_plan(*, target: Lead, source: Lead, replace: Iterable[str] = ()) -> MergePlan:
+    """Return what the merge keeps, takes from `source` and drops; `replace` names the kinds of
+    identifier where `source`'s value is kept instead of `target`'s."""
+    held = [(kind, getattr(target, kind), getattr(source, kind)) for kind in IDENTIFIERS]
+    plan = MergePlan(seen=hashlib.sha256(json.dumps(held).encode()).hexdigest()[:32])
+    for kind in IDENTIFIERS:
+        mine, theirs = getattr(target, kind), getattr(source, kind)
+        ours, other = Planned(kind, mine, target), Planned(kind, theirs, source)
+        if mine and theirs:
+            plan.conflicts.append((ours, other))
+            winner, loser = (other, ours) if kind in set(replace) else (ours, other)
+            (plan.taken if winner is other else plan.kept).append(winner)
+            plan.dropped.append(loser)
+        elif mine:
+            plan.kept.append(ours)
+        elif theirs:
+            plan.taken.append(other)
+    return plan
+
+
+def merge_leads(
+    *, target: Lead, source: Lead, replace: Iterable[str] = (), seen: str | None = None
+) -> MergePlan:
+    """Move `source`'s contacts and the identifiers `merge_plan` gives it to `target`, delete
+    `source`, and return the plan carried out.
+
+    With `seen`, the plan the manager confirmed: raise MergeChanged, merging nothing, if either
+    lead's identifiers changed since."""
     if target.pk == source.pk:
         raise ValueError("A lead cannot be merged into itself.")
     with transaction.atomic():
@@ -176,21 +245,24 @@ def merge_leads(*, target: Lead, source: Lead) -> Lead:
             for lead in Lead.objects.select_for_update().filter(pk__in=[target.pk, source.pk]).order_by("pk")
         }
         target, source = locked[target.pk], locked[source.pk]
-        inherited = {field: getattr(source, field) for field in (*IDENTIFIERS, "name")}
-        moved = [field for field in IDENTIFIERS if inherited[field] and not getattr(target, field)]
-        for field, value in inherited.items():
-            if value and not getattr(target, field):
-                setattr(target, field, value)
-        for field in moved:
-            setattr(target, f"{field}_verified", getattr(source, f"{field}_verified"))
+        plan = merge_plan(target=target, source=source, replace=replace)
+        if seen is not None and plan.seen != seen:
+            raise MergeChanged(plan)
+        moved = [planned.field for planned in plan.taken]
+        for kind in moved:
+            setattr(target, kind, getattr(source, kind))
+            setattr(target, f"{kind}_verified", getattr(source, f"{kind}_verified"))
+        if source.name and not target.name:
+            target.name = source.name
         if target.duplicate_of_id == source.pk:
             target.duplicate_of = None
         sources = _moved_sources(source=source, target=target, fields=moved)
         Contact.objects.filter(lead=source).update(lead=target)
+        # First: the target may take an identifier the source holds, and each is unique.
         source.delete()
         target.save()
         record_sources(sources)
-    return target
+    return plan
 
 
 def split_lead(*, lead: Lead, fields: Iterable[str], contacts: Iterable[Contact]) -> Lead:

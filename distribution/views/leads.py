@@ -107,21 +107,53 @@ def lead_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     other = form.cleaned_data["other"]
     moved = other.contacts.count()
-    if request.POST.get("confirmed") != "yes":
-        # The other lead is deleted: name it and ask, now that it is known to exist.
-        context = {"lead": lead, "merging": other, "merging_contacts": moved, "namesakes": []}
-        if request.htmx:
-            return render(request, "leads/detail.html#merge", context)
-        return render(request, "leads/merge.html", context)
-    routing.merge_leads(target=lead, source=other)
+    # Where both leads hold an identifier of a kind, the manager chose which one stays.
+    replace = [kind for kind in routing.IDENTIFIERS if request.POST.get(f"keep-{kind}") == "other"]
+    # Merged only as confirmed: the confirmation carries the digest of what it showed.
+    seen = request.POST.get("seen", "")
+    if request.POST.get("confirmed") != "yes" or not seen:
+        return _confirm_merge(request, lead, other, moved, replace)
+    try:
+        plan = routing.merge_leads(target=lead, source=other, replace=replace, seen=seen)
+    except routing.MergeChanged:
+        lead.refresh_from_db()
+        other.refresh_from_db()
+        error = _("One of the leads changed since this was shown: check what the merge does now.")
+        return _confirm_merge(request, lead, other, other.contacts.count(), replace, error=error)
     merged = ngettext(
         "Lead #%(lead)s merged into this one: %(count)s contact moved.",
         "Lead #%(lead)s merged into this one: %(count)s contacts moved.",
         moved,
     )
     messages.success(request, merged % {"lead": other.pk, "count": moved})
+    if plan.dropped:
+        dropped = ", ".join(f"{planned.label} {planned.shown}" for planned in plan.dropped)
+        messages.warning(
+            request,
+            _("Dropped: %(identifiers)s. A later contact naming it starts a new lead.")
+            % {"identifiers": dropped},
+        )
     url = lead.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _confirm_merge(
+    request: HtmxHttpRequest, lead: Lead, other: Lead, moved: int, replace: list[str], *, error: str = ""
+) -> HttpResponse:
+    """Name the other lead, which the merge deletes, and say what is kept and what dropped."""
+    context = {
+        "lead": lead,
+        "merging": other,
+        "merging_contacts": moved,
+        "plan": routing.merge_plan(target=lead, source=other, replace=replace),
+        "replace": replace,
+        "error": error,
+        "namesakes": [],
+    }
+    status = 422 if error else 200
+    if request.htmx:
+        return render(request, "leads/detail.html#merge", context, status=status)
+    return render(request, "leads/merge.html", context, status=status)
 
 
 @permission_required("distribution.merge_leads")
