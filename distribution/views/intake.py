@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from minicrm.errors import json_error
 
 from .. import ratelimit
-from ..api_json import contact_json
+from ..api_json import contact_json, with_close_reason
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
@@ -206,7 +206,9 @@ def _refusal(token: str, response: JsonResponse) -> JsonResponse:
 
 def _own_contact(bot: Bot, **lookup) -> Contact | None:
     # Another bot's contact is not found, like an unknown id: a 403 would confirm that it exists.
-    return Contact.objects.select_related("bot", "operator").filter(bot=bot, **lookup).first()
+    return (
+        with_close_reason(Contact.objects.select_related("bot", "operator")).filter(bot=bot, **lookup).first()
+    )
 
 
 def _not_found() -> JsonResponse:
@@ -280,7 +282,8 @@ def _act(request: HttpRequest, lookup: dict | None, parse, act) -> JsonResponse:
 def _close(bot: Bot, contact: Contact, reason: str | None) -> JsonResponse:
     # Closing a closed contact changes nothing and answers it as it is.
     close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason or "")
-    return _answer(contact)
+    # Read again: who closed it, this bot or someone before.
+    return _answer(_own_contact(bot, pk=contact.pk) or contact)
 
 
 def _accept(bot: Bot, contact: Contact, _parsed: None) -> JsonResponse:
