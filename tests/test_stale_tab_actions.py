@@ -3,8 +3,8 @@ says what really happened, never that it did what it did not."""
 
 import pytest
 
-from distribution import routing
-from distribution.models import BotOperator, Contact, ContactEvent
+from distribution import routing, webhooks
+from distribution.models import BotOperator, Contact, ContactEvent, Webhook
 
 from .conftest import htmx
 
@@ -120,3 +120,22 @@ def test_it_tells_an_operator_it_was_already_available(client, scene):
     response = client.post("/me/available", **htmx("my-status"))
 
     assert "You were already available" in response.content.decode()
+
+
+def test_it_says_a_webhook_was_already_switched_off(manager_client, scene):
+    bot = scene[0]
+    webhook_url = "https://hooks.example.com/minicrm"
+    webhooks.save_webhook(bot=bot, url=webhook_url, events=[Webhook.Event.CLOSED])
+    webhooks.set_webhook_active(webhook=bot.webhook, is_active=False)
+
+    response = manager_client.post(f"/bots/{bot.pk}/webhook/switch", **htmx())
+
+    assert f"Webhook of {bot.name} was already switched off." in response.content.decode()
+
+
+def test_it_says_a_lead_was_not_marked_as_a_duplicate(manager_client, scene, send):
+    lead = send(scene[0]).lead
+
+    response = manager_client.post(f"/leads/{lead.pk}/not-duplicate", follow=True)
+
+    assert f"Lead #{lead.pk} was not marked as a possible duplicate." in response.content.decode()
