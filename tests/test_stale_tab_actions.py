@@ -139,3 +139,27 @@ def test_it_says_a_lead_was_not_marked_as_a_duplicate(manager_client, scene, sen
     response = manager_client.post(f"/leads/{lead.pk}/not-duplicate", follow=True)
 
     assert f"Lead #{lead.pk} was not marked as a possible duplicate." in response.content.decode()
+
+
+def test_it_tells_an_operator_whose_close_came_second_who_closed_it(
+    client, scene, send, manager, monkeypatch
+):
+    from distribution.views import workspace
+
+    bot, _operator, user, _other = scene
+    contact = send(bot)
+    original = workspace.get_object_or_404
+
+    def read_then_close(*args, **kwargs):
+        read = original(*args, **kwargs)
+        routing.close_contact(contact=Contact.objects.get(pk=contact.pk), by=manager, note="Spam")
+        return read
+
+    monkeypatch.setattr(workspace, "get_object_or_404", read_then_close)
+    client.force_login(user)
+
+    response = client.post(f"/me/contacts/{contact.pk}/close", {"note": "Mine"}, **htmx())
+
+    assert f"Contact #{contact.pk} was already closed by manager at " in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.resolution == "Spam"
