@@ -86,3 +86,32 @@ def test_the_closed_webhook_carries_the_note_and_who_closed_it(bot_and_token, co
     sent = delivery.payload["data"]["contact"]
     assert sent["resolution"] == "Invoice sent"
     assert sent["closed_by"] == {"reason": "operator", "operator": {"id": operator.pk, "name": "Olga"}}
+
+
+def test_a_bots_close_that_comes_second_answers_who_closed_it_first(
+    client, bot_and_token, contact, operator, monkeypatch
+):
+    from distribution.views import intake
+
+    _bot, token = bot_and_token
+    original, calls = intake._own_contact, []
+
+    def read_then_close(*args, **kwargs):
+        read = original(*args, **kwargs)
+        if not calls:
+            routing.close_contact(
+                contact=Contact.objects.get(pk=contact.pk), reason=ContactEvent.Reason.OPERATOR, note="First"
+            )
+        calls.append(read)
+        return read
+
+    monkeypatch.setattr(intake, "_own_contact", read_then_close)
+
+    response = client.post(
+        f"/api/contacts/{contact.pk}/close", b"", content_type="", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+    body = response.json()
+    assert (body["status"], body["resolution"]) == ("closed", "First")
+    assert body["closed_by"] == {"reason": "operator", "operator": {"id": operator.pk, "name": "Olga"}}
+    assert contact.events.filter(kind=ContactEvent.Kind.CLOSED).count() == 1

@@ -24,6 +24,7 @@ from ..payload import (
     parse_external_id,
 )
 from ..routing import (
+    ContactChanged,
     ContactNotOpen,
     IdempotencyConflict,
     LeadIdentity,
@@ -280,10 +281,23 @@ def _act(request: HttpRequest, lookup: dict | None, parse, act) -> JsonResponse:
 
 
 def _close(bot: Bot, contact: Contact, reason: str | None) -> JsonResponse:
-    # Closing a closed contact changes nothing and answers it as it is.
-    close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason or "")
-    # Read again: who closed it, this bot or someone before.
-    return _answer(_own_contact(bot, pk=contact.pk) or contact)
+    # Closing a closed contact changes nothing and answers it as it is, with who closed it first.
+    note, was_closed = reason or "", contact.status == Contact.Status.CLOSED
+    try:
+        # Unless it was closed already (that close drains again, in case the first one died
+        # before), guarded, so that a close by someone else meanwhile is told apart from this one.
+        close_contact(
+            contact=contact,
+            bot=bot,
+            reason=ContactEvent.Reason.BOT,
+            note=note,
+            only_if_unchanged=not was_closed,
+        )
+    except ContactChanged:
+        return _close(bot, _own_contact(bot, pk=contact.pk) or contact, reason)
+    if not was_closed:
+        contact.close_reason = ContactEvent.Reason.BOT  # type: ignore[attr-defined]  # as with_close_reason() reads it
+    return _answer(contact)
 
 
 def _accept(bot: Bot, contact: Contact, _parsed: None) -> JsonResponse:
