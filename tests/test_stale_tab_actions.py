@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Russian pages are read with Cyrillic letters that look like Latin ones.
 """A second tab, left open, acts on what another tab (or someone else) already did: every message
 says what really happened, never that it did what it did not."""
 
@@ -163,3 +164,13 @@ def test_it_tells_an_operator_whose_close_came_second_who_closed_it(
     assert f"Contact #{contact.pk} was already closed by manager at " in response.content.decode()
     contact.refresh_from_db()
     assert contact.resolution == "Spam"
+
+
+def test_it_says_who_closed_it_in_russian(manager_client, scene, send):
+    bot, _operator, user, _other = scene
+    contact = send(bot)
+    routing.close_contact(contact=contact, by=user, reason=ContactEvent.Reason.OPERATOR)
+
+    response = manager_client.post(f"/contacts/{contact.pk}/close", HTTP_ACCEPT_LANGUAGE="ru", follow=True)
+
+    assert f"Контакт #{contact.pk} уже закрыт его оператором Olga Kim, " in response.content.decode()
