@@ -235,6 +235,27 @@ class Operator(Body):
     name: str
 
 
+Reason = models.ContactEvent.Reason
+# Who or what closes a contact, as ContactEvent records it.
+CLOSE_REASONS = (
+    Reason.OPERATOR.value,
+    Reason.MANAGER.value,
+    Reason.BOT.value,
+    Reason.AUTO.value,
+    Reason.EXPIRED.value,
+)
+
+
+class ClosedBy(Body):
+    """Who or what closed the contact."""
+
+    reason: Literal[CLOSE_REASONS]  # type: ignore[valid-type]  # from the model
+    """`operator`: its operator, in the dashboard; `manager`: a manager; `bot`: the bot, through this
+    API; `auto`: left idle past the bot's auto-close time; `expired`: waited too long in the queue."""
+    operator: Operator | None
+    """The operator who closed it, when `reason` is `operator`; else null."""
+
+
 CONTACT_EXAMPLE: JsonDict = {
     "id": 702,
     "status": "open",
@@ -249,6 +270,8 @@ CONTACT_EXAMPLE: JsonDict = {
     "closed_at": None,
     "open": True,
     "opens_at": None,
+    "resolution": None,
+    "closed_by": None,
 }
 
 
@@ -273,6 +296,10 @@ class Contact(Body):
     """Whether the bot is within its working hours now (rule 11): outside them contacts wait."""
     opens_at: datetime | None
     """When the bot opens next, in its time zone; null while it is open."""
+    resolution: str | None
+    """The close's note ("" when it closed without one); null unless it is closed."""
+    closed_by: ClosedBy | None
+    """Who or what closed it; null unless it is closed."""
 
 
 class Error(Body):
@@ -437,7 +464,8 @@ class ContactWaiting(_Event):
 
 
 class ContactClosed(_Event):
-    """A contact was closed."""
+    """A contact was closed: `data.contact.closed_by` says by whom, `data.contact.resolution` with
+    which note."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -446,7 +474,10 @@ class ContactClosed(_Event):
                     "contact.closed",
                     "operator",
                     status="closed",
+                    accepted_at="2026-11-25T22:08:40.112231+00:00",
                     closed_at="2026-11-25T22:31:02.114277+00:00",
+                    resolution="Ordered two licences; invoice sent",
+                    closed_by={"reason": "operator", "operator": {"id": 13, "name": "Chen Wei"}},
                 )
             ]
         }

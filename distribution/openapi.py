@@ -202,7 +202,6 @@ def _webhook(event: str, when: str) -> dict:
             "summary": when,
             "description": "Sent by the worker to the bot's webhook URL, one event per request, in "
             "order per contact; retried with exponential backoff for about a day until a 2xx.",
-            "tags": ["Webhooks"],
             "security": [],
             "parameters": [
                 {
@@ -271,7 +270,6 @@ def document() -> dict:
         "security": [{"bot": []}],
         "tags": [
             {"name": "Contacts", "description": "The intake, reads and closes."},
-            {"name": "Webhooks", "description": "What the service POSTs to a bot's webhook URL."},
             {"name": "Operations", "description": "For load balancers."},
         ],
         "paths": {

@@ -5,6 +5,7 @@ checked, and redirects are not followed (docs/webhooks.md#only-public-https-urls
 """
 
 import contextlib
+import errno
 import functools
 import http.client
 import ipaddress
@@ -170,6 +171,12 @@ def _resolve(target: _Target, *, timeout: float) -> list[tuple]:
         raise OutboundError(
             gettext_noop("No answer from DNS for %(host)s in time."), host=target.host
         ) from error
+    except socket.gaierror as error:
+        if error.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            raise OutboundError(gettext_noop("%(host)s has no address."), host=target.host) from error
+        raise OutboundError(
+            gettext_noop("DNS could not tell the address of %(host)s."), host=target.host
+        ) from error
     except (OSError, UnicodeError) as error:
         # UnicodeError: a name that IDNA cannot encode (an empty or overlong label).
         raise OutboundError(
@@ -228,6 +235,26 @@ class _PinnedConnection(http.client.HTTPSConnection):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+def _no_answer(error: Exception, target: _Target) -> OutboundError:
+    """Why no answer came, in words: a manager reads it on the bot's page, not an errno."""
+    host, port = target.host, str(target.port)
+    if isinstance(error, ConnectionRefusedError):
+        return OutboundError(
+            gettext_noop("%(host)s refused the connection: nothing answers on port %(port)s."),
+            host=host,
+            port=port,
+        )
+    if isinstance(error, (ConnectionResetError, ConnectionAbortedError, http.client.RemoteDisconnected)):
+        return OutboundError(gettext_noop("%(host)s closed the connection without answering."), host=host)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return OutboundError(gettext_noop("The certificate of %(host)s is not valid for it."), host=host)
+    if isinstance(error, ssl.SSLError):
+        return OutboundError(gettext_noop("The secure connection with %(host)s failed."), host=host)
+    if isinstance(error, OSError) and error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return OutboundError(gettext_noop("%(host)s cannot be reached from here."), host=host)
+    return OutboundError(gettext_noop("No HTTP answer: %(error)s."), error=str(error) or type(error).__name__)
+
+
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
     """POST `body` to `url` and return the status, within `timeout` seconds in all.
 
@@ -248,9 +275,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> i
     except (OSError, http.client.HTTPException) as error:
         if time.monotonic() >= deadline or isinstance(error, TimeoutError):
             raise late from error
-        raise OutboundError(
-            gettext_noop("No HTTP answer: %(error)s."), error=str(error) or type(error).__name__
-        ) from error
+        raise _no_answer(error, target) from error
     else:
         # Cut off in the middle of the headers, http.client takes the end of the stream for their
         # end: only the clock tells such a head from a whole one.

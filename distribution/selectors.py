@@ -392,6 +392,11 @@ def history(contact: Contact) -> QuerySet[ContactEvent]:
     return _events().filter(contact=contact)
 
 
+def last_close(contact: Contact) -> ContactEvent | None:
+    """The event of a contact's latest close, with who closed it; None if it never closed."""
+    return history(contact).filter(kind=ContactEvent.Kind.CLOSED).order_by("at", "pk").last()
+
+
 def with_history(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     """`contacts` with each one's events (oldest first) prefetched: one query for all of them."""
     return contacts.prefetch_related(Prefetch("events", queryset=_events()))

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from . import outbound, signatures
-from .api_json import contact_json
+from .api_json import contact_json, with_close_reason
 from .models import Bot, Contact, ContactEvent, Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def record_deliveries(events: list[ContactEvent], *, contacts: dict[int, Contact
     # Read again, as the change left them: the callers' objects may be partial (a hand-over loads
     # three fields) or stale (a bulk UPDATE does not touch them).
     if contacts is None:
-        contacts = Contact.objects.select_related("bot", "operator").in_bulk(
+        contacts = with_close_reason(Contact.objects.select_related("bot", "operator")).in_bulk(
             {event.contact_id for _, event, _ in wanted}
         )
     deliveries = []

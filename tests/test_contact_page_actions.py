@@ -132,10 +132,10 @@ def test_it_closes_a_contact_with_a_note_from_its_page(manager_client, manager, 
 
 def test_without_javascript_the_close_asks_first_and_keeps_the_note(manager_client, scene):
     contact = scene["contact"]
-    url = f"/contacts/{contact.pk}/close?next=/contacts/{contact.pk}/&note=Sold"
+    url, fields = f"/contacts/{contact.pk}/close", {"next": f"/contacts/{contact.pk}/", "note": "Sold"}
 
-    page = manager_client.get(url).content.decode()
-    response = manager_client.post(url, {"note": "Sold"})
+    page = manager_client.post(url, {**fields, "ask": "1"}).content.decode()
+    response = manager_client.post(url, fields)
 
     assert "Only a manager can reopen it." in page
     assert '<input type="hidden" name="note" value="Sold">' in page

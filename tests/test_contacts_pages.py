@@ -124,7 +124,8 @@ def test_closing_without_javascript_asks_first_and_closes_nothing(manager_client
     html = response.content.decode()
     assert response.status_code == 200
     assert f"Close contact #{busy.pk} of {busy.lead}? Only a manager can reopen it." in html
-    assert f'action="/contacts/{busy.pk}/close?next=' in html
+    assert f'<form method="post" action="/contacts/{busy.pk}/close">' in html
+    assert '<input type="hidden" name="next" value="/contacts/?status=open">' in html
     assert 'href="/contacts/?status=open">Cancel' in html
     busy.refresh_from_db()
     assert busy.status == Contact.Status.OPEN
@@ -146,7 +147,7 @@ def test_the_close_button_asks_before_closing(manager_client, contacts):
     html = manager_client.get("/contacts/").content.decode()
 
     assert f'hx-confirm="Close contact #{busy.pk} of {busy.lead}? Only a manager can reopen it."' in html
-    assert f'<form method="get" action="/contacts/{busy.pk}/close"' in html
+    assert f'<form method="post" action="/contacts/{busy.pk}/close"' in html
 
 
 def test_it_asks_in_russian_without_javascript_what_the_close_button_asks(manager_client, contacts):

@@ -183,7 +183,7 @@ def test_it_connects_to_the_public_address_it_checked_with_the_hostname_for_tls(
 
     monkeypatch.setattr(outbound._PinnedConnection, "connect", connect)
 
-    with pytest.raises(OutboundError, match="not in a test"):
+    with pytest.raises(OutboundError, match=r"hooks\.example\.com refused the connection"):
         post_json("https://hooks.example.com/hook")
     assert seen["addresses"] == [(socket.AF_INET, ("93.184.215.14", 443))]
     assert (seen["host"], seen["tls"]) == ("hooks.example.com", True)
@@ -308,7 +308,7 @@ def test_it_reports_a_name_that_does_not_resolve(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
-    with pytest.raises(OutboundError, match=r"Could not resolve hooks\.example\.com"):
+    with pytest.raises(OutboundError, match=r"hooks\.example\.com has no address"):
         post_json("https://hooks.example.com/hook")
 
 

@@ -149,7 +149,8 @@ def test_the_403_page_says_which_permission_is_missing(client, scene):
     page = response.content.decode()
     assert "You are logged in as viewer" in page
     assert "This needs the permission “Can rotate a bot&#x27;s token”" in page
-    assert "<em>Managers</em> group" in page
+    assert "ask your manager to give your login access to it" in page
+    assert "Django admin" not in page
     assert 'action="/logout/"' in page
 
 

@@ -105,11 +105,11 @@ def test_it_asks_before_closing_with_javascript(operator_client, scene, send):
 def test_it_asks_before_closing_without_javascript_and_keeps_the_note(operator_client, scene, send):
     contact = send(scene[0])
 
-    page = operator_client.get(f"/me/contacts/{contact.pk}/close", {"note": "Sent the invoice"})
+    page = operator_client.post(f"/me/contacts/{contact.pk}/close", {"note": "Sent the invoice", "ask": "1"})
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert f'<form method="post" action="/me/contacts/{contact.pk}/close?note=Sent+the+invoice">' in html
+    assert f'<form method="post" action="/me/contacts/{contact.pk}/close">' in html
     assert '<input type="hidden" name="note" value="Sent the invoice">' in html
     assert '<a class="cancel" href="/me/">' in html
     contact.refresh_from_db()

@@ -305,9 +305,14 @@ def _with_secret(request: HtmxHttpRequest, bot: Bot, secret: str) -> HttpRespons
 def bot_webhook_switch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     webhook = get_object_or_404(Webhook, bot=bot)
-    is_active = request.POST.get("is_active") == "on"
+    is_active, was_active = request.POST.get("is_active") == "on", webhook.is_active
     webhooks.set_webhook_active(webhook=webhook, is_active=is_active)
-    if is_active:
+    if is_active == was_active:  # a stale page's switch
+        if is_active:
+            messages.info(request, _("Webhook of %(bot)s was already switched on.") % {"bot": bot.name})
+        else:
+            messages.info(request, _("Webhook of %(bot)s was already switched off.") % {"bot": bot.name})
+    elif is_active:
         messages.success(request, _("Webhook of %(bot)s switched on.") % {"bot": bot.name})
     else:
         messages.success(request, _("Webhook of %(bot)s switched off.") % {"bot": bot.name})

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,7 +18,7 @@ from django.utils.translation import ngettext
 from .. import selectors
 from ..forms import LoginForm, ShiftsForm
 from ..http import HtmxHttpRequest
-from ..models import Contact
+from ..models import Contact, ContactEvent
 
 # The operator page's part that its actions replace, by the id htmx aims them at.
 OPERATOR_WORK = "operator-work"
@@ -72,25 +73,50 @@ def next_url(request: HttpRequest, default: str) -> str:
 
 
 def confirm(
-    request: HttpRequest, *, title: str, question: str, button: str, cancel: str, fields: dict | None = None
+    request: HttpRequest,
+    *,
+    title: str,
+    question: str,
+    button: str,
+    cancel: str,
+    fields: dict | None = None,
+    action: str = "",
 ) -> HttpResponse:
     """The confirmation page of a destructive action, for browsers without JavaScript (htmx asks
-    with hx-confirm instead): its form POSTs to the same URL, with the `fields` the action needs."""
+    with hx-confirm instead): its form POSTs to `action` (by default the same URL), with the
+    `fields` the action needs."""
     context = {
         "title": title,
         "question": question,
         "button": button,
         "cancel": cancel,
         "fields": fields or {},
+        "action": action or request.get_full_path(),
     }
     return render(request, "confirm.html", context)
 
 
-def confirm_close(
-    request: HttpRequest, contact: Contact, *, cancel: str, fields: dict | None = None
-) -> HttpResponse:
+# The field that a close form sends without JavaScript: asks for the confirmation page first.
+ASK = "ask"
+
+
+def asks_first(request: HtmxHttpRequest) -> bool:
+    """Whether a close is the first POST of a form without JavaScript, to be confirmed."""
+    return request.method == "GET" or (ASK in request.POST and not request.htmx)
+
+
+def confirm_close(request: HttpRequest, contact: Contact, *, cancel: str) -> HttpResponse:
     """The confirmation of a contact's close, a manager's or its operator's, asking what the pages'
-    hx-confirm asks."""
+    hx-confirm asks. The form's fields (the note) go along in the POST body only: a GET carries
+    none, so that no note ends in a URL, an access log or the browser's history."""
+    fields = {}
+    if request.method == "POST":
+        fields = {name: request.POST[name] for name in ("note", "next", "operator") if name in request.POST}
+    elif "note" in request.GET:  # an old page's form, or a bookmark: the page is asked again without it
+        kept = urlencode({"next": request.GET["next"]}) if "next" in request.GET else ""
+        return redirect(f"{request.path}?{kept}" if kept else request.path)
+    elif "next" in request.GET:
+        fields = {"next": request.GET["next"]}
     return confirm(
         request,
         title=_("Close contact #%(pk)s") % {"pk": contact.pk},
@@ -99,7 +125,34 @@ def confirm_close(
         button=_("Close contact"),
         cancel=cancel,
         fields=fields,
+        action=request.path,
     )
+
+
+def already_closed(contact: Contact) -> str:
+    """Say that a contact was closed before this request, by whom and when (a stale tab's close)."""
+    event = selectors.last_close(contact)
+    names: dict[str, object] = {"contact": contact.pk}
+    if event is None:
+        return _("Contact #%(contact)s was already closed.") % names
+    names["at"] = formats.date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT")
+    names["operator"] = getattr(event.operator, "name", "")
+    names["bot"] = getattr(event.bot, "name", "")
+    names["user"] = event.actor.get_full_name() or event.actor.get_username() if event.actor else ""
+    Reason = ContactEvent.Reason
+    if event.reason == Reason.OPERATOR and names["operator"]:
+        text = _("Contact #%(contact)s was already closed by its operator %(operator)s at %(at)s.")
+    elif event.reason == Reason.MANAGER and names["user"]:
+        text = _("Contact #%(contact)s was already closed by %(user)s at %(at)s.")
+    elif event.reason == Reason.BOT and names["bot"]:
+        text = _("Contact #%(contact)s was already closed by the bot %(bot)s at %(at)s.")
+    elif event.reason == Reason.AUTO:
+        text = _("Contact #%(contact)s was already closed automatically (idle) at %(at)s.")
+    elif event.reason == Reason.EXPIRED:
+        text = _("Contact #%(contact)s had already expired in the queue at %(at)s.")
+    else:
+        text = _("Contact #%(contact)s was already closed at %(at)s.")
+    return text % names
 
 
 def tell_assigned(request: HttpRequest, assigned: list) -> None:

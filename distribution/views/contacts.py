@@ -15,6 +15,8 @@ from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from .common import (
     OPERATOR_WORK,
+    already_closed,
+    asks_first,
     confirm,
     confirm_close,
     next_url,
@@ -101,10 +103,8 @@ def _detail_context(request: HtmxHttpRequest, contact: Contact, **forms) -> dict
 @require_http_methods(["GET", "POST"])
 def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk)
-    if request.method == "GET":
-        # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
-        fields = {"note": request.GET["note"]} if "note" in request.GET else None
-        return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")), fields=fields)
+    if asks_first(request):
+        return confirm_close(request, contact, cancel=next_url(request, reverse("contacts")))
     form = CloseForm(request.POST)
     if not form.is_valid():
         if request.htmx and request.htmx.target == ACTIONS:
@@ -115,8 +115,7 @@ def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             _("Contact #%(contact)s: %(error)s") % {"contact": contact.pk, "error": form.errors["note"][0]},
         )
         return redirect(next_url(request, contact.get_absolute_url()))
-    assigned = routing.close_contact(contact=contact, by=request.user, note=form.cleaned_data["note"])
-    messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
+    assigned = _close(request, contact, note=form.cleaned_data["note"])
     for other in assigned:
         messages.info(
             request,
@@ -143,6 +142,28 @@ def contact_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         },
         redirect_to=next_url(request, "contacts"),
     )
+
+
+def _close(request: AuthenticatedHttpRequest, contact: Contact, *, note: str) -> list[Contact]:
+    """Close the contact, saying what really happened: a stale tab's close of a contact closed
+    meanwhile says by whom and when, and changes nothing."""
+    if contact.status != Contact.Status.CLOSED:
+        try:
+            # Guarded, so that a close by someone else meanwhile is told apart from this one.
+            assigned = routing.close_contact(
+                contact=contact, by=request.user, note=note, only_if_unchanged=True
+            )
+        except routing.ContactChanged:
+            contact.refresh_from_db()
+        else:
+            messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
+            return assigned
+        if contact.status != Contact.Status.CLOSED:  # handed back or transferred: closed all the same
+            assigned = routing.close_contact(contact=contact, by=request.user, note=note)
+            messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
+            return assigned
+    messages.info(request, already_closed(contact))
+    return []
 
 
 @permission_required("distribution.close_any_contact")

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from minicrm.errors import json_error
 
 from .. import ratelimit, schedules
-from ..api_json import contact_json
+from ..api_json import contact_json, with_close_reason
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
@@ -26,6 +26,7 @@ from ..payload import (
     parse_external_id,
 )
 from ..routing import (
+    ContactChanged,
     ContactNotOpen,
     IdempotencyConflict,
     LeadIdentity,
@@ -208,7 +209,9 @@ def _refusal(token: str, response: JsonResponse) -> JsonResponse:
 
 def _own_contact(bot: Bot, **lookup) -> Contact | None:
     # Another bot's contact is not found, like an unknown id: a 403 would confirm that it exists.
-    return Contact.objects.select_related("bot", "operator").filter(bot=bot, **lookup).first()
+    return (
+        with_close_reason(Contact.objects.select_related("bot", "operator")).filter(bot=bot, **lookup).first()
+    )
 
 
 def _not_found() -> JsonResponse:
@@ -308,8 +311,22 @@ def _act(request: HttpRequest, lookup: dict | None, parse, act) -> JsonResponse:
 
 
 def _close(bot: Bot, contact: Contact, reason: str | None) -> JsonResponse:
-    # Closing a closed contact changes nothing and answers it as it is.
-    close_contact(contact=contact, bot=bot, reason=ContactEvent.Reason.BOT, note=reason or "")
+    # Closing a closed contact changes nothing and answers it as it is, with who closed it first.
+    note, was_closed = reason or "", contact.status == Contact.Status.CLOSED
+    try:
+        # Unless it was closed already (that close drains again, in case the first one died
+        # before), guarded, so that a close by someone else meanwhile is told apart from this one.
+        close_contact(
+            contact=contact,
+            bot=bot,
+            reason=ContactEvent.Reason.BOT,
+            note=note,
+            only_if_unchanged=not was_closed,
+        )
+    except ContactChanged:
+        return _close(bot, _own_contact(bot, pk=contact.pk) or contact, reason)
+    if not was_closed:
+        contact.close_reason = ContactEvent.Reason.BOT  # type: ignore[attr-defined]  # as with_close_reason() reads it
     return _answer(contact)
 
 

@@ -160,10 +160,15 @@ def _confirm_merge(
 @require_POST
 def lead_not_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
-    routing.dismiss_duplicate(lead=lead)
-    messages.success(
-        request, _("Lead #%(lead)s is no longer marked as a possible duplicate.") % {"lead": lead.pk}
-    )
+    if lead.duplicate_of_id is None:  # dismissed meanwhile, in another tab
+        messages.info(
+            request, _("Lead #%(lead)s was not marked as a possible duplicate.") % {"lead": lead.pk}
+        )
+    else:
+        routing.dismiss_duplicate(lead=lead)
+        messages.success(
+            request, _("Lead #%(lead)s is no longer marked as a possible duplicate.") % {"lead": lead.pk}
+        )
     url = lead.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

@@ -64,8 +64,14 @@ def _row(request: HtmxHttpRequest, pk: int, **context) -> HttpResponse:
 def operator_switch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
+    was_active = operator.is_active
     assigned = routing.set_operator_active(operator=operator, is_active=is_active, by=request.user)
-    if is_active:
+    if is_active == was_active:  # a stale page's switch
+        if is_active:
+            messages.info(request, _("%(operator)s was already switched on.") % {"operator": operator.name})
+        else:
+            messages.info(request, _("%(operator)s was already switched off.") % {"operator": operator.name})
+    elif is_active:
         messages.success(request, _("%(operator)s switched on.") % {"operator": operator.name})
     else:
         messages.success(request, _("%(operator)s switched off.") % {"operator": operator.name})
@@ -111,7 +117,7 @@ def operator_capacity(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def operator_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
-    handed = selectors.load(operator)
+    handed, was_active = selectors.load(operator), operator.is_active
     if request.method == "GET":
         return confirm(
             request,
@@ -126,16 +132,27 @@ def operator_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             cancel=reverse("operators"),
         )
     reassigned = routing.hand_over_contacts(operator=operator, by=request.user)
-    text = ngettext(
-        "%(operator)s switched off; %(count)s open contact handed back to the queue, %(reassigned)s "
-        "already re-assigned.",
-        "%(operator)s switched off; %(count)s open contacts handed back to the queue, %(reassigned)s "
-        "already re-assigned.",
-        handed,
-    )
-    messages.success(
-        request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
-    )
+    if handed:
+        text = ngettext(
+            "%(operator)s switched off; %(count)s open contact handed back to the queue, %(reassigned)s "
+            "already re-assigned.",
+            "%(operator)s switched off; %(count)s open contacts handed back to the queue, %(reassigned)s "
+            "already re-assigned.",
+            handed,
+        )
+        messages.success(
+            request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
+        )
+    elif was_active:
+        messages.success(
+            request, _("%(operator)s switched off; they had no open contacts.") % {"operator": operator.name}
+        )
+    else:  # a second tab's hand-over, or one done meanwhile
+        messages.info(
+            request,
+            _("%(operator)s was already switched off and has no open contacts: nothing was handed over.")
+            % {"operator": operator.name},
+        )
     # Other operators took contacts: the whole table changed, not only this row.
     return respond(
         request,

@@ -31,7 +31,15 @@ from ..forms import CloseForm
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import RESOLUTION_LENGTH, Contact, ContactEvent, Operator, OperatorEvent
 from ..permissions import WORK_OWN_CONTACTS, login_first, refuse
-from .common import confirm_close, render_page, respond, tell_assigned, with_messages
+from .common import (
+    already_closed,
+    asks_first,
+    confirm_close,
+    render_page,
+    respond,
+    tell_assigned,
+    with_messages,
+)
 
 # A permission every manager has and no operator: who lands on the overview after logging in.
 MANAGES_OPERATORS = "distribution.view_operator"
@@ -153,11 +161,8 @@ def _list_instead(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("lead"), pk=pk, operator=operator)
-    if request.method == "GET":
-        # Without JavaScript: the form's GET asks first, and the confirmation POSTs the note along.
-        return confirm_close(
-            request, contact, cancel=reverse("workspace"), fields={"note": request.GET.get("note", "")}
-        )
+    if asks_first(request):
+        return confirm_close(request, contact, cancel=reverse("workspace"))
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -168,7 +173,7 @@ def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int
             request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace", status=422
         )
     if contact.status == Contact.Status.CLOSED:
-        messages.info(request, _("Contact #%(contact)s was already closed.") % {"contact": contact.pk})
+        messages.info(request, already_closed(contact))
     else:
         try:
             # Only if it is still as read above, under the contact's lock: a hand-over or a
@@ -181,14 +186,18 @@ def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int
                 only_if_unchanged=True,
             )
         except routing.ContactChanged:
-            messages.warning(
-                request,
-                _(
-                    "Contact #%(contact)s changed meanwhile (handed back, re-assigned or closed): "
-                    "it was not closed and your note was not saved."
+            contact.refresh_from_db()
+            if contact.status == Contact.Status.CLOSED:
+                messages.info(request, already_closed(contact))
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "Contact #%(contact)s changed meanwhile (handed back, re-assigned or closed): "
+                        "it was not closed and your note was not saved."
+                    )
+                    % {"contact": contact.pk},
                 )
-                % {"contact": contact.pk},
-            )
         else:
             messages.success(request, _("Contact #%(contact)s closed.") % {"contact": contact.pk})
     return respond(request, f"{PAGE}#my-contacts", partial(_context, operator), redirect_to="workspace")
@@ -197,10 +206,14 @@ def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int
 @operator_required
 @require_POST
 def available(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
+    was_active = operator.is_active
     assigned = routing.set_operator_active(
         operator=operator, is_active=True, by=request.user, reason=OperatorEvent.Reason.SELF
     )
-    messages.success(request, _("You are available: new contacts come to you."))
+    if was_active:  # a second tab's click
+        messages.info(request, _("You were already available: new contacts come to you."))
+    else:
+        messages.success(request, _("You are available: new contacts come to you."))
     tell_assigned(request, assigned)
     return _status_changed(request, operator)
 
@@ -226,10 +239,13 @@ def away(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
         )
         messages.success(request, text % {"count": holding, "reassigned": len(reassigned)})
     else:
+        was_active = operator.is_active
         routing.set_operator_active(
             operator=operator, is_active=False, by=request.user, reason=OperatorEvent.Reason.SELF
         )
-        if holding:
+        if not was_active and not holding:  # a second tab's click
+            messages.info(request, _("You were already away: no new contacts come to you."))
+        elif holding:
             text = ngettext(
                 "You are away: no new contacts come to you. You keep your %(count)s open contact.",
                 "You are away: no new contacts come to you. You keep your %(count)s open contacts.",

@@ -46,3 +46,22 @@ def test_each_bot_s_page_links_to_it(manager_page, live_server):
 
     manager_page.wait_for_url(f"{live_server.url}/api/docs")
     expect(manager_page.locator(".opblock").first).to_be_visible()
+
+
+def test_it_shows_one_webhooks_heading_with_the_events_under_it(page, live_server, transactional_db):
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/api/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+
+    headings = page.get_by_text("Webhooks", exact=True)
+
+    expect(headings).to_have_count(1)
+    expect(page.locator(".webhooks").get_by_text("contact.closed", exact=True)).to_be_visible()
+
+
+def test_it_leads_back_to_the_dashboard(manager_page, live_server):
+    manager_page.goto(f"{live_server.url}/api/docs")
+
+    manager_page.get_by_role("link", name="Back to the dashboard").click()
+
+    manager_page.wait_for_url(f"{live_server.url}/")
