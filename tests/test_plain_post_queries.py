@@ -40,7 +40,7 @@ def action(scene, name: str) -> tuple[str, dict]:
         ("weight", 18),
         ("auto-close", 9),
         ("webhook-switch", 10),
-        ("close", 24),
+        ("close", 25),  # and its day's count of closes
     ],
 )
 def test_it_redirects_a_plain_post_without_the_fragments_queries(

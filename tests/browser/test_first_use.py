@@ -133,7 +133,10 @@ def test_a_merge_checks_the_other_lead_then_asks_naming_both(manager_page, live_
     merge.get_by_role("button", name="Merge…").click()
 
     expect(merge.get_by_role("heading")).to_have_text(f"Merge #{boris.pk} Boris into #{anna.pk} Anna?")
-    expect(merge).to_contain_text(f"#{boris.pk} Boris (tg-2) will be deleted")
+    expect(merge).to_contain_text(
+        f"#{boris.pk} will be deleted: its 1 contact moves to #{anna.pk}. This cannot be undone."
+    )
+    expect(merge.get_by_role("radio", name=f"Keep tg-1 (#{anna.pk}'s), drop tg-2")).to_be_checked()
     assert Lead.objects.filter(pk=boris.pk).exists()
     merge.get_by_role("button", name=f"Merge and delete #{boris.pk}").click()
     expect(manager_page.locator("#messages")).to_contain_text(f"Lead #{boris.pk} merged into this one")
