@@ -36,10 +36,12 @@ def _age(now: datetime, since: datetime | None) -> float:
     return (now - since).total_seconds() if since else 0.0
 
 
-def _counter(name: str, documentation: str, reasons: list[Reason], counts: dict[str, int]) -> Metric:
+def _counter(
+    name: str, documentation: str, reasons: list[Reason], counts: dict[str, int], created: float | None = None
+) -> Metric:
     family = CounterMetricFamily(name, documentation, labels=["reason"])
     for reason in dict.fromkeys([*reasons, *counts]):
-        family.add_metric([reason], counts.get(reason, 0))
+        family.add_metric([reason], counts.get(reason, 0), created=created)
     return family
 
 
@@ -57,9 +59,13 @@ class MiniCrmCollector(Collector):
         yield from self.worker()
 
     def contacts(self) -> Iterator[Metric]:
-        counts = dict(Contact.objects.values_list("status").annotate(n=Count("pk")).order_by())
-        family = GaugeMetricFamily("minicrm_contacts", "Contacts by status.", labels=["status"])
-        for status in Contact.Status.values:
+        # The closed ones are history, a scan of every contact: minicrm_closes_total counts them.
+        live = [Contact.Status.WAITING, Contact.Status.OPEN]
+        counts = dict(
+            Contact.objects.filter(status__in=live).values_list("status").annotate(n=Count("pk")).order_by()
+        )
+        family = GaugeMetricFamily("minicrm_contacts", "Waiting and open contacts.", labels=["status"])
+        for status in live:
             family.add_metric([status], counts.get(status, 0))
         yield family
 
@@ -101,14 +107,21 @@ class MiniCrmCollector(Collector):
         )
 
     def assignments(self) -> Iterator[Metric]:
+        # Today's only: every day's would read every assignment event, and the daily figures
+        # have no reason. A counter may start again at 0; `created` tells Prometheus when.
+        midnight = selectors.start_of_today()
         counts = dict(
-            ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED)
+            ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED, at__gte=midnight)
             .values_list("reason")
             .annotate(n=Count("pk"))
             .order_by()
         )
         yield _counter(
-            "minicrm_assignments_total", "Contacts assigned to an operator, by how.", ASSIGNED_HOW, counts
+            "minicrm_assignments_total",
+            "Contacts assigned to an operator since midnight (TIME_ZONE), by how.",
+            ASSIGNED_HOW,
+            counts,
+            created=midnight.timestamp(),
         )
 
     def closes(self) -> Iterator[Metric]:

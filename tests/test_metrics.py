@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
-from distribution import routing
+from distribution import routing, selectors
 from distribution.management.commands import worker
 from distribution.models import Bot, Contact, ContactEvent, WebhookDelivery
 
@@ -39,6 +39,7 @@ def scrape(client, settings):
 def test_it_counts_contacts_queue_assignments_closes_and_operators(
     scrape, clock, bot_with_operators, send, make_operator
 ):
+    clock.now = clock.now.replace(hour=12)  # the day's counters start again at midnight
     bot, _ = bot_with_operators(weights=[10], capacities=[1])
     first, second = send(bot), send(bot)
     clock.advance(5 * MINUTES)
@@ -56,7 +57,7 @@ def test_it_counts_contacts_queue_assignments_closes_and_operators(
 
     assert metrics[("minicrm_contacts", (("status", "waiting"),))] == 1
     assert metrics[("minicrm_contacts", (("status", "open"),))] == 1
-    assert metrics[("minicrm_contacts", (("status", "closed"),))] == 2
+    assert ("minicrm_contacts", (("status", "closed"),)) not in metrics
     assert Contact.objects.get(pk=third.pk).status == Contact.Status.OPEN
     assert metrics[("minicrm_bot_waiting_contacts", (("bot", bot.slug),))] == 0
     assert metrics[("minicrm_bot_waiting_contacts", (("bot", "nights"),))] == 1
@@ -73,6 +74,20 @@ def test_it_counts_contacts_queue_assignments_closes_and_operators(
     assert metrics[("minicrm_closes_total", (("reason", "auto"),))] == 0
     assert metrics[("minicrm_operators", (("state", "on"),))] == 1
     assert metrics[("minicrm_operators", (("state", "away"),))] == 1
+
+
+def test_it_counts_the_assignments_since_midnight(scrape, bot_with_operators, send):
+    bot, _ = bot_with_operators(weights=[10])
+    send(bot)
+    yesterday = send(bot)
+    ContactEvent.objects.filter(contact=yesterday).update(at=selectors.start_of_today() - MINUTES)
+
+    metrics = scrape()
+
+    assert metrics[("minicrm_assignments_total", (("reason", "intake"),))] == 1
+    assert metrics[("minicrm_assignments_created", (("reason", "intake"),))] == (
+        selectors.start_of_today().timestamp()
+    )
 
 
 def test_it_counts_webhook_deliveries_and_the_backlog(scrape, clock, bot_with_operators, send, make_delivery):
