@@ -7,6 +7,7 @@ from minicrm.converters import IdConverter
 from .views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
 from .views.apidocs import docs as api_docs
 from .views.apidocs import openapi_json
+from .views.metrics import metrics
 
 register_converter(IdConverter, "id")
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/openapi.json", openapi_json, name="api-openapi"),
     path("api/docs", api_docs, name="api-docs"),
     path("healthz", intake.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # The managers' dashboard
     path("", overview.overview, name="overview"),
     path("operators/", operators.operator_list, name="operators"),

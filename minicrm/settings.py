@@ -235,6 +235,9 @@ if WEBHOOK_CONCURRENCY <= 0:
 WEBHOOK_RETRY_FOR = envduration("WEBHOOK_RETRY_FOR") or timedelta(days=1)
 WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE")
 
+# What Prometheus sends as its bearer token to GET /metrics; unset, /metrics is a 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {

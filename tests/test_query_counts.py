@@ -262,3 +262,16 @@ def test_the_workspace_contact_page_makes_a_bounded_number_of_queries(
         response = operator_client.get(f"/me/contacts/{contact.pk}/")
 
     assert response.status_code == 200
+
+
+def test_the_metrics_make_a_bounded_number_of_queries(
+    client, settings, events, scheduled, django_assert_max_num_queries
+):
+    settings.METRICS_TOKEN = "metrics-token"
+
+    # contacts, the queue, bots, assignments, closes, webhooks, operators, the worker: one each
+    with django_assert_max_num_queries(8):
+        response = client.get("/metrics", headers={"Authorization": "Bearer metrics-token"})
+
+    assert response.status_code == 200
+    assert b'minicrm_contacts{status="waiting"} 100.0' in response.content
