@@ -251,7 +251,8 @@ class ClosedBy(Body):
 
     reason: Literal[CLOSE_REASONS]  # type: ignore[valid-type]  # from the model
     """`operator`: its operator, in the dashboard; `manager`: a manager; `bot`: the bot, through this
-    API; `auto`: left idle past the bot's auto-close time; `expired`: waited too long in the queue."""
+    API; `auto`: open longer than the bot's auto-close time after its assignment; `expired`: waited
+    too long in the queue."""
     operator: Operator | None
     """The operator who closed it, when `reason` is `operator`; else null."""
 

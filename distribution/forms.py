@@ -150,7 +150,7 @@ class WebhookForm(forms.Form):
 
 class AutoCloseForm(forms.Form):
     auto_close_after = forms.CharField(
-        label=gettext_lazy("Close idle contacts after"),
+        label=gettext_lazy("Close open contacts after"),
         max_length=40,
         required=False,
         help_text=gettext_lazy("For example 90m, 24h or 2d. Empty: the default."),

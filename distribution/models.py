@@ -139,7 +139,7 @@ class Bot(models.Model):
         Operator, through="BotOperator", related_name="bots", verbose_name=_("operators")
     )
     # Overrides settings.AUTO_CLOSE_AFTER for this bot's contacts; None follows the setting.
-    auto_close_after = models.DurationField(_("close idle contacts after"), null=True, blank=True)
+    auto_close_after = models.DurationField(_("close open contacts after"), null=True, blank=True)
     # Which identifiers the bot vouches for (rule 1): a messenger's user id or a phone it shared,
     # not what a customer typed. Only these join a contact to an existing lead.
     verifies_external_id = models.BooleanField(_("verifies the external id"), default=True)
@@ -350,7 +350,7 @@ class ContactEvent(models.Model):
         MANAGER = "manager", _("by a manager")
         OPERATOR = "operator", _("by its operator")
         BOT = "bot", _("by the bot")
-        AUTO = "auto", _("idle: closed automatically")
+        AUTO = "auto", _("automatically: open too long after assignment")
         EXPIRED = "expired", _("expired in the queue")
         # Why it went back to the queue
         HAND_OVER = "hand-over", _("handed over")

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 @task
 def sweep_idle_contacts() -> dict[str, int]:
-    """Apply shift edges, pass on late contacts, close idle ones, expire old waiting ones, drain the
+    """Apply shift edges, pass on late contacts, auto-close and expire contacts, drain the
     queues, then fold the new events into the report's response times."""
     switched, moved = routing.apply_shift_edges()
     passed = routing.pass_on_due()

@@ -1,6 +1,7 @@
-"""Take the dashboard's screenshots for docs/dashboard.md and the README, in each language
-(docs/screenshots/<language>/). Run through scripts/screenshots."""
+"""Take the dashboard's screenshots for docs/dashboard.md and the README, in each language, of the
+demo in that language (docs/screenshots/<language>/). Run through scripts/screenshots."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -33,7 +35,8 @@ PAGES = [
     ("contact", "/contacts/1/", None),
     ("report", "/report/?period=30d", "#report section:nth-of-type(2)"),
 ]
-# Seen by the demo's operator login "alice" (Operators group, linked to Alice Morgan).
+# Seen by the demo's first operator login, by language (Operators group, linked to its operator).
+OPERATOR_LOGIN = {"ru": "alina", "en": "alice"}
 OPERATOR_PAGES = [("workspace", "/me/", None)]
 
 
@@ -43,12 +46,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main() -> None:
+@contextlib.contextmanager
+def served(language: str) -> Iterator[str]:
+    """Serve the demo, its names in `language`, from a throw-away database; yield its address."""
     workdir = Path(tempfile.mkdtemp(prefix="minicrm-screenshots-"))
     env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True)
-    subprocess.run([*manage, "demo", "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*manage, "demo", "--password", PASSWORD, "--language", language],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     port = free_port()
     server = subprocess.Popen(
         [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -64,12 +74,22 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
-            for language in LANGUAGES:
-                folder = SCREENSHOTS / language
-                folder.mkdir(parents=True, exist_ok=True)
-                for username, landing, pages in (("manager", "/", PAGES), ("alice", "/me/", OPERATOR_PAGES)):
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
+        for language in LANGUAGES:
+            folder = SCREENSHOTS / language
+            folder.mkdir(parents=True, exist_ok=True)
+            with served(language) as base:
+                logins = (("manager", "/", PAGES), (OPERATOR_LOGIN[language], "/me/", OPERATOR_PAGES))
+                for username, landing, pages in logins:
                     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
                     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
                     page = context.new_page()
@@ -86,11 +106,7 @@ def main() -> None:
                         page.screenshot(path=folder / f"{name}.png", full_page=False)
                         print((folder / f"{name}.png").relative_to(ROOT))
                     context.close()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ def test_it_leaves_out_the_days_outside_the_period(bot_with_operators, send, clo
     routing.close_contact(contact=send(bot), reason=Reason.AUTO)
 
     today = selectors.period_bounds("today")
-    assert closes(start=today[0], end=today[1]) == {"idle: closed automatically": 1}
-    assert closes(start=today[0] - DAY, end=today[1]) == {"idle: closed automatically": 2}
+    assert closes(start=today[0], end=today[1]) == {"automatically: open too long after assignment": 1}
+    assert closes(start=today[0] - DAY, end=today[1]) == {"automatically: open too long after assignment": 2}
 
 
 def test_rebuilddailycounts_counts_them_again_from_the_events(bot_with_operators, send):

@@ -96,7 +96,7 @@ def test_it_says_a_bots_auto_close_time_in_russian(manager_client, bot_and_token
     )
 
     html = response.text
-    assert "закрываются после 2ч без активности" in html
+    assert "закрываются через 2ч после назначения" in html
     assert not re.search(r"\d[smhd]\b", visible(html))
     refused = manager_client.post(
         f"/bots/{bot.pk}/auto-close", {"auto_close_after": "abc"}, HTTP_ACCEPT_LANGUAGE="ru", follow=True

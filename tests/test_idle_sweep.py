@@ -160,7 +160,7 @@ def test_the_report_counts_closes_by_reason(manager_client, auto_close, bot_with
     html = manager_client.get("/report/?period=today", **htmx("report")).content.decode()
 
     assert "<h2>Closed contacts by reason</h2>" in html
-    assert '<th scope="row">Idle: closed automatically</th><td class="num">2</td>' in html
+    assert '<th scope="row">Automatically: open too long after assignment</th><td class="num">2</td>' in html
     assert '<th scope="row">By a manager</th><td class="num">1</td>' in html
 
 

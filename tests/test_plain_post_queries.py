@@ -38,7 +38,7 @@ def action(scene, name: str) -> tuple[str, dict]:
         ("capacity", 13),
         ("capacity-error", 8),
         ("weight", 18),
-        ("auto-close", 9),
+        ("auto-close", 10),  # and the count of the contacts it closes at once
         ("webhook-switch", 10),
         ("close", 25),  # and its day's count of closes
     ],

@@ -30,6 +30,7 @@ from .leads import (
 )
 from .lifecycle import (
     Sweep,
+    auto_close_due,
     close_contact,
     hand_over_contacts,
     remove_operator,
@@ -63,6 +64,7 @@ __all__ = [
     "TokenRotated",
     "accept_contact",
     "apply_shift_edges",
+    "auto_close_due",
     "close_contact",
     "dismiss_duplicate",
     "drain_queue",

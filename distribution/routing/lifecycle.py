@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,9 +257,7 @@ def _older_than(now: datetime, field: str, *, own: str | None, default: timedelt
     limits, apart = [], []
     for bot_id, after, hours in Bot.objects.filter(special).values_list("pk", own or "hours", "hours"):
         apart.append(bot_id)
-        after = (after if own else None) or default
-        schedule = schedules.stored(hours)
-        cutoff = schedule.open_time_back(now, after) if schedule and after else (after and now - after)
+        cutoff = _cutoff(now, (after if own else None) or default, hours)
         if cutoff:
             limits.append(Q(bot_id=bot_id, **{f"{field}__lt": cutoff}))
     if default is not None:
@@ -270,8 +268,28 @@ def _older_than(now: datetime, field: str, *, own: str | None, default: timedelt
     return matched
 
 
+def _cutoff(now: datetime, after: timedelta | None, hours: object) -> datetime | None:
+    """Return the moment `after` ago, in open time for a bot with working `hours`."""
+    if not after:
+        return None
+    schedule = schedules.stored(hours)
+    return schedule.open_time_back(now, after) if schedule else now - after
+
+
+def auto_close_due(*, bot: Bot, after: timedelta | None) -> QuerySet[Contact]:
+    """Return the bot's open contacts that the next sweep would close were its auto-close time
+    `after` (None: settings.AUTO_CLOSE_AFTER), oldest assignment first."""
+    cutoff = _cutoff(timezone.now(), after or settings.AUTO_CLOSE_AFTER, bot.hours)
+    if cutoff is None:
+        return Contact.objects.none()
+    return Contact.objects.filter(bot=bot, status=Contact.Status.OPEN, assigned_at__lt=cutoff).order_by(
+        "assigned_at", "pk"
+    )
+
+
 def set_bot_auto_close(*, bot: Bot, after: timedelta | None) -> None:
-    """Close this bot's idle contacts after `after`; None follows settings.AUTO_CLOSE_AFTER."""
+    """Close this bot's open contacts `after` their assignment; None follows
+    settings.AUTO_CLOSE_AFTER."""
     if after is not None and after <= timedelta(0):
         raise ValueError("The time must be positive.")
     Bot.objects.filter(pk=bot.pk).update(auto_close_after=after)

@@ -1,11 +1,13 @@
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from minicrm.durations import format_duration
@@ -31,6 +33,10 @@ LINKS = "bots/detail.html#links"
 WEBHOOK = "bots/detail.html#webhook"
 # How many of its webhook's deliveries a bot's page lists, newest first.
 LAST_DELIVERIES = 20
+# How many of the contacts that a new auto-close time would close its confirmation names.
+NAMED_DUE = 5
+# The field of a confirmed auto-close time: the time the manager confirmed, as typed.
+CONFIRMED = "confirmed"
 
 
 @permission_required("distribution.view_bot", post="distribution.add_bot")
@@ -118,6 +124,27 @@ def bot_vouches(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _auto_close_question(bot: Bot, after: timedelta | None) -> str:
+    """Ask whether to save an auto-close time that closes open contacts at once; empty when it
+    closes none."""
+    limit = after or settings.AUTO_CLOSE_AFTER
+    if not limit:
+        return ""
+    due = routing.auto_close_due(bot=bot, after=limit)
+    count = due.count()
+    if not count:
+        return ""
+    named = [f"#{contact.pk} {contact.lead}" for contact in due.select_related("lead")[:NAMED_DUE]]
+    if count > NAMED_DUE:
+        named.append("…")
+    duration = format_duration(limit)
+    return ngettext(
+        "This closes %(count)s open contact now, assigned more than %(duration)s ago: %(contacts)s.",
+        "This closes %(count)s open contacts now, assigned more than %(duration)s ago: %(contacts)s.",
+        count,
+    ) % {"count": count, "duration": duration, "contacts": ", ".join(named)}
+
+
 @permission_required("distribution.change_bot")
 @require_POST
 def bot_auto_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -135,15 +162,32 @@ def bot_auto_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=422,
         )
     after = form.cleaned_data["auto_close_after"]
+    typed = request.POST.get("auto_close_after", "")
+    # Confirmed for what is typed now, not for a time typed before.
+    unconfirmed = after != bot.auto_close_after and request.POST.get(CONFIRMED) != typed
+    if unconfirmed and (question := _auto_close_question(bot, after)):
+        if request.htmx:
+            context = _detail_context(bot, auto_close_form=form, auto_close_question=question)
+            return render(request, "bots/detail.html#auto-close", context)
+        return confirm(
+            request,
+            title=_("Auto-close of %(bot)s") % {"bot": bot.name},
+            question=question,
+            button=_("Save and close them"),
+            cancel=bot.get_absolute_url(),
+            fields={"auto_close_after": typed, CONFIRMED: typed},
+        )
     routing.set_bot_auto_close(bot=bot, after=after)
     if after is None:
         messages.success(
-            request, _("Idle contacts of %(bot)s close after the default time again.") % {"bot": bot.name}
+            request,
+            _("Open contacts of %(bot)s close the default time after their assignment again.")
+            % {"bot": bot.name},
         )
     else:
         messages.success(
             request,
-            _("Contacts of %(bot)s now close after %(duration)s idle.")
+            _("Open contacts of %(bot)s now close %(duration)s after their assignment.")
             % {"bot": bot.name, "duration": format_duration(after)},
         )
     return respond(

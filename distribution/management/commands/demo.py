@@ -1,5 +1,6 @@
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,69 +15,184 @@ from distribution import permissions, routing, schedules
 from distribution.models import Bot, Contact, ContactEvent, IdentifierSource, Lead, Operator, OperatorEvent
 from distribution.tokens import create_bot
 
-CHANNELS = ["Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram"]
-DESKS = ["Sales", "Support", "Billing", "Delivery", "Returns"]
-OPERATORS = [
-    ("Alice Morgan", 8),
-    ("Boris Petrov", 6),
-    ("Chen Wei", 6),
-    ("Dana Levi", 5),
-    ("Emil Novak", 5),
-    ("Fatima Zahra", 8),
-    ("Gustavo Lima", 4),
-    ("Hana Sato", 6),
-    ("Igor Smirnov", 5),
-    ("Julia Rossi", 6),
-    ("Kofi Mensah", 4),
-    ("Lena Fischer", 5),
-]
-FIRST = [
-    "Anna",
-    "Ivan",
-    "Maria",
-    "Oleg",
-    "Sofia",
-    "Pavel",
-    "Elena",
-    "Dmitri",
-    "Olga",
-    "Nikita",
-    "Eva",
-    "Tom",
-    "Lucas",
-    "Mia",
-    "Noah",
-    "Zoe",
-    "Artem",
-    "Vera",
-    "Kirill",
-    "Daria",
-]
-LAST = [
-    "Ivanova",
-    "Kuznetsov",
-    "Popova",
-    "Sokolov",
-    "Lebedeva",
-    "Novikov",
-    "Morozova",
-    "Volkov",
-    "Smith",
-    "Garcia",
-    "Müller",
-    "Kim",
-]
-MESSAGES = [
-    "Hello, I want to order",
-    "Where is my parcel?",
-    "Can I pay by card?",
-    "I'd like to return an item",
-    "Do you deliver on Sundays?",
-    "The app shows an error",
-    "Is this available in blue?",
-    "Please call me back",
-    "Thanks, that helped!",
-]
+
+@dataclass(frozen=True)
+class Words:
+    """The demo's names and texts in one language; each list as long as the English one, so that a
+    seed makes the same month in every language."""
+
+    channels: tuple[str, ...]  # in the order of CHANNELS
+    desks: tuple[str, ...]  # in the order of DESKS
+    bot_name: str  # from {channel} and {desk}
+    operators: tuple[tuple[str, int], ...]  # name and capacity
+    logins: tuple[str, str]  # the usernames of the first two operators
+    first: tuple[tuple[str, str, bool], ...]  # a lead's first name, in Latin letters, and whether a woman's
+    last: tuple[tuple[str, str], ...]  # a man's and a woman's form
+    messages: tuple[str, ...]
+    notes: tuple[str, ...]  # an operator's notes on a close
+
+
+# The keys the demo's rules name channels and desks by; the English words are these.
+CHANNELS = ("Telegram", "WhatsApp", "VK", "Viber", "Web chat", "Instagram")
+DESKS = ("Sales", "Support", "Billing", "Delivery", "Returns")
+WORDS = {
+    "en": Words(
+        channels=CHANNELS,
+        desks=DESKS,
+        bot_name="{channel} {desk}",
+        operators=(
+            ("Alice Morgan", 8),
+            ("Boris Petrov", 6),
+            ("Chen Wei", 6),
+            ("Dana Levi", 5),
+            ("Emil Novak", 5),
+            ("Fatima Zahra", 8),
+            ("Gustavo Lima", 4),
+            ("Hana Sato", 6),
+            ("Igor Smirnov", 5),
+            ("Julia Rossi", 6),
+            ("Kofi Mensah", 4),
+            ("Lena Fischer", 5),
+        ),
+        logins=("alice", "boris"),
+        first=tuple(
+            (name, name.lower(), woman)
+            for name, woman in [
+                ("Anna", True),
+                ("Ivan", False),
+                ("Maria", True),
+                ("Oleg", False),
+                ("Sofia", True),
+                ("Pavel", False),
+                ("Elena", True),
+                ("Dmitri", False),
+                ("Olga", True),
+                ("Nikita", False),
+                ("Eva", True),
+                ("Tom", False),
+                ("Lucas", False),
+                ("Mia", True),
+                ("Noah", False),
+                ("Zoe", True),
+                ("Artem", False),
+                ("Vera", True),
+                ("Kirill", False),
+                ("Daria", True),
+            ]
+        ),
+        last=tuple(
+            (name, name)
+            for name in [
+                "Ivanova",
+                "Kuznetsov",
+                "Popova",
+                "Sokolov",
+                "Lebedeva",
+                "Novikov",
+                "Morozova",
+                "Volkov",
+                "Smith",
+                "Garcia",
+                "Müller",
+                "Kim",
+            ]
+        ),
+        messages=(
+            "Hello, I want to order",
+            "Where is my parcel?",
+            "Can I pay by card?",
+            "I'd like to return an item",
+            "Do you deliver on Sundays?",
+            "The app shows an error",
+            "Is this available in blue?",
+            "Please call me back",
+            "Thanks, that helped!",
+        ),
+        notes=(
+            "Order placed",
+            "Tracking number sent",
+            "Refund issued",
+            "Answered, nothing more to do",
+            "Called back",
+            "Price list sent",
+        ),
+    ),
+    "ru": Words(
+        channels=("Telegram", "WhatsApp", "ВКонтакте", "Viber", "Чат на сайте", "Instagram"),
+        desks=("продажи", "поддержка", "оплата", "доставка", "возвраты"),
+        bot_name="{channel} — {desk}",
+        operators=(
+            ("Алина Морозова", 8),
+            ("Борис Петров", 6),
+            ("Виктор Ким", 6),
+            ("Дарья Левина", 5),
+            ("Евгений Новиков", 5),
+            ("Фатима Захарова", 8),
+            ("Григорий Лебедев", 4),
+            ("Галина Сорокина", 6),
+            ("Игорь Смирнов", 5),
+            ("Юлия Орлова", 6),
+            ("Кирилл Мельников", 4),
+            ("Людмила Фёдорова", 5),
+        ),
+        logins=("alina", "boris"),
+        first=(
+            ("Анна", "anna", True),
+            ("Иван", "ivan", False),
+            ("Мария", "maria", True),
+            ("Олег", "oleg", False),
+            ("Софья", "sofia", True),
+            ("Павел", "pavel", False),
+            ("Елена", "elena", True),
+            ("Дмитрий", "dmitry", False),
+            ("Ольга", "olga", True),
+            ("Никита", "nikita", False),
+            ("Ева", "eva", True),
+            ("Тимур", "timur", False),
+            ("Лука", "luka", False),
+            ("Милана", "milana", True),
+            ("Назар", "nazar", False),
+            ("Зоя", "zoya", True),
+            ("Артём", "artem", False),
+            ("Валерия", "valeria", True),
+            ("Кирилл", "kirill", False),
+            ("Дарья", "daria", True),
+        ),
+        last=(
+            ("Иванов", "Иванова"),
+            ("Кузнецов", "Кузнецова"),
+            ("Попов", "Попова"),
+            ("Соколов", "Соколова"),
+            ("Лебедев", "Лебедева"),
+            ("Новиков", "Новикова"),
+            ("Морозов", "Морозова"),
+            ("Волков", "Волкова"),
+            ("Смирнов", "Смирнова"),
+            ("Гарипов", "Гарипова"),
+            ("Миллер", "Миллер"),
+            ("Ким", "Ким"),
+        ),
+        messages=(
+            "Здравствуйте, хочу сделать заказ",
+            "Где моя посылка?",
+            "Можно оплатить картой?",
+            "Хочу вернуть товар",
+            "Вы доставляете по воскресеньям?",
+            "Приложение показывает ошибку",
+            "Есть ли это в синем цвете?",
+            "Перезвоните мне, пожалуйста",
+            "Спасибо, это помогло!",
+        ),
+        notes=(
+            "Заказ оформлен",
+            "Трек-номер отправлен",
+            "Деньги возвращены",
+            "Ответ дан, вопрос решён",
+            "Клиенту перезвонили",
+            "Прайс-лист отправлен",
+        ),
+    ),
+}
 PERIOD = timedelta(days=30)
 # Rule 9: how long each channel's operators have to take a new contact; VK's follow the default.
 ANSWER_WITHIN = {
@@ -99,13 +215,14 @@ HOURS = {
 }
 # The returns desk of the last channel has a holiday today and tomorrow: closed now, whenever the
 # demo runs.
-HOLIDAY_BOT = f"{CHANNELS[-1]} Returns"
+HOLIDAY_BOT = (CHANNELS[-1], "Returns")
+# By the operator's place in the list of operators.
 SHIFTS = {
-    "Chen Wei": [[("08:00", "17:00")]] * 5 + [[], []],
-    "Dana Levi": [[("13:00", "22:00")]] * 5 + [[], []],
+    2: [[("08:00", "17:00")]] * 5 + [[], []],
+    3: [[("13:00", "22:00")]] * 5 + [[], []],
     # A night shift, 22:00 to 06:00: the part after midnight is the next day's.
-    "Emil Novak": [[("00:00", "06:00"), ("22:00", "24:00")]] * 7,
-    "Hana Sato": [
+    4: [[("00:00", "06:00"), ("22:00", "24:00")]] * 7,
+    7: [
         [],
         [],
         [],
@@ -122,7 +239,8 @@ class Command(BaseCommand):
         "Fill an empty database with a realistic demo: 30 bots, 12 operators, leads who write "
         "through several bots, open, waiting and closed contacts over the last 30 days (taken, "
         "passed on, overdue, returning to their operator), bots with working hours (one closed now), "
-        "operators with shifts, a manager login and two operator logins."
+        "operators with shifts, a manager login and two operator logins; names and messages in the "
+        "language of --language."
     )
 
     def add_arguments(self, parser):
@@ -134,6 +252,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", default="", help="the password of all three logins (default: one random each)"
         )
+        parser.add_argument(
+            "--language",
+            choices=sorted(WORDS),
+            default=None,
+            help="the language of the names and messages (default: LANGUAGE_CODE's)",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--contacts",
@@ -142,17 +266,17 @@ class Command(BaseCommand):
             help="how many contacts the month has, a lead per 6 (default 900)",
         )
 
-    def handle(self, *args, if_empty, password, seed, contacts, **options):
+    def handle(self, *args, if_empty, password, language, seed, contacts, **options):
         if Bot.objects.exists() or Operator.objects.exists() or Contact.objects.exists():
             if if_empty:
                 self.stdout.write("The database already has data: demo left it as it is.")
                 return
             raise CommandError("The database is not empty; demo only fills an empty one.")
+        words = WORDS[language or settings.LANGUAGE_CODE]
         with transaction.atomic():
-            token = self._fill(random.Random(seed), contacts=contacts)
+            bot, token = self._fill(random.Random(seed), words, contacts=contacts)
             logins = {"Manager login": self._login("manager", password, group=permissions.MANAGERS)}
-            for operator in Operator.objects.order_by("pk")[:2]:
-                username = operator.name.split()[0].lower()
+            for operator, username in zip(Operator.objects.order_by("pk"), words.logins, strict=False):
                 logins[f"Operator login ({operator.name})"] = self._operator_login(
                     operator, username, password
                 )
@@ -170,7 +294,7 @@ class Command(BaseCommand):
         )
         for label, (user, login_password) in logins.items():
             self.stdout.write(f"{label}: username '{user.get_username()}', password '{login_password}'")
-        self.stdout.write(f"Token of bot 'Telegram Sales': {token}")
+        self.stdout.write(f"Token of bot '{bot.name}': {token}")
 
     def _login(self, username: str, password: str, *, group: str) -> tuple[User, str]:
         """A login in `group` (made by migration 0008_roles) and its password: `password`, or a
@@ -194,20 +318,22 @@ class Command(BaseCommand):
         operator.save(update_fields=["user"])
         return user, password
 
-    def _fill(self, rng: random.Random, *, contacts: int) -> str:
+    def _fill(self, rng: random.Random, words: Words, *, contacts: int) -> tuple[Bot, str]:
+        """Fill the month; return its first bot and that bot's token."""
         started = timezone.now()
         operators = [
-            Operator.objects.create(name=name, max_open_contacts=capacity) for name, capacity in OPERATORS
+            Operator.objects.create(name=name, max_open_contacts=capacity)
+            for name, capacity in words.operators
         ]
         first_token = ""
-        bots = []
+        bots: dict[tuple[str, str], Bot] = {}
         away = operators[-1]  # goes on leave near the end: the bots only she serves start to queue
         # Stops taking contacts near the end: they pass on, those of the bot only he serves become
         # overdue, and the service switches him away for his misses (rule 9).
         distracted = operators[-2]
-        for channel in CHANNELS:
-            for desk in DESKS:
-                bot, token = create_bot(name=f"{channel} {desk}")
+        for channel, channel_name in zip(CHANNELS, words.channels, strict=True):
+            for desk, desk_name in zip(DESKS, words.desks, strict=True):
+                bot, token = create_bot(name=words.bot_name.format(channel=channel_name, desk=desk_name))
                 if channel != "Web chat":  # a messenger vouches for the phone its user shared
                     Bot.objects.filter(pk=bot.pk).update(verifies_phone=True)
                 if channel in ANSWER_WITHIN:
@@ -215,7 +341,7 @@ class Command(BaseCommand):
                 if desk in RETURNING_DESKS:
                     routing.set_bot_return_within(bot=bot, within=PERIOD)
                 first_token = first_token or token
-                bots.append(bot)
+                bots[channel, desk] = bot
                 if channel == CHANNELS[-1] and desk in DESKS[-2:]:
                     team = [away]
                 elif channel == "Web chat" and desk == DESKS[-1]:
@@ -227,15 +353,16 @@ class Command(BaseCommand):
 
         leads = []
         for number in range(max(1, contacts // 6)):
-            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            (first, latin, woman), last = rng.choice(words.first), rng.choice(words.last)
+            name = f"{first} {last[woman]}"
             identity = routing.LeadIdentity.normalised(
                 external_id=f"tg-{5000 + number}" if rng.random() < 0.7 else "",
-                email=f"{name.split()[0]}.{number}@Example.com" if rng.random() < 0.6 else "",
+                email=f"{latin.capitalize()}.{number}@Example.com" if rng.random() < 0.6 else "",
                 phone=f"+7 999 {100 + number:03d}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
                 name=name,
             )
             # Each lead has favourite bots and writes mostly through them.
-            leads.append((identity, rng.sample(bots, rng.randint(1, 4))))
+            leads.append((identity, rng.sample(list(bots.values()), rng.randint(1, 4))))
 
         for number in range(contacts):
             if number == contacts * 17 // 18:
@@ -245,7 +372,7 @@ class Command(BaseCommand):
             contact = routing.register_contact(
                 bot=rng.choice(favourite_bots),
                 identity=identity,
-                message=rng.choice(MESSAGES),
+                message=rng.choice(words.messages),
                 external_id=f"msg-{number}",
             ).contact
             self._take(rng, [contact], skipping)
@@ -254,9 +381,11 @@ class Command(BaseCommand):
             # Operators answer most contacts, and keep up until the last stretch.
             if rng.random() < 0.9:
                 open_contacts = Contact.objects.filter(status=Contact.Status.OPEN).order_by("created_at")
+                closing = open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))]
                 assigned = routing.close_contact(
-                    contact=open_contacts[rng.randint(0, min(5, open_contacts.count() - 1))],
+                    contact=closing,
                     reason=ContactEvent.Reason.OPERATOR,
+                    note=words.notes[closing.pk % len(words.notes)],
                 )
                 self._take(rng, assigned, skipping)
 
@@ -271,9 +400,9 @@ class Command(BaseCommand):
         # The worker's first sweep: what is past its deadline now passes on, today.
         self._deadlines_pass(rng, distracted)
         self._working_hours(bots, operators)
-        return first_token
+        return bots[CHANNELS[0], DESKS[0]], first_token
 
-    def _working_hours(self, bots: list[Bot], operators: list[Operator]) -> None:
+    def _working_hours(self, bots: dict[tuple[str, str], Bot], operators: list[Operator]) -> None:
         """Give a few operators shifts, switched as the worker would now, then a few bots working
         hours (rule 11), stored as they are: the month before had none, its deadlines stay."""
         zone = ZoneInfo(settings.TIME_ZONE)
@@ -284,14 +413,12 @@ class Command(BaseCommand):
             )
             return schedules.Schedule(zone, tuple(minutes), days_off)
 
-        for operator in operators:
-            if operator.name in SHIFTS:
-                routing.set_operator_shifts(operator=operator, shifts=schedule(SHIFTS[operator.name]))
+        for place, week in SHIFTS.items():
+            routing.set_operator_shifts(operator=operators[place], shifts=schedule(week))
         routing.apply_shift_edges()
         today = timezone.localtime(timezone=zone).date()
-        for bot in bots:
-            desk = bot.name.split()[-1]
-            if bot.name == HOLIDAY_BOT:
+        for (channel, desk), bot in bots.items():
+            if (channel, desk) == HOLIDAY_BOT:
                 hours = schedule(WEEKDAYS_9_TO_6, frozenset({today, today + timedelta(days=1)}))
             elif desk in HOURS:
                 hours = schedule(HOURS[desk])
