@@ -6,6 +6,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +15,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import formats, timezone, translation
 from django.utils.dates import WEEKDAYS
+from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -371,7 +374,36 @@ class DayField(forms.DateField):
     ]
 
 
+@dataclass(frozen=True)
+class Period:
+    """The range a page shows: [start, end), two local midnights, or every date when `start` is
+    None."""
+
+    name: str  # a key of PERIODS, or "all"
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+
+    @property
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """[start, end) of any period but "all"."""
+        if self.start is None or self.end is None:
+            raise ValueError("Any time has no bounds.")
+        return self.start, self.end
+
+    @property
+    def first_day(self) -> datetime.date | None:
+        return self.start and timezone.localdate(self.start)
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return self.end and timezone.localdate(self.end - timedelta(days=1))
+
+
 class PeriodForm(forms.Form):
+    """A period and its dates, resolved into the one range that the page, its dates, its label and
+    its links all say: a named period wins over dates left from an earlier one, the dates count
+    only with "From … to" (or alone in a URL)."""
+
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, required=False)
     start = DayField(required=False, label=gettext_lazy("From"))
     end = DayField(required=False, label=gettext_lazy("To"))
@@ -388,15 +420,56 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if cleaned.get("start") or cleaned.get("end"):
-            cleaned["period"] = "custom"  # typing a date means "from ... to"
         if cleaned.get("period") == "custom":
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
                 self.add_error("start", _("Give both dates of the period."))
             elif start > end:
                 self.add_error("end", _("The end date is before the start date."))
+        else:
+            for name in ("start", "end"):  # not used: not even a typo in them is an error
+                self.errors.pop(name, None)
+                cleaned[name] = None
         return cleaned
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and not self.errors:
+            # The date fields show the range used, not dates that a named period overrode.
+            period, shown = self.period_used(), self._data_copy()
+            shown["start"] = period.first_day.isoformat() if period.first_day else ""
+            shown["end"] = period.last_day.isoformat() if period.last_day else ""
+            self.data = shown
+
+    def _data_copy(self) -> QueryDict:
+        copy = QueryDict(mutable=True)
+        copy.update(self.data)
+        return copy
+
+    def period_used(self) -> Period:
+        """Return the range that the valid form chose."""
+        chosen = self.cleaned_data["period"]
+        if chosen == "all":
+            return Period(chosen)
+        start, end = selectors.period_bounds(
+            chosen, start_date=self.cleaned_data["start"], end_date=self.cleaned_data["end"]
+        )
+        return Period(chosen, start, end)
+
+    def query(self) -> str:
+        """The form's data as a link to the same range writes it: the dates of a custom period
+        only, no default period, no empty field and no page number."""
+        query = self._data_copy()
+        left_out = {"page"}
+        if not self.errors:
+            if self.cleaned_data["period"] != "custom":
+                left_out |= {"start", "end"}
+            if self.cleaned_data["period"] == self.default_period:
+                left_out.add("period")
+        for name in [*query]:
+            if name in left_out or not any(query.getlist(name)):
+                del query[name]
+        return urlencode(query, doseq=True)
 
 
 class ReportForm(PeriodForm):

@@ -448,10 +448,11 @@ class IdentifierSource(models.Model):
 
 
 class DailyAssignments(models.Model):
-    """How many of the contacts a bot received on one day went to one operator: the distribution
-    report's figures, kept up to date in the same transaction as each assignment (and hand-over),
-    so that the report reads a few thousand rows instead of every contact of the period. The day
-    is the contact's creation day in settings.TIME_ZONE."""
+    """How many of a bot's contacts were assigned to one operator on one day (each assignment: on
+    arrival, from the queue, passed on, returned, transferred, reopened): the distribution report's
+    figures, counted in the same transaction as each assignment, so that the report reads a few
+    thousand rows instead of every contact of the period. The day is the assignment's in
+    settings.TIME_ZONE."""
 
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", verbose_name=_("bot"))
     operator = models.ForeignKey(

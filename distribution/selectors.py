@@ -193,7 +193,8 @@ def bots_with_stats() -> QuerySet[Bot]:
 
 @dataclass
 class Share:
-    """One operator's weight share on one bot beside the share of contacts it really got."""
+    """One operator's weight share on one bot beside the share of the bot's assignments it really
+    got (`contacts`: how many were made to it)."""
 
     operator: Operator
     weight: int
@@ -256,14 +257,15 @@ class Report:
 
 
 def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | None = None) -> Report:
-    """For contacts created in [start, end), two local midnights (see period_bounds): per bot
-    (`bots`, or all of them), each operator's weight share beside its actual share of the bot's
-    assigned contacts, and each operator's total across those bots."""
+    """For [start, end), two local midnights (see period_bounds): per bot (`bots`, or all of them),
+    each operator's weight share beside its actual share of the bot's assignments made in the
+    period, to whom they were made, and each operator's total across those bots; with the bot's
+    contacts created in the period that still wait."""
     if bots is None:
         bots = list(Bot.objects.all())
     bot_ids = [bot.pk for bot in bots]
-    # Assigned contacts come from the daily figures routing keeps (a row per bot, operator and
-    # day), waiting ones from the queue's index: neither reads the period's closed contacts.
+    # Assignments come from the daily figures routing keeps (a row per bot, operator and day),
+    # waiting contacts from the queue's index: neither reads the period's closed contacts.
     assigned_rows = (
         DailyAssignments.objects.filter(
             day__gte=timezone.localdate(start), day__lt=timezone.localdate(end), bot_id__in=bot_ids

@@ -80,7 +80,7 @@ def assert_history_matches_status() -> None:
 
 
 def assert_report_figures_true() -> None:
-    """The report's daily figures count exactly the contacts each operator holds or held."""
+    """The report's daily figures count exactly the assignments made to each operator."""
     kept = Counter(
         {
             (bot, operator, day): n
@@ -91,8 +91,10 @@ def assert_report_figures_true() -> None:
         }
     )
     recount = Counter(
-        (c.bot_id, c.operator_id, timezone.localdate(c.created_at))
-        for c in Contact.objects.exclude(operator=None)
+        (bot, operator, timezone.localdate(at))
+        for bot, operator, at in ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED)
+        .exclude(operator=None)
+        .values_list("contact__bot_id", "operator_id", "at")
     )
     assert kept == recount
 

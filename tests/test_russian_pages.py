@@ -127,7 +127,7 @@ def test_it_says_plurals_in_russian_forms(manager_client, bot_with_operators, se
 
     html = manager_client.get("/report/?period=7d", **RU).content.decode()
 
-    assert "(7 дней): 5 контактов назначено." in html
+    assert "(7 дней): 5 назначений." in html
 
 
 def test_it_names_the_time_zone_on_every_page(manager_client, settings):

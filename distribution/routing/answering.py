@@ -129,9 +129,7 @@ def _pass_on(
         contact.answer_by = choice.answer_by(now, locked.answer_within, hours=locked.hours)
         contact.overdue_since = None
         contact.save(update_fields=["operator", "assigned_at", "answer_by", "overdue_since"])
-        statements.count_assignments(
-            bot_id=bot_id, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
-        )
+        statements.count_assignments(bot_id=bot_id, operator_id=chosen.operator.pk, day=day_of(now))
         events.append(
             ContactEvent(
                 contact=contact, kind=Kind.ASSIGNED, at=now, reason=Reason.PASSED_ON, operator=chosen.operator

@@ -1,5 +1,5 @@
-"""The report's daily figures: how many contacts of a bot went to each operator, and how many were
-closed for each reason, per day."""
+"""The report's daily figures: how many of a bot's contacts were assigned to each operator, and how
+many were closed for each reason, per day."""
 
 from datetime import date, datetime
 
@@ -8,16 +8,16 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ..models import Bot, Contact, ContactEvent, DailyAssignments, DailyCloses
+from ..models import Bot, ContactEvent, DailyAssignments, DailyCloses
 
 
-def day_of(created_at: datetime) -> date:
-    """Return the day a contact counts on: its arrival's date in TIME_ZONE."""
-    return timezone.localdate(created_at)
+def day_of(moment: datetime) -> date:
+    """Return the day a figure counts on: the assignment's or close's date in TIME_ZONE."""
+    return timezone.localdate(moment)
 
 
 def rebuild_daily_counts() -> int:
-    """Recount the figures from the contacts themselves; return the number of rows.
+    """Recount the figures from the contacts' history; return the number of rows.
 
     For writes that went around the routing package (bulk loads) or a changed TIME_ZONE.
     """
@@ -25,16 +25,22 @@ def rebuild_daily_counts() -> int:
         # Every bot's lock, in id order as everyone takes them: no assignment runs meanwhile.
         list(Bot.objects.select_for_update().order_by("pk").values_list("pk"))
         DailyAssignments.objects.all().delete()
+        # Every assignment, to whom it was made: a contact handed back or transferred since
+        # counts for each of its operators.
         rows = (
-            Contact.objects.exclude(operator=None)
-            .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-            .values("bot_id", "operator_id", "day")
+            ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED)
+            .exclude(operator=None)
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+            .values("contact__bot_id", "operator_id", "day")
             .annotate(n=Count("pk"))
             .order_by()
         )
         figures = (
             DailyAssignments(
-                bot_id=row["bot_id"], operator_id=row["operator_id"], day=row["day"], contacts=row["n"]
+                bot_id=row["contact__bot_id"],
+                operator_id=row["operator_id"],
+                day=row["day"],
+                contacts=row["n"],
             )
             for row in rows
         )

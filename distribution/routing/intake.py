@@ -133,7 +133,7 @@ def _register(
         )
         contact.answer_by = choice.answer_by(contact.assigned_at, locked.answer_within, hours=locked.hours)
         statements.count_assignments(
-            bot_id=bot.pk, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
+            bot_id=bot.pk, operator_id=chosen.operator.pk, day=day_of(contact.assigned_at)
         )
     contact.pk = statements.insert_contact(contact)
     contact._state.adding, contact._state.db = False, connection.alias

@@ -7,7 +7,6 @@ lock while waiting for a bot's (docs/locking.md).
 
 import contextlib
 import dataclasses
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -174,19 +173,13 @@ def hand_over_contacts(*, operator: Operator, by: User | None = None) -> list[Co
                 reason=OperatorEvent.Reason.HAND_OVER,
                 actor=by,
             )
-        # Locked first, so that a close committing meanwhile cannot slip between what is
-        # subtracted from the report's figures and what is handed over.
+        # Locked, so that a close committing meanwhile is not undone. The report keeps counting
+        # these contacts' assignments to this operator: they were made (docs/dashboard.md).
         handed = list(
             Contact.objects.select_for_update()
             .filter(operator=operator, status=Contact.Status.OPEN)
-            .only("pk", "bot_id", "created_at")
+            .only("pk", "bot_id")
         )
-        # One UPDATE per row of figures: PostgreSQL checks the foreign keys of a row updated twice
-        # in one transaction again at commit, which would lock the bot while this transaction
-        # holds the operator, and deadlock with a drain that holds the bot and waits for it.
-        per_day = Counter((contact.bot_id, day_of(contact.created_at)) for contact in handed)
-        for (bot_id, day), count in per_day.items():
-            statements.count_assignments(bot_id=bot_id, operator_id=operator.pk, day=day, change=-count)
         Contact.objects.filter(pk__in=[contact.pk for contact in handed]).update(
             status=Contact.Status.WAITING,
             operator=None,
@@ -380,7 +373,7 @@ def transfer_contact(
             None,
         )
         locked.save(update_fields=["operator", "assigned_at", "accepted_at", "answer_by", "overdue_since"])
-        statements.count_assignments(bot_id=bot.pk, operator_id=target.pk, day=day_of(locked.created_at))
+        statements.count_assignments(bot_id=bot.pk, operator_id=target.pk, day=day_of(now))
         record_events(
             [
                 ContactEvent(
@@ -420,9 +413,7 @@ def reopen_contact(*, contact: Contact, by: User | None = None) -> Contact:
         if operator is not None:
             locked.status, locked.assigned_at = Contact.Status.OPEN, now
             locked.answer_by = choice.answer_by(now, bot.answer_within, hours=bot.hours)
-            statements.count_assignments(
-                bot_id=bot.pk, operator_id=operator.pk, day=day_of(locked.created_at)
-            )
+            statements.count_assignments(bot_id=bot.pk, operator_id=operator.pk, day=day_of(now))
             event = ContactEvent(
                 contact=locked,
                 kind=Kind.ASSIGNED,

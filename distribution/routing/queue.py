@@ -97,9 +97,7 @@ def _assign_oldest_waiting(bot_id: int) -> Contact | None:
             assigned_at,
         )
         contact.answer_by = answer_by
-        statements.count_assignments(
-            bot_id=bot_id, operator_id=chosen.operator.pk, day=day_of(contact.created_at)
-        )
+        statements.count_assignments(bot_id=bot_id, operator_id=chosen.operator.pk, day=day_of(assigned_at))
         reason = ContactEvent.Reason.RETURNED if chosen.returned else ContactEvent.Reason.QUEUE
         record_events(
             [

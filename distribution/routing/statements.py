@@ -58,7 +58,7 @@ def eligible(link: str, operator: str) -> str:
 
 
 def count_assignment_sql(*, bot: str, operator: str, day: str) -> str:
-    """One more contact in the day's figure of (bot, operator), created if it is the first."""
+    """One more assignment in the day's figure of (bot, operator), created if it is the first."""
     return (
         f"INSERT INTO {DAILY} (bot_id, operator_id, day, contacts) VALUES ({bot}, {operator}, {day}, 1)"  # noqa: S608
         f" ON CONFLICT (bot_id, operator_id, day) DO UPDATE SET contacts = {DAILY}.contacts + 1"
@@ -310,25 +310,13 @@ def advance(*, eligible: list[int], chosen: int, total: int) -> None:
         )
 
 
-def count_assignments(*, bot_id: int, operator_id: int, day: date, change: int = 1) -> None:
-    """Add `change` to the day's figure of (bot, operator).
-
-    Only an assignment inserts: it holds the bot's lock. A hand-over's negative change finds the
-    row its assignments made, and never inserts (that would lock the bot while it holds the
-    operator).
-    """
+def count_assignments(*, bot_id: int, operator_id: int, day: date) -> None:
+    """One more assignment in the day's figure of (bot, operator), made under the bot's lock."""
     day_value = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        if change == 1:
-            cursor.execute(
-                count_assignment_sql(bot="%s", operator="%s", day="%s"), [bot_id, operator_id, day_value]
-            )
-        else:
-            cursor.execute(
-                f"UPDATE {DAILY} SET contacts = contacts + %s"  # noqa: S608
-                " WHERE bot_id = %s AND operator_id = %s AND day = %s",
-                [change, bot_id, operator_id, day_value],
-            )
+        cursor.execute(
+            count_assignment_sql(bot="%s", operator="%s", day="%s"), [bot_id, operator_id, day_value]
+        )
 
 
 def count_close(*, bot_id: int, day: date, reason: str) -> None:

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_htmx.http import push_url
 
 from .. import selectors
 from ..forms import LoginForm, ShiftsForm
@@ -38,6 +39,21 @@ def render_page(
     if target in partials:
         return with_messages(request, render(request, f"{template}#{target}", context, status=status))
     return render(request, template, context, status=status)
+
+
+def same_range(request: HttpRequest, query: str) -> str:
+    """This page's address with the query its filter form wrote (PeriodForm.query), on the same
+    page number: a link back never carries dates that the page did not use."""
+    page = request.GET.get("page")
+    params = "&".join(part for part in (query, page and urlencode({"page": page})) if part)
+    return f"{request.path}?{params}" if params else request.path
+
+
+def push_same_range(request: HtmxHttpRequest, response: HttpResponse, query: str) -> HttpResponse:
+    """Have htmx push the address of the range a filtered page used, rather than what was sent."""
+    if request.htmx and response.status_code == 200:
+        push_url(response, same_range(request, query))
+    return response
 
 
 def respond(

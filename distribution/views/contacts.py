@@ -21,8 +21,10 @@ from .common import (
     confirm_close,
     next_url,
     operator_work,
+    push_same_range,
     render_page,
     respond,
+    same_range,
     tell_assigned,
 )
 
@@ -43,8 +45,9 @@ def contacts_with_people():
 def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
     contacts = contacts_with_people().order_by("-created_at", "-pk")
+    period = None
     if form.is_valid():
-        data = form.cleaned_data
+        data, period = form.cleaned_data, form.period_used()
         if data["status"] == "new":
             contacts = contacts.filter(selectors.new_contacts())
         elif data["status"] == "overdue":
@@ -55,24 +58,22 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
             contacts = contacts.filter(bot=data["bot"])
         if data["operator"]:
             contacts = contacts.filter(operator=data["operator"])
-        if data["period"] != "all":
-            start, end = selectors.period_bounds(
-                data["period"], start_date=data["start"], end_date=data["end"]
-            )
-            contacts = contacts.filter(created_at__gte=start, created_at__lt=end)
+        if period.start:
+            contacts = contacts.filter(created_at__gte=period.start, created_at__lt=period.end)
     else:
         contacts = contacts.none()
     page = CappedPaginator(contacts, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = form.query()
     context = {
         "form": form,
+        "period": period,
         "page": page,
-        "query": query.urlencode(),
-        "back": request.get_full_path(),
+        "query": query,
+        "back": same_range(request, query),
         "now": timezone.now(),
     }
-    return render_page(request, "contacts/list.html", context, partials=("contact-results",))
+    response = render_page(request, "contacts/list.html", context, partials=("contact-results",))
+    return push_same_range(request, response, query)
 
 
 @permission_required("distribution.view_contact")

@@ -6,7 +6,7 @@ from ..forms import ReportForm
 from ..http import HtmxHttpRequest
 from ..models import Bot
 from ..permissions import permission_required
-from .common import render_page
+from .common import push_same_range, render_page
 
 
 @permission_required("distribution.view_report")
@@ -16,8 +16,9 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
     form = ReportForm(request.GET, bots=bots)
     context: dict[str, object] = {"form": form}
     if form.is_valid():
-        data = form.cleaned_data
-        start, end = selectors.period_bounds(data["period"], start_date=data["start"], end_date=data["end"])
+        data, period = form.cleaned_data, form.period_used()
+        context["period"] = period
+        start, end = period.bounds
         chosen = [data["bot"]] if data["bot"] else bots
         context["report"] = shares = selectors.distribution_report(start=start, end=end, bots=chosen)
         context["response"] = selectors.response_report(
@@ -30,4 +31,5 @@ def report(request: HtmxHttpRequest) -> HttpResponse:
         context["one_bot"] = data["bot"]
         context["closes"] = selectors.closes_by_reason(start=start, end=end, bot=data["bot"])
     status = 200 if form.is_valid() else 422
-    return render_page(request, "report/page.html", context, partials=("report",), status=status)
+    response = render_page(request, "report/page.html", context, partials=("report",), status=status)
+    return push_same_range(request, response, form.query())

@@ -56,6 +56,19 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// A date typed in a filter form means "From … to": the period's select says so before htmx sends
+// the change (captured, so first), as a named period would win over the dates (PeriodForm).
+document.addEventListener(
+  "change",
+  (event) => {
+    const period = event.target.matches("form.filters input[type=date]") && event.target.form.elements.period;
+    if (period) {
+      period.value = "custom";
+    }
+  },
+  true,
+);
+
 // A message (a toast) goes at once when dismissed; all but errors and warnings also fade by
 // themselves (minicrm.css).
 document.addEventListener("click", (event) => {
