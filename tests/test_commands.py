@@ -84,10 +84,10 @@ def test_demo_fills_an_empty_database(roles):
     # Issue 20: bots with working hours, one of them closed now whatever the time; operators with
     # shifts, switched by them as the worker would.
     now = timezone.now()
-    hours = [bot.hours for bot in Bot.objects.exclude(hours=None)]
+    hours = [bot.hours for bot in Bot.objects.exclude(hours__isnull=True)]
     assert len(hours) >= 10
     assert any(not schedules.opening(stored, now)[0] for stored in hours)
-    with_shifts = Operator.objects.exclude(shifts=None)
+    with_shifts = Operator.objects.exclude(shifts__isnull=True)
     assert with_shifts.count() >= 3
     assert all(operator.shift_edge_at is not None for operator in with_shifts)
     assert all(
