@@ -13,7 +13,7 @@ from .. import exports, routing, selectors
 from ..forms import CloseForm, ContactFilterForm, PageOperatorForm, TransferForm
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..identifiers import unicode_email
-from ..models import RESOLUTION_LENGTH, Contact, Lead
+from ..models import RESOLUTION_LENGTH, Contact, lead_name
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from .common import (
@@ -130,9 +130,9 @@ def contact_export(request: HtmxHttpRequest) -> HttpResponseBase:
         for pk, lead, name, external_id, email, phone, bot, operator, status, *rest in rows.iterator(
             chunk_size=exports.CHUNK_SIZE
         ):
-            lead_name = str(Lead(pk=lead, name=name, external_id=external_id, email=email, phone=phone))
             email = email and unicode_email(email)
-            yield [pk, lead_name, external_id, email, phone, bot, operator, statuses[status], *rest]
+            lead_shown = lead_name(lead, name, email, phone, external_id)
+            yield [pk, lead_shown, external_id, email, phone, bot, operator, statuses[status], *rest]
 
     filename = f"contacts-{timezone.localdate().isoformat()}.csv"
     return exports.csv_response(lines(), filename=filename)
