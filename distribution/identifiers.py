@@ -125,6 +125,8 @@ def unicode_email(address: str) -> str:
     A domain mixing scripts stays in IDNA, as browsers show it: Cyrillic look-alikes of "apple" and
     ".com" are not apple.com."""
     local, at, domain = address.rpartition("@")
+    if "xn--" not in domain.lower():  # no label in IDNA: nothing to decode (most addresses)
+        return address
     try:
         shown = domain.encode("ascii").decode("idna")
     except UnicodeError:  # not a stored form: shown as it is

@@ -199,6 +199,14 @@ class BotOperator(models.Model):
         return f"{self.bot} → {self.operator} ({self.weight})"
 
 
+def lead_name(
+    pk: int | None, name: str, email: str | None, phone: str | None, external_id: str | None
+) -> str:
+    """Return how every page names a lead: its name, else the identifier people read best."""
+    email = email and unicode_email(email)
+    return name or email or phone or external_id or _("Lead #%(pk)s") % {"pk": pk}
+
+
 class Lead(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     # NULL, not "", when absent: each identifier is unique only when present.
@@ -228,9 +236,7 @@ class Lead(models.Model):
         permissions = [("merge_leads", _("Can merge and split leads"))]
 
     def __str__(self) -> str:
-        """Return how every page names the lead: its name, else the identifier people read best."""
-        email = self.email and unicode_email(self.email)
-        return self.name or email or self.phone or self.external_id or _("Lead #%(pk)s") % {"pk": self.pk}
+        return lead_name(self.pk, self.name, self.email, self.phone, self.external_id)
 
     def get_absolute_url(self) -> str:
         return id_url("lead", self.pk)

@@ -58,11 +58,13 @@ urlpatterns = [
     path("leads/<id:pk>/split", leads.lead_split, name="lead-split"),
     path("leads/<id:pk>/not-duplicate", leads.lead_not_duplicate, name="lead-not-duplicate"),
     path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/export.csv", contacts.contact_export, name="contacts-export"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<id:pk>/transfer", contacts.contact_transfer, name="contact-transfer"),
     path("contacts/<id:pk>/reopen", contacts.contact_reopen, name="contact-reopen"),
     path("contacts/<id:pk>/close", contacts.contact_close, name="contact-close"),
     path("report/", report.report, name="report"),
+    path("report/export.csv", report.report_export, name="report-export"),
     # The operators' workspace
     path("me/", workspace.workspace, name="workspace"),
     path("me/available", workspace.available, name="workspace-available"),

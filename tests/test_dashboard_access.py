@@ -66,7 +66,7 @@ def dashboard_urls(scene: dict) -> list[tuple[str, str]]:
         }
         kwargs = {key: ids[key] for key in pattern.pattern.converters}
         urls.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
-    assert len(urls) == 36, urls  # the walk found the whole dashboard
+    assert len(urls) == 38, urls  # the walk found the whole dashboard
     return urls
 
 
@@ -108,6 +108,8 @@ def test_anonymous_htmx_requests_are_redirected_by_htmx(client, scene):
 
 
 PAGES = {"overview", "operators", "operator", "bots", "bot", "leads", "lead", "contacts", "contact", "report"}
+# The files the lists download: read like pages.
+PAGES |= {"contacts-export", "report-export"}
 CONFIRMED = {
     "operator-hand-over",
     "bot-rotate",

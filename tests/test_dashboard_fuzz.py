@@ -40,6 +40,8 @@ PAGES = {
     "/contacts/<contact>/": [],
     "/contacts/<contact>/reopen": [],
     "/report/": ["period", "start", "end"],
+    "/contacts/export.csv": ["status", "bot", "operator", "period", "start", "end"],
+    "/report/export.csv": ["bot", "period", "start", "end"],
 }
 # Each page that reads a query string is a test of its own; the others share one.
 PAGE_GROUPS = [[page] for page, names in PAGES.items() if names]

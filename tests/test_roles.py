@@ -49,12 +49,14 @@ NEEDS = {
     "lead-split": ("merge_leads", "merge_leads"),
     "lead-not-duplicate": ("merge_leads", "merge_leads"),
     "contacts": ("view_contact", "view_contact"),
+    "contacts-export": ("view_contact", "view_contact"),
     "contact": ("view_contact", "view_contact"),
     "contact-close": ("close_any_contact", "close_any_contact"),
     # Transferring and reopening any operator's contact go with closing it.
     "contact-transfer": ("close_any_contact", "close_any_contact"),
     "contact-reopen": ("close_any_contact", "close_any_contact"),
     "report": ("view_report", "view_report"),
+    "report-export": ("view_report", "view_report"),
 }
 
 

@@ -21,8 +21,8 @@ UNSEEN_ELEMENTS = {"script", "style", "template"}
 # Read, but names rather than words: settings, headers, events, a token's prefix.
 NAME_ELEMENTS = {"code", "[translate=no]"}
 # Names that stay as they are in every language: the product, the zone's name, the other
-# language's name in the switch, keys.
-NAMES = {"mini", "crm", "utc", "english", "ctrl", "django"}
+# language's name in the switch, keys, the program and the format files are downloaded for.
+NAMES = {"mini", "crm", "utc", "english", "ctrl", "django", "excel", "csv"}
 
 ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 RUSSIAN_WORD = re.compile(r"[А-Яа-яЁё]+")

@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -7,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import routing, selectors
+from .. import exports, routing, selectors
 from ..forms import CloseForm, ContactFilterForm, PageOperatorForm, TransferForm
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
-from ..models import RESOLUTION_LENGTH, Contact
+from ..identifiers import unicode_email
+from ..models import RESOLUTION_LENGTH, Contact, lead_name
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
 from .common import (
@@ -44,24 +47,8 @@ def contacts_with_people():
 @require_safe
 def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
-    contacts = contacts_with_people().order_by("-created_at", "-pk")
-    period = None
-    if form.is_valid():
-        data, period = form.cleaned_data, form.period_used()
-        if data["status"] == "new":
-            contacts = contacts.filter(selectors.new_contacts())
-        elif data["status"] == "overdue":
-            contacts = contacts.filter(selectors.overdue_contacts(timezone.now()))
-        elif data["status"]:
-            contacts = contacts.filter(status=data["status"])
-        if data["bot"]:
-            contacts = contacts.filter(bot=data["bot"])
-        if data["operator"]:
-            contacts = contacts.filter(operator=data["operator"])
-        if period.start:
-            contacts = contacts.filter(created_at__gte=period.start, created_at__lt=period.end)
-    else:
-        contacts = contacts.none()
+    contacts = filtered_contacts(form, contacts_with_people())
+    period = form.period_used() if form.is_valid() else None
     page = CappedPaginator(contacts, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     query = form.query()
     context = {
@@ -74,6 +61,85 @@ def contact_list(request: HtmxHttpRequest) -> HttpResponse:
     }
     response = render_page(request, "contacts/list.html", context, partials=("contact-results",))
     return push_same_range(request, response, query)
+
+
+def filtered_contacts(form: ContactFilterForm, contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """The contacts the list's filters choose, newest first: none when the filters are wrong."""
+    contacts = contacts.order_by("-created_at", "-pk")
+    if not form.is_valid():
+        return contacts.none()
+    data = form.cleaned_data
+    if data["status"] == "new":
+        contacts = contacts.filter(selectors.new_contacts())
+    elif data["status"] == "overdue":
+        contacts = contacts.filter(selectors.overdue_contacts(timezone.now()))
+    elif data["status"]:
+        contacts = contacts.filter(status=data["status"])
+    if data["bot"]:
+        contacts = contacts.filter(bot=data["bot"])
+    if data["operator"]:
+        contacts = contacts.filter(operator=data["operator"])
+    period = form.period_used()
+    if period.start:
+        contacts = contacts.filter(created_at__gte=period.start, created_at__lt=period.end)
+    return contacts
+
+
+@permission_required("distribution.view_contact")
+@require_safe
+def contact_export(request: HtmxHttpRequest) -> HttpResponseBase:
+    """The list's contacts, all its pages, as a CSV file; a wrong filter gets the list's error."""
+    form = ContactFilterForm(request.GET)
+    if not form.is_valid():
+        response = contact_list(request)
+        response.status_code = 400
+        return response
+    rows = filtered_contacts(form, Contact.objects.all()).values_list(
+        "pk",
+        "lead_id",
+        "lead__name",
+        "lead__external_id",
+        "lead__email",
+        "lead__phone",
+        "bot__name",
+        "operator__name",
+        "status",
+        "message",
+        "created_at",
+        "assigned_at",
+        "accepted_at",
+        "closed_at",
+        "resolution",
+    )
+    statuses = {value: str(label) for value, label in Contact.Status.choices}
+    headers = [
+        _("Contact"),
+        _("Lead"),
+        _("External id"),
+        _("E-mail"),
+        _("Phone"),
+        _("Bot"),
+        _("Operator"),
+        _("Status"),
+        _("Message"),
+        _("Created"),
+        _("Assigned"),
+        _("Taken"),
+        _("Closed"),
+        _("Resolution"),
+    ]
+
+    def lines():
+        yield headers
+        for pk, lead, name, external_id, email, phone, bot, operator, status, *rest in rows.iterator(
+            chunk_size=exports.CHUNK_SIZE
+        ):
+            email = email and unicode_email(email)
+            lead_shown = lead_name(lead, name, email, phone, external_id)
+            yield [pk, lead_shown, external_id, email, phone, bot, operator, statuses[status], *rest]
+
+    filename = f"contacts-{timezone.localdate().isoformat()}.csv"
+    return exports.csv_response(lines(), filename=filename)
 
 
 @permission_required("distribution.view_contact")
