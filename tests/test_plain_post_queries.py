@@ -40,7 +40,7 @@ def action(scene, name: str) -> tuple[str, dict]:
         ("weight", 18),
         ("auto-close", 10),  # and the count of the contacts it closes at once
         ("webhook-switch", 10),
-        ("close", 25),  # and its day's count of closes
+        ("close", 26),  # and its bot's lock, its day's count of closes
     ],
 )
 def test_it_redirects_a_plain_post_without_the_fragments_queries(

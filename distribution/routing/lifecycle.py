@@ -56,10 +56,9 @@ def close_contact(
     if len(note) > RESOLUTION_LENGTH:
         raise ValueError(f"A resolution note has at most {RESOLUTION_LENGTH} characters.")
     with transaction.atomic():
-        if bot is not None:
-            # The event's foreign keys key-share-lock its operator, then its bot: without the bot
-            # first, as the intake and the drain take it, PostgreSQL could deadlock.
-            Bot.objects.select_for_update(no_key=True).filter(pk=bot.pk).values_list("pk").get()
+        # The day's count of closes and the event name the bot, which PostgreSQL key-share-locks at
+        # commit: without the bot first, as the intake and the drain take it, a close could deadlock.
+        Bot.objects.select_for_update(no_key=True).filter(pk=contact.bot_id).values_list("pk").get()
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
             contact.status,
