@@ -1,5 +1,6 @@
 """Take the dashboard's screenshots for docs/dashboard.md and the README, in each language
-(docs/screenshots/<language>/). Run through scripts/screenshots."""
+(docs/screenshots/<language>/). Run through scripts/screenshots, with page names (overview,
+workspace…) to take only those."""
 
 import os
 import shutil
@@ -35,6 +36,10 @@ PAGES = [
 ]
 # Seen by the demo's operator login "alice" (Operators group, linked to Alice Morgan).
 OPERATOR_PAGES = [("workspace", "/me/", None)]
+DESKTOP = {"width": 1280, "height": 900}
+# Also taken at a phone's width, as "<name>-phone.png": page name -> element to scroll to the top.
+PHONE = {"width": 390, "height": 844}
+PHONE_PAGES = {"overview": None, "workspace": "#my-contacts table"}
 
 
 def free_port() -> int:
@@ -43,7 +48,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="minicrm-screenshots-"))
     env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -70,7 +75,7 @@ def main() -> None:
                 folder = SCREENSHOTS / language
                 folder.mkdir(parents=True, exist_ok=True)
                 for username, landing, pages in (("manager", "/", PAGES), ("alice", "/me/", OPERATOR_PAGES)):
-                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+                    context = browser.new_context(viewport=DESKTOP, locale=language)
                     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
                     page = context.new_page()
                     page.goto(f"{base}/login/")
@@ -80,11 +85,18 @@ def main() -> None:
                     page.locator("input[name=password]").press("Enter")
                     page.wait_for_url(base + landing)
                     for name, path, anchor in pages:
+                        if only and name not in only:
+                            continue
                         page.goto(base + path)
-                        if anchor:
-                            page.locator(anchor).evaluate("element => element.scrollIntoView()")
-                        page.screenshot(path=folder / f"{name}.png", full_page=False)
-                        print((folder / f"{name}.png").relative_to(ROOT))
+                        shots = [(f"{name}.png", DESKTOP, anchor)]
+                        if name in PHONE_PAGES:
+                            shots.append((f"{name}-phone.png", PHONE, PHONE_PAGES[name]))
+                        for file_name, viewport, top in shots:
+                            page.set_viewport_size(viewport)
+                            if top:
+                                page.locator(top).evaluate("element => element.scrollIntoView()")
+                            page.screenshot(path=folder / file_name, full_page=False)
+                            print((folder / file_name).relative_to(ROOT))
                     context.close()
             browser.close()
     finally:
@@ -94,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
