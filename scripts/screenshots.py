@@ -1,5 +1,6 @@
 """Take the dashboard's screenshots for docs/dashboard.md and the README, in each language, of the
-demo in that language (docs/screenshots/<language>/). Run through scripts/screenshots."""
+demo in that language (docs/screenshots/<language>/). Run through scripts/screenshots, with page
+names (overview, workspace…) to take only those."""
 
 import contextlib
 import os
@@ -38,6 +39,10 @@ PAGES = [
 # Seen by the demo's first operator login, by language (Operators group, linked to its operator).
 OPERATOR_LOGIN = {"ru": "alina", "en": "alice"}
 OPERATOR_PAGES = [("workspace", "/me/", None)]
+DESKTOP = {"width": 1280, "height": 900}
+# Also taken at a phone's width, as "<name>-phone.png": page name -> element to scroll to the top.
+PHONE = {"width": 390, "height": 844}
+PHONE_PAGES = {"overview": None, "workspace": "#my-contacts table"}
 
 
 def free_port() -> int:
@@ -81,7 +86,7 @@ def served(language: str) -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium.executable(), args=chromium.ARGS)
         for language in LANGUAGES:
@@ -90,7 +95,7 @@ def main() -> None:
             with served(language) as base:
                 logins = (("manager", "/", PAGES), (OPERATOR_LOGIN[language], "/me/", OPERATOR_PAGES))
                 for username, landing, pages in logins:
-                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+                    context = browser.new_context(viewport=DESKTOP, locale=language)
                     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
                     page = context.new_page()
                     page.goto(f"{base}/login/")
@@ -100,14 +105,21 @@ def main() -> None:
                     page.locator("input[name=password]").press("Enter")
                     page.wait_for_url(base + landing)
                     for name, path, anchor in pages:
+                        if only and name not in only:
+                            continue
                         page.goto(base + path)
-                        if anchor:
-                            page.locator(anchor).evaluate("element => element.scrollIntoView()")
-                        page.screenshot(path=folder / f"{name}.png", full_page=False)
-                        print((folder / f"{name}.png").relative_to(ROOT))
+                        shots = [(f"{name}.png", DESKTOP, anchor)]
+                        if name in PHONE_PAGES:
+                            shots.append((f"{name}-phone.png", PHONE, PHONE_PAGES[name]))
+                        for file_name, viewport, top in shots:
+                            page.set_viewport_size(viewport)
+                            if top:
+                                page.locator(top).evaluate("element => element.scrollIntoView()")
+                            page.screenshot(path=folder / file_name, full_page=False)
+                            print((folder / file_name).relative_to(ROOT))
                     context.close()
         browser.close()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,5 +1,7 @@
 """A lead without a name is named the same way on every page: by the identifier people read best."""
 
+import re
+
 import pytest
 
 from distribution.models import BotOperator, Lead
@@ -40,7 +42,7 @@ def test_every_manager_page_names_it_the_same(manager_client, nameless, url):
 
     html = manager_client.get(url.format(contact=contact.pk)).content.decode()
 
-    assert f'href="/leads/{contact.lead_id}/">+79991234567</a>' in html
+    assert re.search(rf'href="/leads/{contact.lead_id}/"[^>]*>\+79991234567</a>', html)
 
 
 def test_its_own_page_names_it_the_same(manager_client, nameless):
@@ -58,4 +60,4 @@ def test_every_operator_page_names_it_the_same(client, nameless, url):
 
     html = client.get(url.format(contact=contact.pk)).content.decode()
 
-    assert "<dt>Lead</dt><dd>+79991234567</dd>" in html or "<td>+79991234567\n" in html
+    assert re.search(r"<dd>\+79991234567</dd>|>\+79991234567</span>", html)

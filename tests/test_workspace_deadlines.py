@@ -87,7 +87,7 @@ def test_it_shows_when_a_taken_contact_was_taken(operator_client, scene, send, c
 
     html = row(operator_client.get("/me/").content.decode(), contact)
 
-    assert f'<time datetime="{contact.accepted_at.isoformat()}">' in html
+    assert f'<time class="elapsed" datetime="{contact.accepted_at.isoformat()}">' in html
     assert "Taken 7\xa0minutes ago" in html
     assert "data-left" not in html
     assert "data-new" not in html

@@ -69,10 +69,23 @@ document.addEventListener(
   true,
 );
 
-// A message (a toast) goes at once when dismissed; all but errors and warnings also fade by
-// themselves (minicrm.css).
+// A message goes at once when dismissed, the keyboard's focus passing to the next message's
+// Dismiss if there is one; all but errors and warnings also fade by themselves (minicrm.css),
+// and go once faded.
 document.addEventListener("click", (event) => {
-  event.target.closest("button[data-dismiss]")?.closest(".message").remove();
+  const message = event.target.closest("button[data-dismiss]")?.closest(".message");
+  if (!message) {
+    return;
+  }
+  const next = message.nextElementSibling || message.previousElementSibling;
+  message.remove();
+  next?.querySelector("button[data-dismiss]")?.focus();
+});
+
+document.addEventListener("animationend", (event) => {
+  if (event.animationName === "message-out") {
+    event.target.remove();
+  }
 });
 
 // A refusal the server aimed at the messages area (a 403 with HX-Retarget: a missing permission)
