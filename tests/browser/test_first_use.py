@@ -187,4 +187,4 @@ def test_the_report_shows_one_chosen_bot(manager_page, live_server):
 
     expect(manager_page).to_have_url(re.compile(rf"bot={bots[3].pk}"))
     expect(manager_page.locator("#report h2 a")).to_have_text(["Bot 3"])
-    expect(manager_page.locator("#report")).to_contain_text("1 assigned contact.")
+    expect(manager_page.locator("#report")).to_contain_text("(7 days): 1 assignment.")
