@@ -23,12 +23,13 @@ from .common import push_same_range, render_page
 def report(request: HtmxHttpRequest) -> HttpResponse:
     bots = list(Bot.objects.all())
     form = ReportForm(request.GET, bots=bots)
-    context: dict[str, object] = {"form": form, "query": form.query()}
+    query = form.query()
+    context: dict[str, object] = {"form": form, "query": query}
     if form.is_valid():
         context.update(_figures(form, bots))
     status = 200 if form.is_valid() else 422
     response = render_page(request, "report/page.html", context, partials=("report",), status=status)
-    return push_same_range(request, response, form.query())
+    return push_same_range(request, response, query)
 
 
 def _figures(form: ReportForm, bots: list[Bot]) -> dict[str, Any]:
