@@ -7,7 +7,7 @@ import importlib
 from django.apps import apps
 
 from distribution import routing, selectors
-from distribution.models import ContactEvent, DailyCloses
+from distribution.models import Contact, ContactEvent, DailyCloses
 
 Reason = ContactEvent.Reason
 DAY = datetime.timedelta(days=1)
@@ -29,6 +29,17 @@ def test_it_counts_each_close_once_on_its_bot_and_day(bot_with_operators, send):
     assert closes(start=today[0], end=today[1]) == {"by its operator": 1, "by the bot": 1}
     assert closes(start=today[0], end=today[1], bot=support) == {"by the bot": 1}
     assert closes(start=today[0] - DAY, end=today[0]) == {}
+
+
+def test_it_counts_a_contact_known_by_its_pk_alone_on_its_bot(bot_with_operators, send):
+    # As a caller that read ids only closes it (bench/load.py): the bot is found from the row.
+    sales, _ = bot_with_operators(weights=[10], name="Sales")
+    contact = send(sales)
+
+    routing.close_contact(contact=Contact(pk=contact.pk))
+
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.CLOSED
+    assert list(DailyCloses.objects.values_list("bot_id", "contacts")) == [(sales.pk, 1)]
 
 
 def test_it_leaves_out_the_days_outside_the_period(bot_with_operators, send, clock):

@@ -58,7 +58,9 @@ def close_contact(
     with transaction.atomic():
         # The day's count of closes and the event name the bot, which PostgreSQL key-share-locks at
         # commit: without the bot first, as the intake and the drain take it, a close could deadlock.
-        Bot.objects.select_for_update(no_key=True).filter(pk=contact.bot_id).values_list("pk").get()
+        # Found through the contact's row: `contact` may be known by its pk alone.
+        its_bot = Contact.objects.filter(pk=contact.pk).values("bot_id")
+        list(Bot.objects.select_for_update(no_key=True).filter(pk__in=its_bot).values_list("pk"))
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if only_if_unchanged and (locked.status, locked.operator_id, locked.assigned_at) != (
             contact.status,
