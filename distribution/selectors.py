@@ -52,8 +52,9 @@ def load(operator: Operator) -> int:
     return Contact.objects.filter(operator=operator, status=Contact.Status.OPEN).count()
 
 
-def start_of_today() -> datetime:
-    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+def start_of_today(zone: tzinfo | None = None) -> datetime:
+    """Return the last midnight in `zone`, the current time zone by default."""
+    return timezone.localtime(timezone=zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # Load --------------------------------------------------------------------------------------------
