@@ -26,6 +26,7 @@ from .models import (
     ContactEvent,
     IdentifierSource,
     Lead,
+    LoginSettings,
     Operator,
     Webhook,
     WebhookDelivery,
@@ -401,3 +402,13 @@ class WebhookDeliveryAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ["=event_id", "=contact__pk"]
     list_select_related = ["webhook__bot", "contact"]
     date_hierarchy = "created_at"
+
+
+@admin.register(LoginSettings)
+class LoginSettingsAdmin(admin.ModelAdmin):
+    """A login's own time zone: a change counts from its next login (the session keeps the zone)."""
+
+    list_display = ["user", "time_zone"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

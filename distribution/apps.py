@@ -17,6 +17,11 @@ class DistributionConfig(AppConfig):
     verbose_name = _("Contact distribution")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers them)
+        from .time_zones import remember_at_login
+
+        user_logged_in.connect(remember_at_login, dispatch_uid="distribution.time_zones")
 
         post_migrate.connect(install_intake_function, sender=self)

@@ -41,6 +41,7 @@ from .models import (
     Webhook,
     operator_name_key,
 )
+from .time_zones import zone_label
 from .tokens import slug_for
 
 
@@ -390,13 +391,14 @@ class Period:
             raise ValueError("Any time has no bounds.")
         return self.start, self.end
 
+    # The bounds are midnights of the zone they were made in (PeriodForm.time_zone).
     @property
     def first_day(self) -> datetime.date | None:
-        return self.start and timezone.localdate(self.start)
+        return self.start and self.start.date()
 
     @property
     def last_day(self) -> datetime.date | None:
-        return self.end and timezone.localdate(self.end - timedelta(days=1))
+        return self.end and (self.end - timedelta(days=1)).date()
 
 
 class PeriodForm(forms.Form):
@@ -451,10 +453,15 @@ class PeriodForm(forms.Form):
         chosen = self.cleaned_data["period"]
         if chosen == "all":
             return Period(chosen)
+        data = self.cleaned_data
         start, end = selectors.period_bounds(
-            chosen, start_date=self.cleaned_data["start"], end_date=self.cleaned_data["end"]
+            chosen, start_date=data["start"], end_date=data["end"], zone=self.time_zone()
         )
         return Period(chosen, start, end)
+
+    def time_zone(self) -> datetime.tzinfo:
+        """The zone whose midnights bound the days: the page's."""
+        return timezone.get_current_timezone()
 
     def query(self) -> str:
         """The form's data as a link to the same range writes it: the dates of a custom period
@@ -485,6 +492,10 @@ class ReportForm(PeriodForm):
         self.bots = {bot.pk: bot for bot in bots}
         # A field's copy, typed as a plain Field (as in LinkForm).
         self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in bots)]  # type: ignore[attr-defined]
+
+    def time_zone(self) -> datetime.tzinfo:
+        # The daily figures count the site's days: the period's days are the same dates there.
+        return timezone.get_default_timezone()
 
     def clean_bot(self) -> Bot | None:
         pk = self.cleaned_data["bot"]
@@ -828,3 +839,50 @@ def _dates_text(days: frozenset[datetime.date]) -> str:
     return ", ".join(
         written(run[0]) if len(run) == 1 else f"{written(run[0])} \u2013 {written(run[-1])}" for run in runs
     )
+
+
+# A login's time zone -----------------------------------------------------------------------------
+
+# Offered first: Russia's zones, west to east.
+RUSSIAN_ZONES = [
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+]
+
+
+class TimeZoneForm(forms.Form):
+    """The time zone a login's pages and files show times in: the site's, or one of the list."""
+
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose a time zone from the list.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.now()
+
+        def label(name: str) -> tuple[str, str]:
+            return name, zone_label(name, now)
+
+        regions: dict[str, list[tuple[str, str]]] = {}
+        for name in time_zones():
+            if name != "UTC":
+                regions.setdefault(name.partition("/")[0], []).append(label(name))
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            ("", _("The site's: %(zone)s") % {"zone": zone_label(settings.TIME_ZONE, now)}),
+            label("UTC"),
+            (_("Russia"), [label(name) for name in RUSSIAN_ZONES]),
+            *regions.items(),
+        ]

@@ -109,7 +109,8 @@ class MiniCrmCollector(Collector):
     def assignments(self) -> Iterator[Metric]:
         # Today's only: every day's would read every assignment event, and the daily figures
         # have no reason. A counter may start again at 0; `created` tells Prometheus when.
-        midnight = selectors.start_of_today()
+        # The site's midnight, whoever's session comes along with the token.
+        midnight = selectors.start_of_today(timezone.get_default_timezone())
         counts = dict(
             ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED, at__gte=midnight)
             .values_list("reason")

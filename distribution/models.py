@@ -1,7 +1,9 @@
 import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -453,6 +455,12 @@ class IdentifierSource(models.Model):
         }
 
 
+def figures_day(moment: datetime.datetime) -> datetime.date:
+    """Return the day the daily figures count `moment` on: its date in settings.TIME_ZONE, whatever
+    zone the login whose request made it is in."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
+
+
 class DailyAssignments(models.Model):
     """How many of a bot's contacts were assigned to one operator on one day (each assignment: on
     arrival, from the queue, passed on, returned, transferred, reopened): the distribution report's
@@ -662,3 +670,28 @@ class WebhookDelivery(models.Model):
     def error_message(self) -> str:
         """The last error in the active language."""
         return stored_message(self.last_error, self.last_error_params)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(zone)s” is not a time zone."), code="invalid", params={"zone": value})
+
+
+class LoginSettings(models.Model):
+    """What a login chose for itself: the time zone its pages and files show times in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="login_settings",
+        verbose_name=_("user"),
+    )
+    # Blank: the site's, settings.TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+
+    class Meta:
+        verbose_name = _("login settings")
+        verbose_name_plural = _("login settings")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.time_zone or '-'}"

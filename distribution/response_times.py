@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import schedules
-from .models import Bot, ContactEvent, ResponseFigures, ResponseFold
+from .models import Bot, ContactEvent, ResponseFigures, ResponseFold, figures_day
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
 ONE_DAY = timedelta(days=1)
@@ -220,7 +220,7 @@ def _walk(
     assigned_before = False
     for _, kind, at, reason, operator_id, bot_id, created_at, assigned_at, answer_by, hours in history:
         counted = start <= at < end and operator_id is not None
-        mine = figures[(timezone.localdate(at), bot_id, operator_id)] if counted else outside
+        mine = figures[(figures_day(at), bot_id, operator_id)] if counted else outside
         if kind == Kind.ASSIGNED:
             mine.assigned += 1
             mine.passed_on += reason == Reason.PASSED_ON
@@ -267,7 +267,7 @@ def _state() -> ResponseFold:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 def fold(*, until: datetime | None = None) -> int:
@@ -289,11 +289,11 @@ def fold(*, until: datetime | None = None) -> int:
         )
         if first is None or first >= until:
             return 0  # nothing yet: a bulk load may still add events in the past
-        first_day = timezone.localdate(first)
+        first_day = figures_day(first)
     elif state.folded_until >= until:
         return 0
     else:
-        first_day = timezone.localdate(state.folded_until)
+        first_day = figures_day(state.folded_until)
     sums: dict[Pair, Figures] = {
         (row.bot_id, row.operator_id): Figures.from_json(row.figures)
         for row in ResponseFigures.objects.filter(day=first_day - ONE_DAY)
@@ -344,10 +344,10 @@ def period_figures(
     live_from, folded = start, state.folded_until
     if folded is not None and folded > start:
         if end <= folded:
-            last_day, live_from = timezone.localdate(end) - ONE_DAY, end
+            last_day, live_from = figures_day(end) - ONE_DAY, end
         else:
-            last_day, live_from = timezone.localdate(folded), folded
-        rows = ResponseFigures.objects.filter(day__in=[timezone.localdate(start) - ONE_DAY, last_day])
+            last_day, live_from = figures_day(folded), folded
+        rows = ResponseFigures.objects.filter(day__in=[figures_day(start) - ONE_DAY, last_day])
         if bot is not None:
             rows = rows.filter(bot=bot)
         for bot_id, operator_id, day, data in rows.values_list("bot_id", "operator_id", "day", "figures"):

@@ -9,7 +9,7 @@ import contextlib
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -29,6 +29,7 @@ from .models import (
     IdentifierSource,
     Lead,
     Operator,
+    figures_day,
 )
 
 
@@ -51,8 +52,9 @@ def load(operator: Operator) -> int:
     return Contact.objects.filter(operator=operator, status=Contact.Status.OPEN).count()
 
 
-def start_of_today() -> datetime:
-    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+def start_of_today(zone: tzinfo | None = None) -> datetime:
+    """Return the last midnight in `zone`, the current time zone by default."""
+    return timezone.localtime(timezone=zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # Load --------------------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | Non
     # waiting contacts from the queue's index: neither reads the period's closed contacts.
     assigned_rows = (
         DailyAssignments.objects.filter(
-            day__gte=timezone.localdate(start), day__lt=timezone.localdate(end), bot_id__in=bot_ids
+            day__gte=figures_day(start), day__lt=figures_day(end), bot_id__in=bot_ids
         )
         .values("bot_id", "operator_id")
         .annotate(n=Sum("contacts"))
@@ -330,15 +332,18 @@ def distribution_report(*, start: datetime, end: datetime, bots: list[Bot] | Non
     )
 
 
-def period_bounds(period: str, *, start_date=None, end_date=None) -> tuple[datetime, datetime]:
-    """[start, end) of a named period: today, 7d, 30d, or custom dates (both inclusive)."""
-    today = start_of_today()
-    if period == "custom" and start_date and end_date:
-        tz = timezone.get_current_timezone()
-        start = datetime.combine(start_date, datetime.min.time(), tzinfo=tz)
-        return start, datetime.combine(end_date, datetime.min.time(), tzinfo=tz) + timedelta(days=1)
-    days = {"today": 1, "7d": 7, "30d": 30}.get(period, 7)
-    return today - timedelta(days=days - 1), today + timedelta(days=1)
+def period_bounds(
+    period: str, *, start_date=None, end_date=None, zone: tzinfo | None = None
+) -> tuple[datetime, datetime]:
+    """[start, end) of a named period: today, 7d, 30d, or custom dates (both inclusive); the
+    midnights of `zone` (the current time zone by default), "today" the current zone's."""
+    if not (period == "custom" and start_date and end_date):
+        days = {"today": 1, "7d": 7, "30d": 30}.get(period, 7)
+        end_date = timezone.localdate()
+        start_date = end_date - timedelta(days=days - 1)
+    zone = zone or timezone.get_current_timezone()
+    start = datetime.combine(start_date, datetime.min.time(), tzinfo=zone)
+    return start, datetime.combine(end_date, datetime.min.time(), tzinfo=zone) + timedelta(days=1)
 
 
 # Response times ----------------------------------------------------------------------------------
@@ -409,7 +414,7 @@ def closes_by_reason(
 ) -> list[tuple[StrOrPromise, int]]:
     """How many contacts (of `bot`, if given) were closed in [start, end), two local midnights, per
     reason (its label), most first."""
-    days = DailyCloses.objects.filter(day__gte=timezone.localdate(start), day__lt=timezone.localdate(end))
+    days = DailyCloses.objects.filter(day__gte=figures_day(start), day__lt=figures_day(end))
     if bot is not None:
         days = days.filter(bot=bot)
     rows = days.values("reason").annotate(n=Sum("contacts")).filter(n__gt=0).order_by("-n", "reason")

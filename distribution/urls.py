@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from minicrm.converters import IdConverter
 
-from .views import bots, contacts, intake, leads, logins, operators, overview, report, workspace
+from .views import bots, contacts, intake, leads, logins, operators, overview, report, time_zone, workspace
 from .views.apidocs import docs as api_docs
 from .views.apidocs import openapi_json
 from .views.metrics import metrics
@@ -73,4 +73,6 @@ urlpatterns = [
     path("me/contacts/<id:pk>/close", workspace.contact_close, name="workspace-close"),
     path("me/contacts/<id:pk>/take", workspace.contact_take, name="workspace-take"),
     path("home", workspace.home, name="home"),
+    # Any login's own settings
+    path("settings/time-zone", time_zone.time_zone, name="time-zone"),
 ]

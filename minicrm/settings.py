@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "distribution.time_zones.LoginTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -143,7 +144,9 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE: one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["minicrm.formats"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# Each login may choose its own (distribution/time_zones.py); the daily figures
+# count the days of this one.
+TIME_ZONE = os.environ.get("TIME_ZONE") or ("Europe/Moscow" if LANGUAGE_CODE == "ru" else "UTC")
 USE_I18N = True
 USE_TZ = True
 

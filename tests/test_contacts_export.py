@@ -40,7 +40,8 @@ def test_it_exports_a_contact_with_its_lead_bot_operator_and_times(manager_clien
     header, row = rows_of(response)
     assert header == [
         "Contact", "Lead", "External id", "E-mail", "Phone", "Bot", "Operator", "Status", "Message",
-        "Created", "Assigned", "Taken", "Closed", "Resolution",
+        "Created (Europe/Moscow)", "Assigned (Europe/Moscow)", "Taken (Europe/Moscow)",
+        "Closed (Europe/Moscow)", "Resolution",
     ]  # fmt: skip
     assert row[:10] == [
         str(contact.pk), "Anna", "tg-5511", "anna@example.com", "'+79991234567", "Telegram Sales", "Olga",

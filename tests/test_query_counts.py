@@ -132,6 +132,7 @@ PAGES = [
     # 9 + the closes by reason + the response times' fold and the events it has not reached
     ("/report/?period=30d", 12),
     ("/report/?period=30d&bot={bot}", 12),
+    ("/settings/time-zone", 4),  # the login's zone is in its session
 ]
 
 

@@ -8,12 +8,12 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ..models import Bot, ContactEvent, DailyAssignments, DailyCloses
+from ..models import Bot, ContactEvent, DailyAssignments, DailyCloses, figures_day
 
 
 def day_of(moment: datetime) -> date:
     """Return the day a figure counts on: the assignment's or close's date in TIME_ZONE."""
-    return timezone.localdate(moment)
+    return figures_day(moment)
 
 
 def rebuild_daily_counts() -> int:
@@ -30,7 +30,7 @@ def rebuild_daily_counts() -> int:
         rows = (
             ContactEvent.objects.filter(kind=ContactEvent.Kind.ASSIGNED)
             .exclude(operator=None)
-            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
             .values("contact__bot_id", "operator_id", "day")
             .annotate(n=Count("pk"))
             .order_by()
@@ -48,7 +48,7 @@ def rebuild_daily_counts() -> int:
         DailyCloses.objects.all().delete()
         closes = (
             ContactEvent.objects.filter(kind=ContactEvent.Kind.CLOSED)
-            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
             .values("contact__bot_id", "day", "reason")
             .annotate(n=Count("pk"))
             .order_by()

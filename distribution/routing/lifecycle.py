@@ -88,7 +88,7 @@ def close_contact(
                     )
                 ]
             )
-            day = timezone.localdate(locked.closed_at)
+            day = day_of(locked.closed_at)
             statements.count_close(bot_id=locked.bot_id, day=day, reason=reason)
     contact.status, contact.closed_at, contact.operator_id, contact.resolution = (
         locked.status,

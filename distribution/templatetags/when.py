@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from ..time_zones import zone_label
+
 register = template.Library()
 
 FORMATS = {"minutes": "SHORT_DATETIME_FORMAT", "seconds": "DATETIME_FORMAT", "date": "SHORT_DATE_FORMAT"}
@@ -24,6 +26,6 @@ def when(value: datetime.datetime | datetime.date | None, precision: str = "minu
 
 @register.simple_tag
 def site_time_zone() -> str:
-    """Return the pages' time zone with its current offset: "Europe/Moscow (UTC+03:00)"."""
-    offset = timezone.localtime().strftime("%z")
-    return f"{timezone.get_current_timezone_name()} (UTC{offset[:3]}:{offset[3:]})"
+    """Return the page's time zone, the login's or the site's, with its current offset:
+    "Europe/Moscow (UTC+03:00)"."""
+    return zone_label(timezone.get_current_timezone_name())

@@ -112,6 +112,8 @@ def contact_export(request: HtmxHttpRequest) -> HttpResponseBase:
         "resolution",
     )
     statuses = {value: str(label) for value, label in Contact.Status.choices}
+    # The file's times are in the login's zone, which their headers name.
+    zone = timezone.get_current_timezone_name()
     headers = [
         _("Contact"),
         _("Lead"),
@@ -122,10 +124,7 @@ def contact_export(request: HtmxHttpRequest) -> HttpResponseBase:
         _("Operator"),
         _("Status"),
         _("Message"),
-        _("Created"),
-        _("Assigned"),
-        _("Taken"),
-        _("Closed"),
+        *(f"{name} ({zone})" for name in (_("Created"), _("Assigned"), _("Taken"), _("Closed"))),
         _("Resolution"),
     ]
 

@@ -2,7 +2,6 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -64,7 +63,7 @@ def report_export(request: HtmxHttpRequest) -> HttpResponseBase:
     shares: selectors.Report = figures["report"]
     response: selectors.ResponseReport = figures["response"]
     one_bot = form.cleaned_data["bot"]
-    first, last = timezone.localdate(shares.start), timezone.localdate(shares.last_day)
+    first, last = shares.start.date(), shares.last_day.date()
     rows: list[list[object]] = [
         [_("Distribution report"), first, last, one_bot.name if one_bot else _("All bots")],
         [],
