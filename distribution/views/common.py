@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django_htmx.http import push_url
 
 from .. import selectors
-from ..forms import LoginForm, ShiftsForm
+from ..forms import LoginForm, OperatorRenameForm, ShiftsForm
 from ..http import HtmxHttpRequest
 from ..models import Contact, ContactEvent
 
@@ -197,6 +197,7 @@ def operator_page_context(pk: int) -> dict:
         .select_related("lead", "bot")
         .order_by("-created_at")[:20],
         "login_form": LoginForm(initial={"username": slugify(operator.name)}),
+        "rename_form": OperatorRenameForm(instance=operator),
         "shifts_form": ShiftsForm(stored=operator.shifts),
     }
 
