@@ -108,3 +108,12 @@ def test_an_operator_may_not_archive(client, scene, operator_login):
 
     assert client.post(f"/operators/{olga.pk}/archive").status_code == 403
     assert client.post(f"/operators/{olga.pk}/unarchive").status_code == 403
+
+
+def test_a_second_tabs_unarchive_says_it_was_not_archived(manager_client, scene):
+    _bot, olga, _boris, _contacts = scene
+
+    response = manager_client.post(f"/operators/{olga.pk}/unarchive", follow=True)
+
+    assert "Olga was not archived." in response.content.decode()
+    assert Operator.objects.get(pk=olga.pk).is_active

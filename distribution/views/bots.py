@@ -9,7 +9,6 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from minicrm.durations import format_duration
 
@@ -29,7 +28,7 @@ from ..forms import (
 from ..http import HtmxHttpRequest
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
-from .common import confirm, render_page, respond, tell_assigned
+from .common import confirm, render_page, respond, tell_assigned, to_page
 
 LINKS = "bots/detail.html#links"
 WEBHOOK = "bots/detail.html#webhook"
@@ -482,12 +481,6 @@ def link_remove(request: HtmxHttpRequest, pk: int, operator_pk: int) -> HttpResp
     return _links(request, bot)
 
 
-def _to_page(request: HtmxHttpRequest, bot: Bot) -> HttpResponse:
-    """Back to the bot's page, whose name and state both may have changed."""
-    url = bot.get_absolute_url()
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 @permission_required("distribution.change_bot")
 @require_POST
 def bot_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -499,7 +492,7 @@ def bot_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     old_name = bot.name
     routing.rename_bot(bot=bot, name=form.cleaned_data["name"])
     messages.success(request, _("%(old)s is now %(new)s.") % {"old": old_name, "new": bot.name})
-    return _to_page(request, bot)
+    return to_page(request, bot)
 
 
 @permission_required("distribution.change_bot")
@@ -508,7 +501,7 @@ def bot_archive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
     if bot.archived_at:  # a second tab's archive
         messages.info(request, _("%(bot)s was already archived.") % {"bot": bot.name})
-        return _to_page(request, bot)
+        return to_page(request, bot)
     if request.method == "GET":
         return confirm(
             request,
@@ -523,13 +516,16 @@ def bot_archive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     routing.archive_bot(bot=bot)
     messages.success(request, _("%(bot)s archived: it takes no new contacts.") % {"bot": bot.name})
-    return _to_page(request, bot)
+    return to_page(request, bot)
 
 
 @permission_required("distribution.change_bot")
 @require_POST
 def bot_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     bot = get_object_or_404(Bot, pk=pk)
+    if not bot.archived_at:  # a second tab's unarchive
+        messages.info(request, _("%(bot)s was not archived.") % {"bot": bot.name})
+        return to_page(request, bot)
     routing.unarchive_bot(bot=bot)
     messages.success(request, _("%(bot)s is back: it takes contacts again.") % {"bot": bot.name})
-    return _to_page(request, bot)
+    return to_page(request, bot)

@@ -15,7 +15,7 @@ from ..identifiers import shown_identifier
 from ..models import Contact, Lead
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
-from .common import render_page
+from .common import render_page, to_page
 
 PAGE_SIZE = 25
 # The pager counts the matching leads up to this many; beyond, it says "more than".
@@ -208,11 +208,6 @@ def lead_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _edited(request: HtmxHttpRequest, lead: Lead) -> HttpResponse:
-    url = lead.get_absolute_url()
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 def _edit_refused(request: HtmxHttpRequest, lead: Lead, **forms) -> HttpResponse:
     lead.refresh_from_db()
     context = _detail_context(lead, **forms)
@@ -228,7 +223,7 @@ def lead_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _edit_refused(request, lead, rename_form=form)
     routing.rename_lead(lead=lead, name=form.cleaned_data["name"])
     messages.success(request, _("Lead #%(lead)s renamed.") % {"lead": lead.pk})
-    return _edited(request, lead)
+    return to_page(request, lead)
 
 
 @permission_required("distribution.change_lead")
@@ -259,7 +254,7 @@ def lead_identifier_add(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 _("%(identifier)s added to lead #%(lead)s.")
                 % {"identifier": shown_identifier(field, value), "lead": lead.pk},
             )
-            return _edited(request, lead)
+            return to_page(request, lead)
     return _edit_refused(request, lead, identifier_form=form)
 
 
@@ -281,4 +276,4 @@ def lead_identifier_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
             _("%(identifier)s removed from lead #%(lead)s: a later contact naming it starts a new lead.")
             % {"identifier": shown_identifier(field, value), "lead": lead.pk},
         )
-    return _edited(request, lead)
+    return to_page(request, lead)

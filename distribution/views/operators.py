@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
 from ..forms import CapacityForm, OperatorForm, OperatorRenameForm, ShiftsForm, save_operator
@@ -22,6 +21,7 @@ from .common import (
     render_page,
     respond,
     tell_assigned,
+    to_page,
 )
 
 ROW = "operators/list.html#operator-row"
@@ -206,12 +206,6 @@ def operator_shifts(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _to_page(request: HtmxHttpRequest, operator: Operator) -> HttpResponse:
-    """Back to the operator's page, whose name, switch and list all may have changed."""
-    url = operator.get_absolute_url()
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 @permission_required("distribution.change_operator")
 @require_POST
 def operator_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -220,7 +214,7 @@ def operator_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = OperatorRenameForm(request.POST, instance=operator)
     if form.is_valid() and save_operator(form) is not None:
         messages.success(request, _("%(old)s is now %(new)s.") % {"old": old_name, "new": operator.name})
-        return _to_page(request, operator)
+        return to_page(request, operator)
     operator.name = old_name
     context = {**operator_page_context(pk), "rename_form": form}
     return render_page(request, "operators/detail.html", context, partials=("operator-edit",), status=422)
@@ -232,7 +226,7 @@ def operator_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     operator = get_object_or_404(Operator, pk=pk)
     if operator.archived_at:  # a second tab's archive
         messages.info(request, _("%(operator)s was already archived.") % {"operator": operator.name})
-        return _to_page(request, operator)
+        return to_page(request, operator)
     handed = selectors.load(operator)
     if request.method == "GET":
         return confirm(
@@ -260,17 +254,20 @@ def operator_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     messages.success(
         request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
     )
-    return _to_page(request, operator)
+    return to_page(request, operator)
 
 
 @permission_required("distribution.change_operator")
 @require_POST
 def operator_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
+    if not operator.archived_at:  # a second tab's unarchive
+        messages.info(request, _("%(operator)s was not archived.") % {"operator": operator.name})
+        return to_page(request, operator)
     routing.unarchive_operator(operator=operator)
     messages.success(
         request,
         _("%(operator)s is back, switched off: switch it on to give it contacts.")
         % {"operator": operator.name},
     )
-    return _to_page(request, operator)
+    return to_page(request, operator)
