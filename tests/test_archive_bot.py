@@ -4,6 +4,7 @@ own contacts, its waiting ones are still assigned, and it leaves the lists until
 import json
 
 import pytest
+from django.db import connection
 
 from distribution import routing
 from distribution.models import Bot, Contact
@@ -108,3 +109,21 @@ def test_an_operator_may_not_archive_a_bot(client, bot, operator_login):
     client.force_login(user)
 
     assert client.post(f"/bots/{bot.pk}/archive").status_code == 403
+
+
+def test_with_the_rate_limit_on_the_archive_check_costs_no_query(
+    client, bot, make_operator, settings, django_assert_num_queries
+):
+    """The rate limit reads the bot's row anyway: the check rides on it (with the limit off, as in
+    tests/test_intake.py, it is one query of its own)."""
+    settings.INTAKE_RATE_LIMIT = 1000
+    bot, token = bot
+    for number in range(3):
+        _post(client, token, {"lead": {"external_id": f"tg-{number}"}})
+
+    # As tests/test_intake.py counts them with the limit off, less its archive check, plus the
+    # rate limit's (the bot's row, which tells the archive too, and the window's count and update).
+    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 12):
+        assert (
+            _post(client, token, {"lead": {"external_id": "tg-1"}, "external_id": "m-1"}).status_code == 202
+        )
