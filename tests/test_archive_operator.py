@@ -117,3 +117,12 @@ def test_a_second_tabs_unarchive_says_it_was_not_archived(manager_client, scene)
 
     assert "Olga was not archived." in response.content.decode()
     assert Operator.objects.get(pk=olga.pk).is_active
+
+
+def test_its_history_still_names_it(manager_client, scene):
+    _bot, olga, _boris, contacts = scene
+    held = next(contact for contact in contacts if contact.operator_id == olga.pk)
+    routing.archive_operator(operator=olga)
+
+    assert "Olga" in manager_client.get("/report/?period=7d").content.decode()
+    assert "Olga" in manager_client.get(held.get_absolute_url()).content.decode()
