@@ -39,3 +39,11 @@ class IdempotencyConflict(Exception):
     def __init__(self, contact):
         super().__init__(f"external_id {contact.external_id!r} is already used by contact {contact.pk}")
         self.contact = contact
+
+
+class IdentifierTaken(ValueError):
+    """Another lead holds the identifier a manager gave a lead; nothing was changed."""
+
+    def __init__(self, holder):
+        super().__init__(f"lead {holder.pk} holds it")
+        self.holder = holder

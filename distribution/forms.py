@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import formats, timezone, translation
 from django.utils.dates import WEEKDAYS
@@ -27,7 +28,7 @@ from django_stubs_ext import StrOrPromise
 from minicrm.durations import format_duration, parse_duration
 
 from . import outbound, routing, schedules, selectors
-from .identifiers import IDENTIFIERS, InvalidIdentifier, LeadIdentity, shown_identifier
+from .identifiers import IDENTIFIERS, NORMALIZERS, InvalidIdentifier, LeadIdentity, shown_identifier
 from .models import (
     MAX_CAPACITY,
     MAX_WEIGHT,
@@ -262,7 +263,7 @@ class LinkForm(forms.Form):
     def __init__(self, *args, bot: Bot, **kwargs):
         super().__init__(*args, **kwargs)
         # Each field's copy is typed as a plain Field: Django copies the declared ones at run time.
-        self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot)  # type: ignore[attr-defined]
+        self.fields["operator"].queryset = Operator.objects.exclude(links__bot=bot).filter(archived_at=None)  # type: ignore[attr-defined]
 
 
 class LeadSearchForm(forms.Form):
@@ -491,7 +492,9 @@ class ReportForm(PeriodForm):
         super().__init__(data, **kwargs)
         self.bots = {bot.pk: bot for bot in bots}
         # A field's copy, typed as a plain Field (as in LinkForm).
-        self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in bots)]  # type: ignore[attr-defined]
+        chosen = self.data.get("bot")
+        shown = [bot for bot in bots if bot.archived_at is None or str(bot.pk) == chosen]
+        self.fields["bot"].choices = [("", _("All bots")), *((bot.pk, bot.name) for bot in shown)]  # type: ignore[attr-defined]
 
     def time_zone(self) -> datetime.tzinfo:
         # The daily figures count the site's days: the period's days are the same dates there.
@@ -531,6 +534,11 @@ class ContactFilterForm(PeriodForm):
     )
 
     default_period = "all"
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        for name in ("bot", "operator"):
+            offer_unarchived(self.fields[name], self.data.get(name))  # type: ignore[arg-type]
 
 
 class LoginForm(forms.Form):
@@ -886,3 +894,56 @@ class TimeZoneForm(forms.Form):
             (_("Russia"), [label(name) for name in RUSSIAN_ZONES]),
             *regions.items(),
         ]
+
+
+def offer_unarchived(field: forms.ModelChoiceField, chosen: object) -> None:
+    """Offer the field's bots or operators in use, and the chosen one (a link from an archived
+    one's history); the field still accepts any."""
+    rows = field.queryset.filter(archived_at=None)  # type: ignore[union-attr]
+    if isinstance(chosen, str) and re.fullmatch(r"[0-9]{1,18}", chosen):
+        rows = field.queryset.filter(Q(archived_at=None) | Q(pk=int(chosen)))  # type: ignore[union-attr]
+    # A callable: read only when the select is drawn.
+    field.choices = lambda: [("", field.empty_label), *((row.pk, str(row)) for row in rows)]
+
+
+class OperatorRenameForm(OperatorNameMixin, forms.ModelForm):
+    class Meta:
+        model = Operator
+        fields = ["name"]
+
+
+class BotRenameForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+
+
+class LeadRenameForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Leave it empty to show the lead by its identifiers."),
+    )
+
+
+class IdentifierForm(forms.Form):
+    """An identifier a manager gives a lead, normalised as the intake normalises it."""
+
+    field = forms.ChoiceField(label=gettext_lazy("Identifier"), choices=IdentifierSource.Field.choices)
+    value = forms.CharField(label=gettext_lazy("Value"), max_length=254, strip=False)
+
+    def __init__(self, *args, lead: Lead, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The kinds the lead lacks: it holds one of each.
+        lacking = [
+            (field, label) for field, label in IdentifierSource.Field.choices if not getattr(lead, field)
+        ]
+        self.fields["field"].choices = lacking  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        if "field" in cleaned and "value" in cleaned:
+            try:
+                cleaned["value"] = NORMALIZERS[cleaned["field"]](cleaned["value"])
+            except InvalidIdentifier as error:
+                self.add_error("value", str(error))
+        return cleaned

@@ -65,6 +65,9 @@ class Operator(models.Model):
         related_name="operator",
         verbose_name=_("login"),
     )
+    # When a manager archived it: switched off for good, gone from lists and routing, its history
+    # kept. None while it is in use.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
 
     objects = OperatorQuerySet.as_manager()
 
@@ -154,6 +157,9 @@ class Bot(models.Model):
     return_within = models.DurationField(_("return to the same operator within"), null=True, blank=True)
     # Rule 11: its working hours (schedules.Schedule's stored form); None is always open.
     hours = models.JSONField(_("working hours"), null=True, blank=True, validators=[schedules.validate])
+    # When a manager archived it: it takes no new contacts and is gone from lists, its history
+    # kept. None while it is in use.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("bot")
@@ -438,6 +444,15 @@ class IdentifierSource(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    # The manager who typed it on the lead's page; None for a bot's, a merge's or the admin's.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
 
     class Meta:
         verbose_name = _("identifier source")

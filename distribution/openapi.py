@@ -50,6 +50,11 @@ def _responses() -> dict:
         "Unauthorized": _error(
             "No token, or an unknown one.", "Unknown token.", **{"WWW-Authenticate": _header("Bearer")}
         ),
+        "Archived": _error(
+            "The bot is archived: it takes no new contacts (it still reads and closes its own). "
+            "Nothing was written.",
+            "This bot is archived: it takes no new contacts. A manager can unarchive it.",
+        ),
         "NotFound": _error(
             "This bot has no such contact (another bot's contact is not found either).",
             "This bot has no such contact.",
@@ -77,6 +82,7 @@ def _answers(*names: str) -> dict:
     statuses = {
         "400": "Invalid",
         "401": "Unauthorized",
+        "403": "Archived",
         "404": "NotFound",
         "413": "TooLarge",
         "415": "NotJson",
@@ -301,7 +307,7 @@ def document() -> dict:
                             operator=None,
                             assigned_at=None,
                         ),
-                        **_answers("400", "401"),
+                        **_answers("400", "401", "403"),
                         "409": _json(
                             _ref("Conflict"),
                             "This external_id was already sent with another lead or message.",

@@ -35,9 +35,13 @@ def retry_after(bot: Bot, *, token_hash: str | None = None) -> int | None:
         # The bot's row lock (docs/locking.md): two processes must not both take the last room.
         # The token is checked under it, so a rotated token spends nothing, and a deleted bot gets
         # no window to fail its foreign key at commit.
-        stored = list(Bot.objects.select_for_update().filter(pk=bot.pk).values_list("token_hash", flat=True))
-        if token_hash is not None and not (stored and hmac.compare_digest(stored[0], token_hash)):
+        stored = list(
+            Bot.objects.select_for_update().filter(pk=bot.pk).values_list("token_hash", "archived_at")
+        )
+        if token_hash is not None and not (stored and hmac.compare_digest(stored[0][0], token_hash)):
             raise TokenRotated
+        if stored:  # read here anyway: the intake's refusal of an archived bot needs no query of its own
+            bot.archived_at = stored[0][1]
         slots = IntakeWindow.objects.filter(bot=bot, started_at__gt=overlapping)
         counts = dict(slots.values_list("started_at", "requests"))
         if sum(counts.values()) >= limit:

@@ -88,7 +88,7 @@ def operators_with_room() -> QuerySet["OperatorWithLoad"]:
 def bot_links(bot: Bot) -> QuerySet[BotOperator]:
     """A bot's operators and weights, each with its operator's `open_contacts`."""
     return (
-        BotOperator.objects.filter(bot=bot)
+        BotOperator.objects.filter(bot=bot, operator__archived_at=None)
         .select_related("operator")
         .annotate(open_contacts=load_of("operator"))
         .order_by("operator__name", "operator_id")
@@ -188,7 +188,7 @@ def bots_with_stats() -> QuerySet[Bot]:
     return Bot.objects.annotate(
         contacts_today=count_of(Contact.objects.filter(bot=OuterRef("pk"), created_at__gte=start_of_today())),
         waiting=count_of(Contact.objects.filter(bot=OuterRef("pk"), status=Contact.Status.WAITING)),
-        operator_count=count_of(BotOperator.objects.filter(bot=OuterRef("pk"))),
+        operator_count=count_of(BotOperator.objects.filter(bot=OuterRef("pk"), operator__archived_at=None)),
         operators_on=count_of(BotOperator.objects.filter(bot=OuterRef("pk"), operator__is_active=True)),
     )
 
@@ -495,7 +495,7 @@ class Provenance:
 
 def lead_provenance(lead: Lead) -> list[Provenance]:
     """Each identifier the lead holds, with its bot, contact and time (one query)."""
-    recorded = {row.field: row for row in lead.identifier_sources.select_related("bot")}
+    recorded = {row.field: row for row in lead.identifier_sources.select_related("bot", "actor")}
     labels = dict(IdentifierSource.Field.choices)
     rows = []
     for name, value in lead_identifiers(lead).items():

@@ -158,6 +158,7 @@ SCENARIOS = {
     ("createContact", "202"): lambda s: _create(s),
     ("createContact", "400"): lambda s: s.api("createContact", body={"lead": {"email": "no"}, "colour": 1}),
     ("createContact", "401"): lambda s: s.api("createContact", body=CONTACT_BODY, token="wrong"),
+    ("createContact", "403"): lambda s: _archived(s.bot_and_token[0]) and _create(s),
     ("createContact", "409"): lambda s: s.contact and _create(s, external_id="msg-1", message="Other"),
     ("createContact", "413"): lambda s: s.api("createContact", body="x" * 70_000),
     ("createContact", "415"): lambda s: s.api("createContact", body="lead=1", content_type="text/plain"),
@@ -189,6 +190,11 @@ SCENARIOS = {
         "acceptContactByExternalId", lambda contact: {"query": {"external_id": contact.external_id}}
     ),
 }
+
+
+def _archived(bot):
+    routing.archive_bot(bot=bot)
+    return True
 
 
 def _unreachable(call):

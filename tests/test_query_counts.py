@@ -120,6 +120,7 @@ PAGES = [
     ("/", 10),  # the counts: waiting, closed today, passed on today, the rest of the open ones
     ("/operators/", 7),
     ("/operators/{operator}/", 10),
+    ("/operators/{operator}/archive", 6),  # the confirmation: the operator and its load
     ("/bots/", 6),
     ("/bots/{bot}/", 11),  # 9 + the webhook + its last deliveries
     ("/leads/", 8),
@@ -140,6 +141,32 @@ PAGES = [
 def test_a_page_makes_a_bounded_number_of_queries(
     manager_client, large_scene, scheduled, django_assert_max_num_queries, url, limit
 ):
+    url = url.format(**{key: value.pk for key, value in large_scene.items()})
+
+    with django_assert_max_num_queries(limit):
+        response = manager_client.get(url)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "limit"),
+    [
+        ("/operators/?archived=1", 7),
+        ("/bots/?archived=1", 6),
+        ("/operators/{operator}/", 10),
+        ("/bots/{bot}/", 11),
+        ("/contacts/?operator={operator}", 9),  # an archived operator's history, still filtered by it
+    ],
+)
+def test_the_archived_views_make_a_bounded_number_of_queries(
+    manager_client, large_scene, django_assert_max_num_queries, url, limit
+):
+    """Half the bots and operators archived: the lists' archived views and the archived pages."""
+    now = timezone.now()
+    Bot.objects.filter(pk__in=Bot.objects.order_by("pk").values("pk")[: BOTS // 2]).update(archived_at=now)
+    archived = Operator.objects.order_by("pk").values("pk")[: OPERATORS // 2]
+    Operator.objects.filter(pk__in=archived).update(archived_at=now, is_active=False)
     url = url.format(**{key: value.pk for key, value in large_scene.items()})
 
     with django_assert_max_num_queries(limit):

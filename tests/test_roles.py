@@ -23,6 +23,9 @@ NEEDS = {
     "operator-capacity": ("change_operator", "change_operator"),
     "operator-shifts": ("change_operator", "change_operator"),
     "operator-hand-over": ("hand_over", "hand_over"),
+    "operator-rename": ("change_operator", "change_operator"),
+    "operator-archive": ("change_operator", "change_operator"),
+    "operator-unarchive": ("change_operator", "change_operator"),
     # Giving an operator a login, or taking it away, is a change of the operator.
     "operator-login-create": ("change_operator", "change_operator"),
     "operator-login-reset": ("change_operator", "change_operator"),
@@ -34,6 +37,9 @@ NEEDS = {
     "bot-hours": ("change_bot", "change_bot"),
     "bot-vouches": ("change_bot", "change_bot"),
     "bot-rotate": ("rotate_token", "rotate_token"),
+    "bot-rename": ("change_bot", "change_bot"),
+    "bot-archive": ("change_bot", "change_bot"),
+    "bot-unarchive": ("change_bot", "change_bot"),
     # A bot's webhook is part of the bot; its secret is rotated like the bot's token.
     "bot-webhook": ("change_bot", "change_bot"),
     "bot-webhook-switch": ("change_bot", "change_bot"),
@@ -48,6 +54,9 @@ NEEDS = {
     "lead-merge": ("merge_leads", "merge_leads"),
     "lead-split": ("merge_leads", "merge_leads"),
     "lead-not-duplicate": ("merge_leads", "merge_leads"),
+    "lead-rename": ("change_lead", "change_lead"),
+    "lead-identifier-add": ("change_lead", "change_lead"),
+    "lead-identifier-remove": ("change_lead", "change_lead"),
     "contacts": ("view_contact", "view_contact"),
     "contacts-export": ("view_contact", "view_contact"),
     "contact": ("view_contact", "view_contact"),
@@ -123,7 +132,7 @@ def test_a_manager_opens_every_page_and_may_do_every_action(client, scene, role)
         for name, url in dashboard_urls(scene)
         if name not in PAGES or name in {"operators", "bots"}  # the lists' forms add one
     }
-    assert len(answers) == 28
+    assert len(answers) == 37
     assert {name: status for name, status in answers.items() if status not in (200, 422)} == {}
     assert not Operator.objects.get().is_active  # switched off, then handed over
     assert Contact.objects.get().status == Contact.Status.CLOSED

@@ -10,21 +10,26 @@ from ..exceptions import (
     ContactChanged,
     ContactNotOpen,
     IdempotencyConflict,
+    IdentifierTaken,
     MergeChanged,
     SplitRefused,
     TokenRotated,
 )
 from ..identifiers import IDENTIFIERS, LeadIdentity
 from .answering import PassOns, accept_contact, pass_on_due
+from .archive import archive_bot, archive_operator, rename_bot, unarchive_bot, unarchive_operator
 from .figures import rebuild_daily_counts
 from .intake import Registration, register_contact
 from .leads import (
     MergePlan,
+    add_lead_identifier,
     dismiss_duplicate,
     find_lead,
     merge_leads,
     merge_plan,
     record_edited_identifiers,
+    remove_lead_identifier,
+    rename_lead,
     set_bot_vouches,
     split_lead,
 )
@@ -54,6 +59,7 @@ __all__ = [
     "ContactChanged",
     "ContactNotOpen",
     "IdempotencyConflict",
+    "IdentifierTaken",
     "LeadIdentity",
     "MergeChanged",
     "MergePlan",
@@ -63,7 +69,10 @@ __all__ = [
     "Sweep",
     "TokenRotated",
     "accept_contact",
+    "add_lead_identifier",
     "apply_shift_edges",
+    "archive_bot",
+    "archive_operator",
     "auto_close_due",
     "close_contact",
     "dismiss_duplicate",
@@ -76,7 +85,10 @@ __all__ = [
     "rebuild_daily_counts",
     "record_edited_identifiers",
     "register_contact",
+    "remove_lead_identifier",
     "remove_operator",
+    "rename_bot",
+    "rename_lead",
     "reopen_contact",
     "set_bot_answer_within",
     "set_bot_auto_close",
@@ -90,4 +102,6 @@ __all__ = [
     "split_lead",
     "sweep_idle_contacts",
     "transfer_contact",
+    "unarchive_bot",
+    "unarchive_operator",
 ]

@@ -5,12 +5,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import MergeChanged, SplitRefused
+from ..exceptions import ActionRefused, IdentifierTaken, MergeChanged, SplitRefused
 from ..identifiers import IDENTIFIERS, LeadIdentity, shown_identifier
 from ..models import Bot, Contact, IdentifierSource, Lead
 from . import statements
@@ -125,8 +126,9 @@ def record_sources(sources: list[IdentifierSource]) -> None:
         statements.record_sources(sources)
 
 
-def record_edited_identifiers(*, lead: Lead, fields: Iterable[str]) -> None:
-    """Record that a manager typed these identifiers of `lead` by hand, in the caller's transaction."""
+def record_edited_identifiers(*, lead: Lead, fields: Iterable[str], by: User | None = None) -> None:
+    """Record that a manager (`by`) typed these identifiers of `lead` by hand, in the caller's
+    transaction."""
     edited = [field for field in IDENTIFIERS if field in set(fields)]
     IdentifierSource.objects.filter(lead=lead, field__in=[f for f in edited if not getattr(lead, f)]).delete()
     if edited:  # a manager vouches for what they type
@@ -139,6 +141,61 @@ def record_edited_identifiers(*, lead: Lead, fields: Iterable[str]) -> None:
             if getattr(lead, field)
         ]
     )
+    if by is not None and edited:
+        IdentifierSource.objects.filter(lead=lead, field__in=edited).update(actor=by)
+
+
+def rename_lead(*, lead: Lead, name: str) -> None:
+    """Give the lead the name a manager typed; empty shows it by its identifiers."""
+    Lead.objects.filter(pk=lead.pk).update(name=name)
+    lead.name = name
+
+
+def add_lead_identifier(*, lead: Lead, field: str, value: str, by: User | None = None) -> None:
+    """Give `lead` a normalised identifier it lacks, recorded as typed by the manager `by`.
+
+    Raise IdentifierTaken when another lead holds it, ActionRefused when the lead has one of the kind."""
+    with transaction.atomic():
+        lead = _locked(lead)
+        if getattr(lead, field):
+            raise ActionRefused(_("This lead already has one: remove it first."))
+        holder = Lead.objects.filter(**{field: value}).exclude(pk=lead.pk).first()
+        if holder is not None:
+            raise IdentifierTaken(holder)
+        setattr(lead, field, value)
+        try:
+            with transaction.atomic():
+                lead.save(update_fields=[field])
+        except IntegrityError:  # another lead took it meanwhile
+            holder = Lead.objects.filter(**{field: value}).exclude(pk=lead.pk).first()
+            if holder is None:
+                raise
+            raise IdentifierTaken(holder) from None
+        record_edited_identifiers(lead=lead, fields=[field], by=by)
+
+
+def remove_lead_identifier(*, lead: Lead, field: str) -> None:
+    """Take an identifier from `lead`; raise ActionRefused for its last one, as a lead without
+    identifiers could never be recognised again."""
+    with transaction.atomic():
+        lead = _locked(lead)
+        if not getattr(lead, field):
+            return
+        if not any(getattr(lead, other) for other in IDENTIFIERS if other != field):
+            raise ActionRefused(
+                _("A lead keeps at least one identifier: without one it is never recognised again.")
+            )
+        setattr(lead, field, None)
+        lead.save(update_fields=[field])
+        record_edited_identifiers(lead=lead, fields=[field])
+
+
+def _locked(lead: Lead) -> Lead:
+    # Only the lead is locked, as the intake and split_lead lock it.
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    for field in (*IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)):
+        setattr(lead, field, getattr(locked, field))
+    return lead
 
 
 def _moved_sources(*, source: Lead, target: Lead, fields: list[str]) -> list[IdentifierSource]:

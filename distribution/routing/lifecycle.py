@@ -110,9 +110,10 @@ def set_operator_active(
 ) -> list[Contact]:
     """Switch an operator on or off, recording who (`by`) and why; switching on drains its queues."""
     with transaction.atomic():
-        changed = Operator.objects.filter(pk=operator.pk, is_active=not is_active).update(
-            is_active=is_active, away_reason=""
-        )
+        switched = Operator.objects.filter(pk=operator.pk, is_active=not is_active)
+        if is_active:  # an archived operator stays off: its views refuse, and say why
+            switched = switched.filter(archived_at=None)
+        changed = switched.update(is_active=is_active, away_reason="")
         if changed:
             kind = OperatorEvent.Kind.ON if is_active else OperatorEvent.Kind.AWAY
             OperatorEvent.objects.create(operator=operator, kind=kind, reason=reason, actor=by)

@@ -23,7 +23,9 @@ def apply_shift_edges(now: datetime | None = None) -> tuple[list[Operator], list
     """
     now = now or timezone.now()
     switched, assigned = [], []
-    due = Operator.objects.filter(Q(shift_edge_at=None) | Q(shift_edge_at__lte=now), shifts__isnull=False)
+    due = Operator.objects.filter(
+        Q(shift_edge_at=None) | Q(shift_edge_at__lte=now), shifts__isnull=False, archived_at=None
+    )
     for operator in list(due.order_by("pk")):
         schedule = schedules.stored(operator.shifts)
         on = schedule is None or schedule.is_open(now)

@@ -17,6 +17,7 @@ from ..forms import (
     AnsweringForm,
     AutoCloseForm,
     BotForm,
+    BotRenameForm,
     HoursForm,
     LinkForm,
     VouchesForm,
@@ -27,7 +28,7 @@ from ..forms import (
 from ..http import HtmxHttpRequest
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
-from .common import confirm, render_page, respond, tell_assigned
+from .common import confirm, render_page, respond, tell_assigned, to_page
 
 LINKS = "bots/detail.html#links"
 WEBHOOK = "bots/detail.html#webhook"
@@ -51,7 +52,9 @@ def bot_list(request: HtmxHttpRequest) -> HttpResponse:
         )
         # Answered here, not redirected: the token exists only in this response.
         context = {"form": BotForm(), "new_bot": bot, "token": token}
-    context["bots"] = selectors.bots_with_stats()
+    archived = request.GET.get("archived") == "1"
+    context["bots"] = selectors.bots_with_stats().filter(archived_at__isnull=not archived)
+    context["archived"] = archived
     status = 422 if form.errors else 200
     return render_page(request, "bots/list.html", context, partials=("bots-content",), status=status)
 
@@ -69,6 +72,7 @@ def _detail_context(bot: Bot, **extra) -> dict:
         if settings.AUTO_CLOSE_AFTER
         else None,
         "answering_form": AnsweringForm(bot=bot),
+        "rename_form": BotRenameForm(initial={"name": bot.name}),
         "hours_form": HoursForm(stored=bot.hours),
         "answer_within_default": format_duration(settings.ANSWER_WITHIN)
         if settings.ANSWER_WITHIN
@@ -475,3 +479,53 @@ def link_remove(request: HtmxHttpRequest, pk: int, operator_pk: int) -> HttpResp
     routing.remove_operator(bot=bot, operator=operator)
     messages.success(request, _("%(operator)s no longer takes contacts from %(bot)s.") % names)
     return _links(request, bot)
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(selectors.bots_with_stats(), pk=pk)
+    form = BotRenameForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(bot, rename_form=form)
+        return render_page(request, "bots/detail.html", context, partials=("bot-edit",), status=422)
+    old_name = bot.name
+    routing.rename_bot(bot=bot, name=form.cleaned_data["name"])
+    messages.success(request, _("%(old)s is now %(new)s.") % {"old": old_name, "new": bot.name})
+    return to_page(request, bot)
+
+
+@permission_required("distribution.change_bot")
+@require_http_methods(["GET", "POST"])
+def bot_archive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    if bot.archived_at:  # a second tab's archive
+        messages.info(request, _("%(bot)s was already archived.") % {"bot": bot.name})
+        return to_page(request, bot)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=_("Archive %(bot)s") % {"bot": bot.name},
+            question=_(
+                "Archive %(bot)s? It takes no new contacts (its intake answers 403) and leaves the lists; "
+                "its open and waiting contacts still finish, and its history stays."
+            )
+            % {"bot": bot.name},
+            button=_("Archive"),
+            cancel=bot.get_absolute_url(),
+        )
+    routing.archive_bot(bot=bot)
+    messages.success(request, _("%(bot)s archived: it takes no new contacts.") % {"bot": bot.name})
+    return to_page(request, bot)
+
+
+@permission_required("distribution.change_bot")
+@require_POST
+def bot_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(Bot, pk=pk)
+    if not bot.archived_at:  # a second tab's unarchive
+        messages.info(request, _("%(bot)s was not archived.") % {"bot": bot.name})
+        return to_page(request, bot)
+    routing.unarchive_bot(bot=bot)
+    messages.success(request, _("%(bot)s is back: it takes contacts again.") % {"bot": bot.name})
+    return to_page(request, bot)

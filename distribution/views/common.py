@@ -14,12 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from .. import selectors
-from ..forms import LoginForm, ShiftsForm
+from ..forms import LoginForm, OperatorRenameForm, ShiftsForm
 from ..http import HtmxHttpRequest
-from ..models import Contact, ContactEvent
+from ..models import Bot, Contact, ContactEvent, Lead, Operator
 
 # The operator page's part that its actions replace, by the id htmx aims them at.
 OPERATOR_WORK = "operator-work"
@@ -197,6 +197,7 @@ def operator_page_context(pk: int) -> dict:
         .select_related("lead", "bot")
         .order_by("-created_at")[:20],
         "login_form": LoginForm(initial={"username": slugify(operator.name)}),
+        "rename_form": OperatorRenameForm(instance=operator),
         "shifts_form": ShiftsForm(stored=operator.shifts),
     }
 
@@ -219,3 +220,10 @@ def operator_work(request: HtmxHttpRequest, pk: int, *, status: int = 200, **con
     )
     response.content += recent.encode()
     return response
+
+
+def to_page(request: HtmxHttpRequest, row: Bot | Lead | Operator) -> HttpResponse:
+    """After an action that changes much of a row's page (its name, its state): back to that page,
+    which htmx follows as a plain redirect is followed."""
+    url = row.get_absolute_url()
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

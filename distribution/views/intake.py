@@ -147,6 +147,11 @@ def contacts(request: HttpRequest) -> JsonResponse:
     bot = _authenticated_bot(request, lookup=remembered_bot)
     if isinstance(bot, JsonResponse):
         return bot
+    # An archived bot's open and waiting contacts still finish; it only takes no new ones.
+    if _archived(bot):
+        return json_error(
+            403, _("This bot is archived: it takes no new contacts. A manager can unarchive it.")
+        )
     token = _bearer_token(request)
     if request.content_type != "application/json":
         return _refusal(token, json_error(415, _("Send the body as application/json.")))
@@ -172,6 +177,13 @@ def contacts(request: HttpRequest) -> JsonResponse:
         contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
     )
+
+
+def _archived(bot: Bot) -> bool:
+    """Whether the bot is archived, as the rate limit read its row; read now when it did not."""
+    if "archived_at" in bot.get_deferred_fields():
+        return Bot.objects.filter(pk=bot.pk, archived_at__isnull=False).exists()
+    return bot.archived_at is not None
 
 
 def _register(bot: Bot, token: str, payload: ContactPayload) -> Registration:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -8,12 +9,13 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import routing, selectors
-from ..forms import LeadSearchForm, MergeForm, SplitForm
-from ..http import HtmxHttpRequest
+from ..forms import IdentifierForm, LeadRenameForm, LeadSearchForm, MergeForm, SplitForm
+from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
+from ..identifiers import shown_identifier
 from ..models import Contact, Lead
 from ..pagination import CappedPaginator
 from ..permissions import permission_required
-from .common import render_page
+from .common import render_page, to_page
 
 PAGE_SIZE = 25
 # The pager counts the matching leads up to this many; beyond, it says "more than".
@@ -59,6 +61,9 @@ def _detail_context(
     merge_form: MergeForm | None = None,
     split_form: SplitForm | None = None,
     detach: list[str] | None = None,
+    rename_form: LeadRenameForm | None = None,
+    identifier_form: IdentifierForm | None = None,
+    edit_error: str = "",
 ) -> dict:
     contacts = _contacts_of(lead) if split_form is None else list(split_form.contacts_by_pk.values())
     provenance = selectors.lead_provenance(lead)
@@ -81,6 +86,9 @@ def _detail_context(
         if lead.name
         else [],
         "possible_duplicates": list(lead.possible_duplicates.all()[:10]),
+        "rename_form": rename_form or LeadRenameForm(initial={"name": lead.name}),
+        "identifier_form": identifier_form or IdentifierForm(lead=lead),
+        "edit_error": edit_error,
     }
 
 
@@ -198,3 +206,74 @@ def lead_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(
         request, "leads/detail.html", _detail_context(lead, split_form=form), partials=("split",), status=422
     )
+
+
+def _edit_refused(request: HtmxHttpRequest, lead: Lead, **forms) -> HttpResponse:
+    lead.refresh_from_db()
+    context = _detail_context(lead, **forms)
+    return render_page(request, "leads/detail.html", context, partials=("lead-edit",), status=422)
+
+
+@permission_required("distribution.change_lead")
+@require_POST
+def lead_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = LeadRenameForm(request.POST)
+    if not form.is_valid():
+        return _edit_refused(request, lead, rename_form=form)
+    routing.rename_lead(lead=lead, name=form.cleaned_data["name"])
+    messages.success(request, _("Lead #%(lead)s renamed.") % {"lead": lead.pk})
+    return to_page(request, lead)
+
+
+@permission_required("distribution.change_lead")
+@require_POST
+def lead_identifier_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = IdentifierForm(request.POST, lead=lead)
+    if form.is_valid():
+        field, value = form.cleaned_data["field"], form.cleaned_data["value"]
+        try:
+            routing.add_lead_identifier(lead=lead, field=field, value=value, by=request.user)
+        except routing.IdentifierTaken as taken:
+            holder = taken.holder
+            form.add_error(
+                "value",
+                format_html(
+                    _('<a href="{url}">{name} #{pk}</a> already holds it: merge the leads instead.'),
+                    url=holder.get_absolute_url(),
+                    name=str(holder),
+                    pk=holder.pk,
+                ),
+            )
+        except routing.ActionRefused as refusal:  # the lead changed since the form was drawn
+            form.add_error("field", str(refusal))
+        else:
+            messages.success(
+                request,
+                _("%(identifier)s added to lead #%(lead)s.")
+                % {"identifier": shown_identifier(field, value), "lead": lead.pk},
+            )
+            return to_page(request, lead)
+    return _edit_refused(request, lead, identifier_form=form)
+
+
+@permission_required("distribution.change_lead")
+@require_POST
+def lead_identifier_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    field = request.POST.get("field", "")
+    if field not in routing.IDENTIFIERS:
+        return _edit_refused(request, lead, edit_error=_("Choose an identifier to remove."))
+    value = getattr(lead, field)
+    try:
+        routing.remove_lead_identifier(lead=lead, field=field)
+    except routing.ActionRefused as refusal:
+        return _edit_refused(request, lead, edit_error=str(refusal))
+    if value:
+        messages.success(
+            request,
+            _("%(identifier)s removed from lead #%(lead)s: a later contact naming it starts a new lead.")
+            % {"identifier": shown_identifier(field, value), "lead": lead.pk},
+        )
+    return to_page(request, lead)

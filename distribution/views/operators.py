@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import routing, selectors
-from ..forms import CapacityForm, OperatorForm, ShiftsForm, save_operator
+from ..forms import CapacityForm, OperatorForm, OperatorRenameForm, ShiftsForm, save_operator
 from ..http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ..models import Operator
 from ..permissions import permission_required
@@ -21,6 +21,7 @@ from .common import (
     render_page,
     respond,
     tell_assigned,
+    to_page,
 )
 
 ROW = "operators/list.html#operator-row"
@@ -35,7 +36,9 @@ def operator_list(request: HtmxHttpRequest) -> HttpResponse:
         if not request.htmx:
             return redirect("operators")
         form = OperatorForm()
-    context = {"operators": selectors.operators_with_load(), "form": form}
+    archived = request.GET.get("archived") == "1"
+    operators = selectors.operators_with_load().filter(archived_at__isnull=not archived)
+    context = {"operators": operators, "form": form, "archived": archived}
     status = 422 if form.errors else 200
     return render_page(
         request, "operators/list.html", context, partials=("operators-content",), status=status
@@ -64,6 +67,11 @@ def _row(request: HtmxHttpRequest, pk: int, **context) -> HttpResponse:
 def operator_switch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     operator = get_object_or_404(Operator, pk=pk)
     is_active = request.POST.get("is_active") == "on"
+    if is_active and operator.archived_at:
+        messages.error(
+            request, _("%(operator)s is archived: unarchive it first.") % {"operator": operator.name}
+        )
+        return _row(request, pk)
     was_active = operator.is_active
     assigned = routing.set_operator_active(operator=operator, is_active=is_active, by=request.user)
     if is_active == was_active:  # a stale page's switch
@@ -157,7 +165,10 @@ def operator_hand_over(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return respond(
         request,
         "operators/list.html#operators-content",
-        lambda: {"operators": selectors.operators_with_load(), "form": OperatorForm()},
+        lambda: {
+            "operators": selectors.operators_with_load().filter(archived_at=None),
+            "form": OperatorForm(),
+        },
         redirect_to="operators",
     )
 
@@ -193,3 +204,70 @@ def operator_shifts(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         lambda: {"operator": operator, "shifts_form": ShiftsForm(stored=operator.shifts)},
         redirect_to=operator.get_absolute_url(),
     )
+
+
+@permission_required("distribution.change_operator")
+@require_POST
+def operator_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    old_name = operator.name
+    form = OperatorRenameForm(request.POST, instance=operator)
+    if form.is_valid() and save_operator(form) is not None:
+        messages.success(request, _("%(old)s is now %(new)s.") % {"old": old_name, "new": operator.name})
+        return to_page(request, operator)
+    operator.name = old_name
+    context = {**operator_page_context(pk), "rename_form": form}
+    return render_page(request, "operators/detail.html", context, partials=("operator-edit",), status=422)
+
+
+@permission_required("distribution.change_operator")
+@require_http_methods(["GET", "POST"])
+def operator_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    if operator.archived_at:  # a second tab's archive
+        messages.info(request, _("%(operator)s was already archived.") % {"operator": operator.name})
+        return to_page(request, operator)
+    handed = selectors.load(operator)
+    if request.method == "GET":
+        return confirm(
+            request,
+            title=_("Archive %(operator)s") % {"operator": operator.name},
+            question=ngettext(
+                "Archive %(operator)s? It is switched off for good, its %(count)s open contact goes back to "
+                "the queue, and it leaves the lists; its history stays.",
+                "Archive %(operator)s? It is switched off for good, its %(count)s open contacts go back to "
+                "the queue, and it leaves the lists; its history stays.",
+                handed,
+            )
+            % {"operator": operator.name, "count": handed},
+            button=_("Archive"),
+            cancel=operator.get_absolute_url(),
+        )
+    reassigned = routing.archive_operator(operator=operator, by=request.user)
+    text = ngettext(
+        "%(operator)s archived; %(count)s open contact handed back to the queue, %(reassigned)s already "
+        "re-assigned.",
+        "%(operator)s archived; %(count)s open contacts handed back to the queue, %(reassigned)s already "
+        "re-assigned.",
+        handed,
+    )
+    messages.success(
+        request, text % {"operator": operator.name, "count": handed, "reassigned": len(reassigned)}
+    )
+    return to_page(request, operator)
+
+
+@permission_required("distribution.change_operator")
+@require_POST
+def operator_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    operator = get_object_or_404(Operator, pk=pk)
+    if not operator.archived_at:  # a second tab's unarchive
+        messages.info(request, _("%(operator)s was not archived.") % {"operator": operator.name})
+        return to_page(request, operator)
+    routing.unarchive_operator(operator=operator)
+    messages.success(
+        request,
+        _("%(operator)s is back, switched off: switch it on to give it contacts.")
+        % {"operator": operator.name},
+    )
+    return to_page(request, operator)

@@ -18,7 +18,7 @@ LOAD = "load"
 def _load_context() -> dict:
     """The load's operators, and those the service switched away for missing contacts (rule 9),
     picked from the same rows: read only if the load is shown."""
-    operators = selectors.operators_with_load().order_by("-is_active", "name")
+    operators = selectors.operators_with_load().filter(archived_at=None).order_by("-is_active", "name")
     away = SimpleLazyObject(
         lambda: [
             operator

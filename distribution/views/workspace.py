@@ -206,6 +206,9 @@ def contact_close(request: AuthenticatedHttpRequest, operator: Operator, pk: int
 @operator_required
 @require_POST
 def available(request: AuthenticatedHttpRequest, operator: Operator) -> HttpResponse:
+    if operator.archived_at:
+        messages.error(request, _("You are archived: no contacts come to you. Ask a manager."))
+        return _status_changed(request, operator)
     was_active = operator.is_active
     assigned = routing.set_operator_active(
         operator=operator, is_active=True, by=request.user, reason=OperatorEvent.Reason.SELF
