@@ -47,12 +47,12 @@ def test_it_shows_the_sites_zone_to_a_login_without_one(manager_client, created_
 def test_the_header_names_the_logins_zone_and_links_to_its_page(in_vladivostok):
     html = in_vladivostok.get("/contacts/?status=open").content.decode()
 
-    assert '<a class="time-zone" href="/settings/time-zone?next=/contacts/%3Fstatus%3Dopen"' in html, html
+    assert 'href="/settings/time-zone?next=/contacts/%3Fstatus%3Dopen"' in html, html
     assert "Time: Asia/Vladivostok (UTC+10:00)</a>" in html
 
 
 def test_the_login_page_names_the_sites_zone_without_a_link(client, db):
     html = client.get("/login/").content.decode()
 
-    assert '<span\n      class="time-zone">Time: UTC (UTC+00:00)</span>' in html
+    assert 'class="time-zone">Time: UTC (UTC+00:00)</span>' in html
     assert "/settings/time-zone" not in html
