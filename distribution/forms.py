@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
@@ -828,3 +829,16 @@ def _dates_text(days: frozenset[datetime.date]) -> str:
     return ", ".join(
         written(run[0]) if len(run) == 1 else f"{written(run[0])} \u2013 {written(run[-1])}" for run in runs
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's login form whose fields, when it refuses, point at its error (id login-error)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for field in ("username", "password"):
+                attrs = self.fields[field].widget.attrs
+                attrs.update({"aria-invalid": "true", "aria-describedby": "login-error"})
+            raise
