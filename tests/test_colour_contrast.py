@@ -38,6 +38,7 @@ PAIRS = [
     ("focus", "card"),
     ("focus", "bg"),
     ("focus", "topbar"),
+    ("focus-on-dark", "topbar"),
     ("track-edge", "card"),
     *[
         (bar, background)
