@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -947,3 +948,16 @@ class IdentifierForm(forms.Form):
             except InvalidIdentifier as error:
                 self.add_error("value", str(error))
         return cleaned
+
+
+class SignInForm(AuthenticationForm):
+    """Django's login form whose fields, when it refuses, point at its error (id login-error)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for field in ("username", "password"):
+                attrs = self.fields[field].widget.attrs
+                attrs.update({"aria-invalid": "true", "aria-describedby": "login-error"})
+            raise

@@ -134,7 +134,7 @@ def test_it_offers_namesakes_for_a_one_click_merge(manager_client, anna, bot_wit
     html = manager_client.get(f"/leads/{anna.pk}/").content.decode()
 
     assert f'<input type="hidden" name="other" value="{twin.pk}">' in html
-    assert f'aria-label="Merge #{twin.pk} into this lead"' in html
+    assert f'aria-label="Merge into this lead… (#{twin.pk})"' in html
 
 
 @pytest.mark.parametrize("named", ["#{pk}", "{pk}"])

@@ -122,7 +122,8 @@ def test_it_shows_a_bots_page_in_russian(manager_client, scene):
     assert "100,0 %" in html
     assert 'hx-confirm="Больше не передавать контакты бота Telegram Sales оператору Ольга?"' in html
     assert "<h2>Вебхук</h2>" in html
-    assert 'aria-label="Выключить вебхук">Вкл.</button>' in html
+    switch = '<span class="visually-hidden">Отправка</span><span aria-hidden="true">Вкл.</span>'
+    assert f'aria-pressed="true">{switch}' in html
     assert "<h2>Последние доставки</h2>" in html
     assert '<time datetime="2026-03-05T14:07:09+00:00">05.03.2026 14:07:09</time>' in html
     assert '<time datetime="2026-03-05T14:12:09+00:00">05.03.2026 14:12:09</time>' in html
@@ -185,7 +186,7 @@ def test_it_shows_a_leads_page_in_russian(manager_client, scene):
     assert "<summary>1 событие</summary>" in html
     assert "<h2>Отделить идентификаторы в новый лид</h2>" in html
     assert "Лиды с тем же именем:" in html
-    assert f'aria-label="Присоединить #{scene["namesake"].pk} к этому лиду"' in html
+    assert f'aria-label="Присоединить к этому лиду… (#{scene["namesake"].pk})"' in html
     assert english_words(html, allowed=DATA) == []
 
 

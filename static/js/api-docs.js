@@ -6,9 +6,18 @@ document.addEventListener("DOMContentLoaded", () => {
   window.SwaggerUIBundle({
     url: root.dataset.url,
     domNode: root,
-    deepLinking: true,
+    // A deep link is an <a> inside each operation's button (nested controls, WCAG 4.1.2).
+    deepLinking: false,
     // No request to a validator service: the page talks only to this server.
     validatorUrl: null,
     tryItOutEnabled: false,
+    onComplete: () => {
+      // Swagger UI's servers select has no label; with one server there is nothing to choose.
+      const servers = root.querySelector("select#servers");
+      if (servers) {
+        servers.setAttribute("aria-label", root.dataset.serversLabel);
+        servers.closest(".servers").hidden = servers.options.length < 2;
+      }
+    },
   });
 });

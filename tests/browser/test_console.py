@@ -88,9 +88,9 @@ def test_every_page_and_action_leaves_the_console_clean(
     row.get_by_label("Capacity of Olga").fill("3")
     row.get_by_role("button", name="Save").click()
     expect(row.locator(".error")).to_have_count(0)
-    row.get_by_role("button", name="Switch Olga off").click()
-    row.get_by_role("button", name="Switch Olga on").click()
-    expect(row.get_by_role("button", name="Switch Olga off")).to_be_visible()
+    row.get_by_role("button", name="Olga", pressed=True).click()
+    row.get_by_role("button", name="Olga", pressed=False).click()
+    expect(row.get_by_role("button", name="Olga", pressed=True)).to_be_visible()
     page.get_by_role("link", name="Olga").click()
     expect(page.get_by_role("heading", name="Olga")).to_be_visible()
 

@@ -19,21 +19,21 @@ def test_it_switches_to_russian_and_back(manager_page, live_server):
     expect(page.get_by_role("heading", name="Операторы")).to_be_visible()
     assert page.url == f"{live_server.url}/operators/"
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(page.get_by_role("button", name="Выключить: Olga")).to_be_visible()
+    expect(page.get_by_role("button", name="Olga", pressed=True)).to_be_visible()
     expect(page.locator("header")).to_contain_text("Время: UTC (UTC+00:00)")
 
     page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Отчёт").click()
     expect(page.get_by_role("heading", name="Отчёт о распределении")).to_be_visible()
     # An htmx action answers in the chosen language too.
     page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Операторы").click()
-    page.get_by_role("button", name="Выключить: Olga").click()
-    expect(page.get_by_role("button", name="Включить: Olga")).to_be_visible()
+    page.get_by_role("button", name="Olga", pressed=True).click()
+    expect(page.get_by_role("button", name="Olga", pressed=False)).to_be_visible()
 
     page.get_by_role("button", name="English").click()
 
     expect(page.get_by_role("heading", name="Operators")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("button", name="Switch Olga on")).to_be_visible()
+    expect(page.get_by_role("button", name="Olga", pressed=False)).to_be_visible()
 
 
 def test_it_keeps_the_address_htmx_pushed_when_switching(manager_page, live_server):

@@ -90,7 +90,7 @@ def test_it_lets_a_success_go_without_motion_when_asked(manager_page, live_serve
     manager_page.emulate_media(reduced_motion="reduce")
     manager_page.goto(f"{live_server.url}/operators/")
 
-    manager_page.get_by_role("button", name="Switch Olga off").click()
+    manager_page.get_by_role("button", name="Olga", pressed=True).click()
 
     message = manager_page.locator("#messages > .message.success")
     expect(message).to_contain_text("Olga switched off")
@@ -102,7 +102,7 @@ def test_it_dismisses_a_message_at_once(manager_page, live_server):
     Operator.objects.create(name="Olga", max_open_contacts=2)
     manager_page.goto(f"{live_server.url}/operators/")
 
-    manager_page.get_by_role("button", name="Switch Olga off").click()
+    manager_page.get_by_role("button", name="Olga", pressed=True).click()
 
     messages = manager_page.locator("#messages")
     expect(messages).to_contain_text("Olga switched off")
@@ -115,7 +115,7 @@ def test_it_keeps_the_messages_region_so_that_each_new_message_is_announced(mana
     manager_page.goto(f"{live_server.url}/operators/")
     region = manager_page.locator("#messages").element_handle()
 
-    manager_page.get_by_role("button", name="Switch Olga off").click()
+    manager_page.get_by_role("button", name="Olga", pressed=True).click()
     expect(manager_page.locator("#messages")).to_contain_text("Olga switched off")
 
     assert region.evaluate("region => region.isConnected")
@@ -144,7 +144,7 @@ def test_a_refusal_in_place_keeps_the_region_and_stays_until_dismissed(
     log_in(page, live_server, "viewer", then="/operators/")
     region = page.locator("#messages").element_handle()
 
-    page.get_by_role("button", name=f"Switch {operator.name} off").click()
+    page.get_by_role("button", name=operator.name, pressed=True).click()
 
     refusal = page.locator("#messages > .message.error")
     expect(refusal).to_contain_text("Not allowed.")
