@@ -13,7 +13,7 @@ def switches(html: str) -> list[tuple[str, str, str]]:
     """(aria-pressed, name, visible state) of each switch in `html`."""
     return re.findall(
         r'<button type="submit" class="toggle[^"]*" aria-pressed="(true|false)">'
-        r'<span class="visually-hidden">([^<]*)</span><span aria-hidden="true">([^<]*)</span></button>',
+        r'<span class="visually-hidden">([^<]*)</span>\s*<span aria-hidden="true">([^<]*)</span></button>',
         html,
     )
 
