@@ -5,7 +5,7 @@ page's body; and the live refresh leaves it there."""
 from playwright.sync_api import expect
 
 from distribution import routing
-from distribution.models import Contact, Operator
+from distribution.models import Contact, Operator, Webhook
 from distribution.tokens import create_bot
 
 from .conftest import operator_with_login
@@ -94,6 +94,35 @@ def test_it_saves_a_weight_and_keeps_the_focus_on_save(manager_page, live_server
     expect(manager_page.locator("#messages")).to_contain_text("40")
     assert_focused(manager_page, save)
     assert bot.links.get(operator=olga).weight == 40
+
+
+def test_it_switches_a_webhook_and_keeps_the_focus_on_its_switch(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    Webhook.objects.create(bot=bot, url="https://crm.example.com/hook", secret="s" * 40)
+    manager_page.goto(f"{live_server.url}/bots/{bot.pk}/")
+    switch = "#webhook button.toggle"
+
+    tab_to(manager_page, switch)
+    manager_page.keyboard.press("Enter")
+
+    expect(manager_page.locator(switch)).to_have_attribute("aria-pressed", "false")
+    assert_focused(manager_page, switch)
+    assert not Webhook.objects.get(bot=bot).is_active
+
+
+def test_it_hands_over_and_puts_the_focus_on_the_next_row(manager_page, live_server):
+    bot, _ = create_bot(name="Telegram Sales")
+    olga, pavel = (Operator.objects.create(name=name, max_open_contacts=2) for name in ("Olga", "Pavel"))
+    routing.set_weight(bot=bot, operator=olga, weight=10)
+    send(bot, "tg-1")
+    manager_page.goto(f"{live_server.url}/operators/")
+    manager_page.once("dialog", lambda dialog: dialog.accept())
+
+    tab_to(manager_page, f"#operator-{olga.pk} form[action$='/hand-over'] button")
+    manager_page.keyboard.press("Enter")
+
+    expect(manager_page.locator(f"#operator-{olga.pk} form[action$='/hand-over']")).to_have_count(0)
+    assert_focused(manager_page, f"#operator-{pavel.pk} a")
 
 
 def test_it_closes_from_the_list_and_puts_the_focus_on_the_next_row(manager_page, live_server):
