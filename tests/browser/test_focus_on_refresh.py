@@ -6,18 +6,14 @@ from playwright.sync_api import expect
 
 from distribution import routing
 from distribution.models import ContactEvent, Operator
-from distribution.tokens import create_bot
 
-from .conftest import operator_with_login
-from .test_keyboard import NEXT_REFRESH, send, tab_to
+from .keyboard import NEXT_REFRESH, at_work, send, tab_to
 
 SAME_ELEMENT = "window.focused === document.activeElement"
 
 
 def test_it_keeps_the_focus_on_a_close_button_through_the_refresh(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     first, _second = send(bot, "tg-1"), send(bot, "tg-2")
     page = workspace_of(operator)
     tab_to(page, f"#close-{first.pk}")
@@ -31,9 +27,7 @@ def test_it_keeps_the_focus_on_a_close_button_through_the_refresh(roles, workspa
 
 
 def test_it_moves_the_focus_to_the_next_row_when_the_refresh_removes_its_row(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     first, second = send(bot, "tg-1"), send(bot, "tg-2")
     page = workspace_of(operator)
     tab_to(page, f"#close-{first.pk}")

@@ -8,38 +8,7 @@ from distribution import routing
 from distribution.models import Contact, Operator, Webhook
 from distribution.tokens import create_bot
 
-from .conftest import operator_with_login
-
-# The next time the element with this id refreshes itself (htmx:afterSettle of its own request).
-NEXT_REFRESH = """(id) => new Promise((resolve) => {
-    const settled = (event) => {
-        if (event.detail.elt?.id === id) {
-            document.removeEventListener("htmx:afterSettle", settled);
-            resolve();
-        }
-    };
-    document.addEventListener("htmx:afterSettle", settled);
-})"""
-FOCUSED = "(selector) => document.activeElement.matches(selector)"
-TABS = 120
-
-
-def tab_to(page, selector: str) -> None:
-    """Press Tab until the focus is on `selector`."""
-    for _ in range(TABS):
-        page.keyboard.press("Tab")
-        if page.evaluate(FOCUSED, selector):
-            return
-    raise AssertionError(f"{selector} is not reached by Tab")
-
-
-def assert_focused(page, selector: str) -> None:
-    expect(page.locator(selector)).to_be_focused()
-
-
-def send(bot, external_id: str) -> Contact:
-    identity = routing.LeadIdentity(external_id=external_id)
-    return routing.register_contact(bot=bot, identity=identity, message=f"Hi from {external_id}").contact
+from .keyboard import NEXT_REFRESH, assert_focused, at_work, send, tab_to
 
 
 def test_it_switches_an_operator_and_keeps_the_focus_on_its_switch(manager_page, live_server):
@@ -144,9 +113,7 @@ def test_it_closes_from_the_list_and_puts_the_focus_on_the_next_row(manager_page
 
 
 def test_an_operator_closes_with_a_note_and_the_focus_goes_to_the_next_row(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     first, second = send(bot, "tg-1"), send(bot, "tg-2")
     page = workspace_of(operator)
     page.once("dialog", lambda dialog: dialog.accept())
@@ -167,9 +134,7 @@ def test_an_operator_closes_with_a_note_and_the_focus_goes_to_the_next_row(roles
 
 
 def test_an_operator_takes_a_contact_and_the_focus_goes_to_its_note(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     contact = send(bot, "tg-1")
     page = workspace_of(operator)
 
@@ -183,9 +148,7 @@ def test_an_operator_takes_a_contact_and_the_focus_goes_to_its_note(roles, works
 
 
 def test_it_asks_away_s_question_with_the_focus_on_its_first_choice(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     send(bot, "tg-1")
     page = workspace_of(operator)
     question = page.get_by_role("alertdialog")
@@ -213,9 +176,7 @@ def test_it_asks_away_s_question_with_the_focus_on_its_first_choice(roles, works
 
 
 def test_staying_available_gives_the_focus_back_to_go_away(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     send(bot, "tg-1")
     page = workspace_of(operator)
 

@@ -6,16 +6,12 @@ from playwright.sync_api import expect
 
 from distribution import routing
 from distribution.models import ContactEvent
-from distribution.tokens import create_bot
 
-from .conftest import operator_with_login
-from .test_keyboard import NEXT_REFRESH, send, tab_to
+from .keyboard import NEXT_REFRESH, at_work, send, tab_to
 
 
 def test_it_keeps_a_success_through_the_next_refresh(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     contact = send(bot, "tg-1")
     page = workspace_of(operator)
     success = page.locator("#messages > .message.success")
@@ -29,9 +25,7 @@ def test_it_keeps_a_success_through_the_next_refresh(roles, workspace_of):
 
 
 def test_it_keeps_a_warning_until_dismissed(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     contact = send(bot, "tg-1")
     page = workspace_of(operator)
     warning = page.locator("#messages > .message.warning")

@@ -3,11 +3,7 @@ not the whole list on every refresh."""
 
 from playwright.sync_api import expect
 
-from distribution import routing
-from distribution.tokens import create_bot
-
-from .conftest import operator_with_login
-from .test_keyboard import NEXT_REFRESH, send
+from .keyboard import NEXT_REFRESH, at_work, send
 
 # What the region says, each time it changes.
 RECORD = """() => {
@@ -19,9 +15,7 @@ RECORD = """() => {
 
 
 def test_it_announces_a_new_contact_once(roles, workspace_of):
-    bot, _ = create_bot(name="Telegram Sales")
-    operator = operator_with_login("Operator A", capacity=5)
-    routing.set_weight(bot=bot, operator=operator, weight=10)
+    bot, operator = at_work()
     send(bot, "tg-earlier")
     page = workspace_of(operator)
     region = page.locator("#my-news")
