@@ -132,6 +132,13 @@ document.addEventListener("htmx:oobBeforeSwap", (event) => {
   }
 });
 
+// Escape answers Away's question as "Stay available" does, as a dialog's Escape does.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.target.closest?.("#my-status [role=alertdialog]")?.querySelector("a[hx-get]")?.click();
+  }
+});
+
 countNew();
 countDown();
 setInterval(countDown, 1000);

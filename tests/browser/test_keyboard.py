@@ -192,3 +192,19 @@ def test_staying_available_gives_the_focus_back_to_go_away(roles, workspace_of):
     assert page.evaluate("window.notReloaded") is True
     operator.refresh_from_db()
     assert operator.is_active
+
+
+def test_escape_answers_away_s_question_as_staying_available(roles, workspace_of):
+    bot, operator = at_work()
+    send(bot, "tg-1")
+    page = workspace_of(operator)
+
+    tab_to(page, "#my-availability")
+    page.keyboard.press("Enter")
+    assert_focused(page, "button[value=keep]")
+    page.keyboard.press("Escape")
+
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    assert_focused(page, "#my-availability")
+    operator.refresh_from_db()
+    assert operator.is_active
