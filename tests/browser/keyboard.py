@@ -19,6 +19,10 @@ NEXT_REFRESH = """(id) => new Promise((resolve) => {
     };
     document.addEventListener("htmx:afterSettle", settled);
 })"""
+SETTLE = """() => {
+    const settled = (resolve) => document.addEventListener("htmx:afterSettle", resolve, {once: true});
+    window.settled = new Promise(settled);
+}"""
 FOCUSED = "(selector) => document.activeElement.matches(selector)"
 TABS = 120
 
@@ -30,6 +34,14 @@ def tab_to(page, selector: str) -> None:
         if page.evaluate(FOCUSED, selector):
             return
     raise AssertionError(f"{selector} is not reached by Tab")
+
+
+def press_and_settle(page, key: str) -> None:
+    """Press `key` and wait until what it asked for is swapped in and processed by htmx: the
+    browser may focus an [autofocus] in it before htmx has made its controls work."""
+    page.evaluate(SETTLE)
+    page.keyboard.press(key)
+    page.evaluate("window.settled")
 
 
 def assert_focused(page, selector: str) -> None:

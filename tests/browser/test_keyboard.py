@@ -8,7 +8,7 @@ from distribution import routing
 from distribution.models import Contact, Operator, Webhook
 from distribution.tokens import create_bot
 
-from .keyboard import NEXT_REFRESH, assert_focused, at_work, send, tab_to
+from .keyboard import NEXT_REFRESH, assert_focused, at_work, press_and_settle, send, tab_to
 
 
 def test_it_switches_an_operator_and_keeps_the_focus_on_its_switch(manager_page, live_server):
@@ -154,7 +154,7 @@ def test_it_asks_away_s_question_with_the_focus_on_its_first_choice(roles, works
     question = page.get_by_role("alertdialog")
 
     tab_to(page, "#my-availability")
-    page.keyboard.press("Enter")
+    press_and_settle(page, "Enter")
 
     expect(question).to_contain_text("You hold 1 open contact.")
     assert_focused(page, "button[value=keep]")
@@ -181,7 +181,7 @@ def test_staying_available_gives_the_focus_back_to_go_away(roles, workspace_of):
     page = workspace_of(operator)
 
     tab_to(page, "#my-availability")
-    page.keyboard.press("Enter")
+    press_and_settle(page, "Enter")
     assert_focused(page, "button[value=keep]")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
@@ -200,7 +200,7 @@ def test_escape_answers_away_s_question_as_staying_available(roles, workspace_of
     page = workspace_of(operator)
 
     tab_to(page, "#my-availability")
-    page.keyboard.press("Enter")
+    press_and_settle(page, "Enter")
     assert_focused(page, "button[value=keep]")
     page.keyboard.press("Escape")
 
