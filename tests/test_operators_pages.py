@@ -37,7 +37,7 @@ def test_it_adds_an_operator_with_htmx(manager_client):
     assert html.lstrip().startswith('<div id="operators-content">')
     assert "Olga" in html
     assert "Operator Olga added." in html
-    assert 'hx-swap-oob="innerHTML"' in html
+    assert 'hx-swap-oob="beforeend"' in html
 
 
 def test_it_shows_errors_of_a_new_operator(manager_client):

@@ -33,5 +33,7 @@ def dashboard_strings() -> str:
         "timeLeft": gettext("%(time)s left"),
         "overdueBy": gettext("Overdue by %(time)s"),
         "newContact": gettext("New contact"),
+        # The workspace's live region, for a screen reader: "#934 · Anna · Telegram Sales" in %(contact)s.
+        "newContactFrom": gettext("New contact: %(contact)s."),
     }
     return json_script(strings, "dashboard-strings")

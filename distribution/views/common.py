@@ -73,7 +73,10 @@ def respond(
 
 
 def with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    response.content += render_to_string("base.html#messages", {"oob": True}, request=request).encode()
+    """Add the new messages, if any, to the page's messages area: a refresh that brings none leaves
+    the ones shown in place."""
+    if messages.get_messages(request):
+        response.content += render_to_string("base.html#messages", {"oob": True}, request=request).encode()
     return response
 
 

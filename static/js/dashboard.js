@@ -160,3 +160,60 @@ if (window.Idiomorph) {
   Idiomorph.defaults.callbacks.beforeAttributeUpdated = (name, element) =>
     !(name === "value" && element.hasAttribute("data-draft"));
 }
+
+// Focus survives a swap: a refresh, or the answer to a button pressed. The focused control is
+// remembered by a key (data-focus-key, its id, or its form's address and its name within the
+// nearest element with an id), and after the swap the control with that key has the focus; if
+// there is none (its row went), the control that now stands where it stood in the tab order,
+// so that the next Tab goes on from there rather than from the top of the page.
+const FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
+let focusBefore = null;
+
+function focusKey(element) {
+  if (element.dataset.focusKey || element.id) {
+    return element.dataset.focusKey || element.id;
+  }
+  const form = element.form;
+  const where = element.parentElement?.closest("[id]")?.id || "";
+  if (form) {
+    const address = form.getAttribute("hx-post") || form.getAttribute("action");
+    return [where, address, element.localName, element.name, element.type].join(" ");
+  }
+  return element.matches("a[href]") ? [where, element.getAttribute("href")].join(" ") : null;
+}
+
+function focusables() {
+  const found = new Map();
+  for (const element of document.querySelectorAll(FOCUSABLE)) {
+    const key = focusKey(element);
+    if (key && !found.has(key) && !element.disabled && element.getClientRects().length) {
+      found.set(key, element);
+    }
+  }
+  return found;
+}
+
+// A swap that comes while another settles (the focus on the body meanwhile) keeps the first's.
+document.addEventListener("htmx:beforeSwap", () => {
+  const active = document.activeElement;
+  const key = active && active !== document.body && focusKey(active);
+  if (key) {
+    focusBefore = { key, keys: [...focusables().keys()] };
+  }
+});
+
+// After the settle, so that an [autofocus] in what came (htmx focuses it) has the last word.
+document.addEventListener("htmx:afterSettle", () => {
+  const before = focusBefore;
+  focusBefore = null;
+  const active = document.activeElement;
+  if (!before || (active && active !== document.body)) {
+    return;
+  }
+  const now = focusables();
+  const at = before.keys.indexOf(before.key);
+  const after = at < 0 ? [] : before.keys.slice(at + 1);
+  const earlier = at < 0 ? [] : before.keys.slice(0, at).reverse();
+  const key = [before.key, ...after, ...earlier].find((candidate) => now.has(candidate));
+  now.get(key)?.focus();
+});

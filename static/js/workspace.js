@@ -97,18 +97,23 @@ notifyMe.addEventListener("click", async () => {
   showPermission();
 });
 
-// New contacts: the title counts them; one the page had not shown before alerts.
+// New contacts: the title counts them; one the page had not shown before alerts, and is said in
+// the polite live region (only then: a refresh that brings nothing new leaves it as it was).
 function newRows() {
   return [...document.querySelectorAll("#my-contacts tr[data-new]")];
 }
 
 let shown = new Set(newRows().map((row) => row.id));
+const news = document.getElementById("my-news");
 
 function countNew() {
   const rows = newRows();
   document.title = rows.length ? `(${rows.length}) ${TITLE}` : TITLE;
   const arrived = rows.filter((row) => !shown.has(row.id));
   shown = new Set(rows.map((row) => row.id));
+  if (arrived.length) {
+    news.textContent = arrived.map((row) => STRINGS.newContactFrom.replace("%(contact)s", row.dataset.new)).join(" ");
+  }
   if (arrived.length && alertsOn()) {
     beep();
     notify(arrived);
@@ -124,6 +129,13 @@ document.addEventListener("htmx:afterSettle", () => {
 document.addEventListener("htmx:oobBeforeSwap", (event) => {
   if (event.detail.target.id === "my-status" && event.detail.target.querySelector("[data-asking]")) {
     event.detail.shouldSwap = false;
+  }
+});
+
+// Escape answers Away's question as "Stay available" does, as a dialog's Escape does.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.target.closest?.("#my-status [role=alertdialog]")?.querySelector("a[hx-get]")?.click();
   }
 });
 
