@@ -216,3 +216,18 @@ def test_it_keeps_a_message_in_the_window(live_server, context_of, manager, size
     assert message.evaluate("message => message.getBoundingClientRect().right") <= SIZES[size]["width"]
     assert message.get_by_role("button", name="Dismiss").evaluate(FULLY_VISIBLE)
     assert page.evaluate("document.documentElement.scrollWidth") == SIZES[size]["width"]
+
+
+def test_it_lets_the_keyboard_scroll_a_table_without_controls(live_server, long_names, context_of, manager):
+    page = context_of(manager, "phone", "en")
+    page.goto(f"{live_server.url}/report/")
+    scrolling = page.locator(".table-scroll").filter(
+        has_not=page.locator("a[href], button, input, select, textarea")
+    )
+    wider = [box for box in scrolling.all() if box.evaluate("box => box.scrollWidth > box.clientWidth")]
+    assert wider
+    for box in wider:
+        expect(box).to_have_attribute("tabindex", "0")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    expect(page.locator(".table-scroll[tabindex]")).to_have_count(0)
