@@ -42,7 +42,7 @@ OPERATOR_PAGES = [("workspace", "/me/", None)]
 DESKTOP = {"width": 1280, "height": 900}
 # Also taken at a phone's width, as "<name>-phone.png": page name -> element to scroll to the top.
 PHONE = {"width": 390, "height": 844}
-PHONE_PAGES = {"overview": None, "workspace": "#my-contacts table"}
+PHONE_PAGES = {"overview": None, "contacts": "#contact-results", "workspace": "#my-contacts table"}
 
 
 def free_port() -> int:

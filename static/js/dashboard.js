@@ -217,3 +217,19 @@ document.addEventListener("htmx:afterSettle", () => {
   const key = [before.key, ...after, ...earlier].find((candidate) => now.has(candidate));
   now.get(key)?.focus();
 });
+
+// A table wider than its box (a phone, 200 % zoom) scrolls in it; one without a link or a control
+// to Tab to takes the focus itself while it scrolls, so that the keyboard can scroll it too.
+function letScrollingTablesTakeFocus() {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    const scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls && !box.querySelector("a[href], button, input, select, textarea")) {
+      box.setAttribute("tabindex", "0");
+    } else {
+      box.removeAttribute("tabindex");
+    }
+  }
+}
+letScrollingTablesTakeFocus();
+window.addEventListener("resize", letScrollingTablesTakeFocus);
+document.addEventListener("htmx:afterSettle", letScrollingTablesTakeFocus);
