@@ -138,9 +138,8 @@ def main() -> int:
         rng = random.Random(1)
         token, _ = perf.build_scene(rng)
         perf.fill(args.contacts, rng)
-        from django.core.wsgi import get_wsgi_application
+        from minicrm.wsgi import application  # as gunicorn serves it: /api's own middleware
 
-        application = get_wsgi_application()
         for mode in args.modes.split(","):
             # As bench/perf.py measures it: assigning, not queueing (see perf.room_to_assign).
             with perf.room_to_assign() if mode != "healthz" else contextlib.nullcontext():

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .database import is_unavailable
@@ -61,7 +61,8 @@ class ApiLanguageMiddleware:
     """Answer the bots' API in English, unless Accept-Language prefers another language of the site.
 
     LANGUAGE_CODE and the language cookie are a person's choice for the dashboard, not a bot's.
-    It follows LocaleMiddleware and overrides it."""
+    It follows LocaleMiddleware and overrides it, and says the answer's language itself where the
+    API's short chain has no LocaleMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -71,6 +72,10 @@ class ApiLanguageMiddleware:
             language = api_language(request.headers.get("Accept-Language", ""))
             translation.activate(language)
             request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", language)
+            return response
         return self.get_response(request)
 
 

@@ -88,6 +88,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# What requests under /api go through instead (minicrm/handlers.py): a bot has no session, so
+# nothing here reads or writes one, and CSRF has no cookie to protect. The API answers in the
+# request's language (ApiLanguageMiddleware), a bad Host with JSON (CommonMiddleware asks for it),
+# and 503 when the database is unavailable, as the dashboard does.
+API_MIDDLEWARE = [
+    "minicrm.middleware.ServerTimingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "minicrm.middleware.ApiLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "minicrm.middleware.DatabaseUnavailableMiddleware",
+]
+
 ROOT_URLCONF = "minicrm.urls"
 WSGI_APPLICATION = "minicrm.wsgi.application"
 

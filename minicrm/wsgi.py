@@ -14,9 +14,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minicrm.settings")
 django.setup(set_prefix=False)
 
 from minicrm.errors import api_error_for, is_api_path  # noqa: E402  (needs the apps loaded)
+from minicrm.handlers import ApiMiddleware, SiteMiddleware  # noqa: E402
 
 
-class Handler(WSGIHandler):
+class Handler(SiteMiddleware, WSGIHandler):
     def get_response(self, request):
         response = super().get_response(request)
         # With DEBUG on, Django's technical pages replace minicrm.urls' handlers: keep the bots' JSON.
@@ -26,6 +27,13 @@ class Handler(WSGIHandler):
 
 
 django_application = Handler()
+
+
+class ApiHandler(ApiMiddleware, Handler):
+    """The handler of requests under /api, through settings.API_MIDDLEWARE."""
+
+
+api_application = ApiHandler()
 
 
 def _error(start_response, api: bool, status: str, message: str) -> list[bytes]:
@@ -113,6 +121,6 @@ def application(environ, start_response):
     if error := _take_body(environ, api):
         return _error(start_response, api, *error)
     try:
-        return django_application(environ, start_response)
+        return (api_application if api else django_application)(environ, start_response)
     except BadRequest:
         return _error(start_response, api, "400 Bad Request", "Malformed request.")

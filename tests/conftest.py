@@ -10,7 +10,9 @@ from unittest import mock
 
 import hypothesis
 import pytest
+from django.core.handlers.wsgi import get_path_info
 from django.db import connection
+from django.test import client as test_client
 from django.utils import timezone, translation
 
 from distribution import routing
@@ -18,6 +20,8 @@ from distribution.identifiers import IDENTIFIERS
 from distribution.management.commands import worker
 from distribution.models import BotOperator, Contact, Operator, Webhook, WebhookDelivery
 from distribution.tokens import create_bot
+from minicrm.errors import is_api_path
+from minicrm.handlers import ApiMiddleware, SiteMiddleware
 
 _numbers = itertools.count(1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +118,32 @@ class Clock:
 
     def advance(self, delta: datetime.timedelta) -> None:
         self.now += delta
+
+
+class _SiteClientHandler(SiteMiddleware, test_client.ClientHandler):
+    pass
+
+
+class _ApiClientHandler(ApiMiddleware, test_client.ClientHandler):
+    pass
+
+
+class SplitClientHandler:
+    """The test client's handler, choosing the middleware by path as minicrm.wsgi does."""
+
+    def __init__(self, *args, **kwargs):
+        self.site = _SiteClientHandler(*args, **kwargs)
+        self.api = _ApiClientHandler(*args, **kwargs)
+
+    def __call__(self, environ):
+        return (self.api if is_api_path(get_path_info(environ)) else self.site)(environ)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _the_split_middleware():
+    """Every Client() sends /api through settings.API_MIDDLEWARE, as the server does."""
+    with mock.patch.object(test_client, "ClientHandler", SplitClientHandler):
+        yield
 
 
 @pytest.fixture

@@ -89,11 +89,11 @@ def test_it_answers_other_methods_on_the_api_description_with_json(db, path, met
 
 
 @pytest.mark.urls("tests.urls_errors")
-def test_it_answers_a_csrf_failure_under_api_with_json(db):
+def test_it_checks_no_csrf_under_api_where_no_cookie_counts(db):
+    # The API's middleware has no session and no login for a forged request to ride on.
     response = Client(enforce_csrf_checks=True).post("/api/protected")
 
-    assert response.status_code == 403
-    assert response.json() == {"error": "Forbidden."}
+    assert response.status_code == 200
 
 
 @pytest.mark.urls("tests.urls_errors")

@@ -55,9 +55,9 @@ def test_it_keeps_a_short_unknown_host_whole(db, console):
 
 @pytest.mark.urls("tests.urls_errors")
 def test_it_logs_a_csrf_failure_in_one_line(db, console):
-    assert Client(enforce_csrf_checks=True).post("/api/protected").status_code == 403
+    assert Client(enforce_csrf_checks=True).post("/protected").status_code == 403
 
-    assert lines(console) == ["Forbidden (CSRF cookie not set.): /api/protected"]
+    assert lines(console) == ["Forbidden (CSRF cookie not set.): /protected"]
 
 
 @pytest.mark.urls("tests.urls_errors")

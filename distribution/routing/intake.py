@@ -228,7 +228,8 @@ def _assign_in_one_call(
             done.answer_by,
         )
         contact.operator = choice.switched_on_operator(done.operator_id, done.operator_name, done.capacity)
-    events = _intake_events(contact, returned=done.returned)
     if done.webhook_events is not None:
+        # The function wrote the history rows: they are built here only for the webhook.
+        events = _intake_events(contact, returned=done.returned)
         record_deliveries(events, contacts={contact.pk: contact})
     return Registration(contact, lead_created=created, replayed=False), done.queued_behind
