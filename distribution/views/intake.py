@@ -182,7 +182,13 @@ def contacts(request: HttpRequest) -> JsonResponse:
 def _archived(bot: Bot) -> bool:
     """Whether the bot is archived, as the rate limit read its row; read now when it did not."""
     if "archived_at" in bot.get_deferred_fields():
-        return Bot.objects.filter(pk=bot.pk, archived_at__isnull=False).exists()
+        # A plain statement: building the ORM's cost the intake half a millisecond (bench/profile_intake.py).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Bot._meta.db_table} WHERE id = %s AND archived_at IS NOT NULL",  # noqa: S608
+                [bot.pk],
+            )
+            return cursor.fetchone() is not None
     return bot.archived_at is not None
 
 
