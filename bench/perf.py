@@ -5,6 +5,7 @@ as ratios to /healthz (what Django and gunicorn give on this machine), at 10,000
     .venv/bin/python bench/perf.py                      # everything (about 25 minutes here)
     .venv/bin/python bench/perf.py --dbs sqlite --sizes 10000 --duration 3   # a quick look
     .venv/bin/python bench/perf.py --sizes 10000 --workers 2 --threads 4 --endpoints healthz,intake-new
+    .venv/bin/python bench/perf.py --proxy ...   # wrk at the shipped nginx in front, as compose runs it
 
 wrk (Debian's package, installed if missing) drives the server on 127.0.0.1. For each database
 and size it prints, per endpoint: requests/s, the ratio to /healthz, the gunicorn workers' CPU time
@@ -311,8 +312,48 @@ PATHS = {
 }
 
 
+@contextlib.contextmanager
+def behind_nginx(server: harness.Server):
+    """Yield the port of the shipped nginx (bench/slowclients.py runs it the same way) in front of
+    `server`."""
+    import slowclients
+
+    workdir = Path(tempfile.mkdtemp(prefix="minicrm-nginx-"))
+    workdir.chmod(0o755)  # nginx's workers drop root's rights and must reach their files here
+    port = harness.free_port()
+    config = workdir / "nginx.conf"
+    config.write_text(
+        slowclients.nginx_config_for_drill(f"127.0.0.1:{server.port}", f"127.0.0.1:{port}", workdir)
+    )
+    # The access log would cost as much CPU as the requests measured.
+    config.write_text(config.read_text().replace(f"access_log {workdir / 'access.log'}", "access_log off"))
+    command = [
+        slowclients.NGINX_BINARY,
+        *slowclients.PROXY_COMMAND[1:],
+        "-p",
+        str(workdir),
+        "-c",
+        str(config),
+    ]
+    try:
+        with slowclients.Process(command, stderr=subprocess.STDOUT):
+            harness.wait_until(
+                lambda: slowclients.timed_request(port, "GET", "/healthz")[0] == 200, timeout=30, what="nginx"
+            )
+            yield port
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def wrk(
-    server: harness.Server, name: str, token: str, cookie: str, pool: int, duration: float, connections: int
+    server: harness.Server,
+    name: str,
+    token: str,
+    cookie: str,
+    pool: int,
+    duration: float,
+    connections: int,
+    port: int | None = None,
 ) -> dict:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT)
@@ -330,7 +371,7 @@ def wrk(
         "10s",
         "-s",
         str(script),
-        f"http://127.0.0.1:{server.port}{PATHS[name]}",
+        f"http://127.0.0.1:{port or server.port}{PATHS[name]}",
         "--",
         mode,
         secret or "-",
@@ -446,16 +487,21 @@ def run_one_database(args) -> list[dict]:
             pool = size // 5
             queries = query_counts(cookie, token)
             for workers in args.workers:
-                with harness.Server(db, workers=workers) as server:
+                with (
+                    harness.Server(db, workers=workers) as server,
+                    behind_nginx(server) if args.proxy else contextlib.nullcontext() as port,
+                ):
                     # Each gunicorn thread opens its connection on its first request: untimed, or
                     # the first endpoint measured (/healthz, the ceiling) would pay for all of them.
-                    wrk(server, "healthz", token, cookie, pool, WARM_UP_SECONDS, args.connections)
+                    wrk(server, "healthz", token, cookie, pool, WARM_UP_SECONDS, args.connections, port)
                     for name in [name for name in ENDPOINTS if name in args.endpoints.split(",")]:
                         if name == "report":
                             fold_as_the_worker_does()  # the intake's runs wrote events since
                         with room_to_assign() if name in INTAKES else contextlib.nullcontext():
                             before = cpu_seconds(server.worker_pids())
-                            result = wrk(server, name, token, cookie, pool, args.duration, args.connections)
+                            result = wrk(
+                                server, name, token, cookie, pool, args.duration, args.connections, port
+                            )
                             after = cpu_seconds(server.worker_pids())
                             server_ms = server_time(server, name, token, cookie)
                         result.update(
@@ -659,6 +705,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, help="gunicorn threads a worker (else gunicorn.conf.py's)")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS), help="healthz and which of the others")
+    parser.add_argument("--proxy", action="store_true", help="drive the shipped nginx in front of gunicorn")
     args = parser.parse_args()
     if args.threads:
         os.environ["GUNICORN_THREADS"] = str(args.threads)  # read by gunicorn.conf.py
@@ -687,6 +734,7 @@ def main() -> int:
                 str(args.connections),
                 "--endpoints",
                 args.endpoints,
+                *(["--proxy"] if args.proxy else []),
             ],
             capture_output=True,
             text=True,
