@@ -97,10 +97,20 @@ def test_it_leaves_the_lists_and_filters_and_comes_back(manager_client, bot):
     assert "Archived on" in page
     assert "Unarchive" in page
 
-    assert manager_client.post(f"/bots/{bot.pk}/unarchive").status_code == 302
+    response = manager_client.post(f"/bots/{bot.pk}/unarchive", follow=True)
 
+    assert "Telegram Sales is back: it takes contacts again." in response.content.decode()
     assert Bot.objects.get().archived_at is None
     assert bot.get_absolute_url() in manager_client.get("/bots/").content.decode()
+
+
+def test_a_second_tabs_unarchive_says_it_was_not_archived(manager_client, bot):
+    bot, _token = bot
+
+    response = manager_client.post(f"/bots/{bot.pk}/unarchive", follow=True)
+
+    assert "Telegram Sales was not archived." in response.content.decode()
+    assert Bot.objects.get().archived_at is None
 
 
 def test_an_operator_may_not_archive_a_bot(client, bot, operator_login):

@@ -71,9 +71,9 @@ def test_it_leaves_the_lists_and_filters_and_comes_back_switched_off(manager_cli
     assert filtered.status_code == 200
     assert f'<option value="{olga.pk}" selected>Olga</option>' in filtered.content.decode()
 
-    response = manager_client.post(f"/operators/{olga.pk}/unarchive")
+    response = manager_client.post(f"/operators/{olga.pk}/unarchive", follow=True)
 
-    assert response.status_code == 302
+    assert "Olga is back, switched off: switch it on to give it contacts." in response.content.decode()
     olga.refresh_from_db()
     assert olga.archived_at is None
     assert not olga.is_active

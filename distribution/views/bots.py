@@ -28,7 +28,7 @@ from ..forms import (
 from ..http import HtmxHttpRequest
 from ..models import Bot, BotOperator, Operator, Webhook, WebhookDelivery
 from ..permissions import permission_required
-from .common import confirm, render_page, respond, tell_assigned, to_page
+from .common import confirm, render_page, respond, tell_assigned, to_page, unarchive
 
 LINKS = "bots/detail.html#links"
 WEBHOOK = "bots/detail.html#webhook"
@@ -522,10 +522,11 @@ def bot_archive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @permission_required("distribution.change_bot")
 @require_POST
 def bot_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    bot = get_object_or_404(Bot, pk=pk)
-    if not bot.archived_at:  # a second tab's unarchive
-        messages.info(request, _("%(bot)s was not archived.") % {"bot": bot.name})
-        return to_page(request, bot)
-    routing.unarchive_bot(bot=bot)
-    messages.success(request, _("%(bot)s is back: it takes contacts again.") % {"bot": bot.name})
-    return to_page(request, bot)
+    return unarchive(
+        request,
+        Bot,
+        pk,
+        act=lambda bot: routing.unarchive_bot(bot=bot),
+        not_archived=_("%(bot)s was not archived."),
+        done=_("%(bot)s is back: it takes contacts again."),
+    )

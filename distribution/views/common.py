@@ -230,3 +230,24 @@ def to_page(request: HtmxHttpRequest, row: Bot | Lead | Operator) -> HttpRespons
     which htmx follows as a plain redirect is followed."""
     url = row.get_absolute_url()
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def unarchive[Row: (Bot, Operator)](
+    request: HtmxHttpRequest,
+    model: type[Row],
+    pk: int,
+    *,
+    act: Callable[[Row], object],
+    not_archived: str,
+    done: str,
+) -> HttpResponse:
+    """Bring back the archived bot or operator `pk` with `act`, and answer with its page. The
+    messages name it by a placeholder named after its model: %(bot)s, %(operator)s."""
+    row = get_object_or_404(model, pk=pk)
+    names = {model._meta.model_name: row.name}
+    if not row.archived_at:  # a second tab's unarchive
+        messages.info(request, not_archived % names)
+    else:
+        act(row)
+        messages.success(request, done % names)
+    return to_page(request, row)

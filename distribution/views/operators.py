@@ -22,6 +22,7 @@ from .common import (
     respond,
     tell_assigned,
     to_page,
+    unarchive,
 )
 
 ROW = "operators/list.html#operator-row"
@@ -260,14 +261,11 @@ def operator_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @permission_required("distribution.change_operator")
 @require_POST
 def operator_unarchive(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    operator = get_object_or_404(Operator, pk=pk)
-    if not operator.archived_at:  # a second tab's unarchive
-        messages.info(request, _("%(operator)s was not archived.") % {"operator": operator.name})
-        return to_page(request, operator)
-    routing.unarchive_operator(operator=operator)
-    messages.success(
+    return unarchive(
         request,
-        _("%(operator)s is back, switched off: switch it on to give it contacts.")
-        % {"operator": operator.name},
+        Operator,
+        pk,
+        act=lambda operator: routing.unarchive_operator(operator=operator),
+        not_archived=_("%(operator)s was not archived."),
+        done=_("%(operator)s is back, switched off: switch it on to give it contacts."),
     )
-    return to_page(request, operator)
