@@ -1,8 +1,10 @@
 import time
 
 from django.conf import settings
+from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.csp import CSP
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from .database import is_unavailable
@@ -35,6 +37,19 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         return unavailable_response(request) if is_unavailable(exception) else None
+
+
+class ApiContentSecurityPolicyMiddleware(ContentSecurityPolicyMiddleware):
+    """Django's CSP for the API's page (/api/docs); a JSON answer gets a fixed policy that lets it
+    load and run nothing, instead of the site's built anew for every request."""
+
+    JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+    def process_response(self, request, response):
+        if response.get("Content-Type") == "application/json" and CSP.HEADER_ENFORCE not in response:
+            response.headers[CSP.HEADER_ENFORCE] = self.JSON_POLICY
+            return response
+        return super().process_response(request, response)
 
 
 class NoStoreForLoggedInPagesMiddleware:

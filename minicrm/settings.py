@@ -98,7 +98,7 @@ API_MIDDLEWARE = [
     "minicrm.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "minicrm.middleware.ApiContentSecurityPolicyMiddleware",
     "minicrm.middleware.DatabaseUnavailableMiddleware",
 ]
 

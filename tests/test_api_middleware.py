@@ -5,9 +5,11 @@ import io
 import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils.csp import build_policy
 
 from minicrm.wsgi import application
 
@@ -92,6 +94,14 @@ def test_it_says_the_apis_language(wsgi):
 
     assert headers["Content-Language"] == "ru"
     assert "Accept-Language" in headers["Vary"]
+
+
+def test_it_gives_json_a_fixed_policy_and_the_docs_page_the_sites(wsgi):
+    _status, answer = wsgi("POST", "/api/contacts")
+    _status, page = wsgi("GET", "/api/docs")
+
+    assert answer["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert page["Content-Security-Policy"] == build_policy(settings.SECURE_CSP)
 
 
 def test_it_routes_the_test_clients_api_requests_alike(client, db, sessions_seen):
