@@ -6,6 +6,7 @@ The intake, the queue and the pass-on all choose here; intake_function.py is the
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db import connection
@@ -18,8 +19,16 @@ from .statements import Candidate
 
 @dataclass(frozen=True)
 class Chosen:
-    operator: Operator
+    candidate: Candidate
     returned: bool  # rule 10: the lead's own operator, outside the round robin
+
+    @cached_property
+    def operator(self) -> Operator:
+        """The chosen operator, built from its locked row's columns without a query."""
+        assert self.candidate.operator_name is not None  # an eligible row's operator is switched on
+        return switched_on_operator(
+            self.candidate.operator_id, self.candidate.operator_name, self.candidate.capacity
+        )
 
 
 def eligible(candidates: list[Candidate]) -> list[Candidate]:
@@ -57,15 +66,10 @@ def choose(
         return None
     back = next((row for row in rows if row.operator_id == returning_to), None)
     if back is not None:
-        return Chosen(_operator_of(back), returned=True)
+        return Chosen(back, returned=True)
     chosen, total = smooth_choice(rows)
     statements.advance(eligible=[row.link_id for row in rows], chosen=chosen.link_id, total=total)
-    return Chosen(_operator_of(chosen), returned=False)
-
-
-def _operator_of(row: Candidate) -> Operator:
-    assert row.operator_name is not None  # an eligible row's operator is switched on
-    return switched_on_operator(row.operator_id, row.operator_name, row.capacity)
+    return Chosen(chosen, returned=False)
 
 
 def answer_within(own: timedelta | None) -> timedelta | None:

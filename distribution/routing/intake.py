@@ -1,12 +1,15 @@
 """The intake (rules 1, 3 to 5, 7): record that a lead wrote through a bot, and assign the contact.
 
 The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the lead is one call
-of intake_function.py. A replay is rare and stays in the ORM.
+of intake_function.py. It answers from the statements' rows: model instances are built only for
+a webhook's deliveries. A replay is rare and stays in the ORM.
 """
 
 import dataclasses
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -14,13 +17,14 @@ from django.utils import timezone
 from minicrm.database import one_writer_at_a_time
 
 from .. import schedules
+from ..api_json import ContactRow
 from ..exceptions import IdempotencyConflict, TokenRotated
 from ..identifiers import LeadIdentity
-from ..models import Bot, Contact, ContactEvent, IdentifierSource, Lead
+from ..models import Bot, Contact, ContactEvent, Operator
 from ..webhooks import record_deliveries
 from . import choice, intake_function, statements
 from .figures import day_of
-from .leads import could_be, record_sources, resolve_lead
+from .leads import could_be, resolve_lead
 from .queue import drain_queue
 
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
@@ -32,9 +36,20 @@ MAX_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class Registration:
-    contact: Contact
+    """What register_contact did. The intake answers from `answer`; `contact` reads the stored
+    contact for a caller that wants the model."""
+
+    answer: ContactRow  # the contact as the intake answers it
     lead_created: bool
     replayed: bool
+    stored: Contact | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def contact(self) -> Contact:
+        """The contact, read on first use where the intake did not read it."""
+        if self.stored is not None:
+            return self.stored
+        return Contact.objects.select_related("lead", "bot", "operator").get(pk=self.answer.id)
 
 
 def register_contact(
@@ -69,8 +84,8 @@ def register_contact(
         # Older contacts waited beside free room (a process died before its drain): they go
         # first, and the new contact is answered as the drain left it.
         drain_queue(bot_ids=[bot.pk])
-        contact = Contact.objects.select_related("lead", "bot", "operator").get(pk=registration.contact.pk)
-        registration = dataclasses.replace(registration, contact=contact)
+        contact = Contact.objects.select_related("lead", "bot", "operator").get(pk=registration.answer.id)
+        registration = dataclasses.replace(registration, answer=ContactRow.of(contact), stored=contact)
     return registration
 
 
@@ -98,14 +113,14 @@ def _register(
         stored = Contact.objects.select_related("lead", "bot", "operator").get(pk=row.contact_id)
         if stored.message != message or not could_be(identity, stored.lead, verified):
             raise IdempotencyConflict(stored)
-        return Registration(stored, lead_created=False, replayed=True), False
-    lead, created, attached = resolve_lead(identity, verified)
+        return Registration(ContactRow.of(stored), lead_created=False, replayed=True, stored=stored), False
+    lead_id, created, attached = resolve_lead(identity, verified)
     now = timezone.now()
     # Rule 10: a new lead has no operator to go back to.
-    returning_to = None if created else choice.returning_operator(lead.pk, within=row.return_within, now=now)
+    returning_to = None if created else choice.returning_operator(lead_id, within=row.return_within, now=now)
     if connection.vendor == "postgresql":
         return _assign_in_one_call(
-            bot, lead, created, attached, message, external_id, token_hash, row, returning_to
+            bot, lead_id, created, attached, message, external_id, token_hash, row, returning_to
         )
     locked = statements.lock_bot(bot.pk)
     _check_token(locked.token_hash if locked else None, token_hash)
@@ -116,68 +131,101 @@ def _register(
     is_open = schedules.opening(locked.hours, now)[0]
     # created_at from the clock the events use (the field's default is bound at import, where
     # tests that freeze the time do not reach).
-    contact = Contact(
-        lead=lead, bot=bot, message=message, external_id=external_id or None, created_at=timezone.now()
-    )
+    created_at = timezone.now()
     queued_behind = is_open and locked.waiting and bool(choice.eligible(locked.candidates))
     chosen = (
         choice.choose(locked.candidates, returning_to=returning_to)
         if is_open and not locked.waiting
         else None
     )
+    operator_id = operator_name = assigned_at = answer_by = None
     if chosen is not None:
-        contact.status, contact.operator, contact.assigned_at = (
-            Contact.Status.OPEN,
-            chosen.operator,
-            timezone.now(),
-        )
-        contact.answer_by = choice.answer_by(contact.assigned_at, locked.answer_within, hours=locked.hours)
-        statements.count_assignments(
-            bot_id=bot.pk, operator_id=chosen.operator.pk, day=day_of(contact.assigned_at)
-        )
-    contact.pk = statements.insert_contact(contact)
-    contact._state.adding, contact._state.db = False, connection.alias
-    events = _intake_events(contact, returned=chosen is not None and chosen.returned)
+        operator_id, operator_name = chosen.candidate.operator_id, chosen.candidate.operator_name
+        assigned_at = timezone.now()
+        answer_by = choice.answer_by(assigned_at, locked.answer_within, hours=locked.hours)
+        statements.count_assignments(bot_id=bot.pk, operator_id=operator_id, day=day_of(assigned_at))
+    status = statements.WAITING if chosen is None else statements.OPEN
+    contact_id = statements.insert_contact(
+        lead_id=lead_id,
+        bot_id=bot.pk,
+        operator_id=operator_id,
+        status=status,
+        message=message,
+        external_id=external_id,
+        created_at=created_at,
+        assigned_at=assigned_at,
+        answer_by=answer_by,
+    )
+    answer = ContactRow(
+        contact_id,
+        status,
+        external_id,
+        message,
+        lead_id,
+        bot.pk,
+        locked.name,
+        locked.hours,
+        operator_id,
+        operator_name,
+        created_at,
+        assigned_at,
+    )
+    returned = chosen is not None and chosen.returned
+    events = _intake_events(answer, returned=returned)
     statements.insert_events(events)
     if locked.webhook_events is not None:
-        record_deliveries(events, contacts={contact.pk: contact})
-    record_sources(
-        [
-            IdentifierSource(
-                lead=lead,
-                field=field,
-                value=getattr(lead, field),
-                bot=bot,
-                contact=contact,
-                created_at=contact.created_at,
-            )
-            for field in attached
-        ]
-    )
-    return Registration(contact, lead_created=created, replayed=False), queued_behind
-
-
-def _intake_events(contact: Contact, *, returned: bool) -> list[ContactEvent]:
-    """Return an intake's history rows: created, and assigned if an operator got it."""
-    events = [ContactEvent(contact=contact, kind=Kind.CREATED, at=contact.created_at)]
-    if contact.assigned_at is not None:
-        events.append(
-            ContactEvent(
-                contact=contact,
-                kind=Kind.ASSIGNED,
-                at=contact.assigned_at,
-                reason=Reason.RETURNED if returned else Reason.INTAKE,
-                operator=contact.operator,
-            )
+        _record_deliveries(events, answer, bot, answer_by, chosen.operator if chosen else None)
+    if attached:
+        statements.record_sources(
+            (lead_id, field, value, bot.pk, contact_id, created_at) for field, value in attached.items()
         )
+    return Registration(answer, lead_created=created, replayed=False), queued_behind
+
+
+def _intake_events(answer: ContactRow, *, returned: bool) -> list[statements.EventRow]:
+    """Return an intake's history rows: created, and assigned if an operator got it."""
+    events: list[statements.EventRow] = [(answer.id, Kind.CREATED, answer.created_at, "", None)]
+    if answer.assigned_at is not None:
+        reason = Reason.RETURNED if returned else Reason.INTAKE
+        events.append((answer.id, Kind.ASSIGNED, answer.assigned_at, reason, answer.operator_id))
     return events
+
+
+def _record_deliveries(
+    events: list[statements.EventRow],
+    answer: ContactRow,
+    bot: Bot,
+    answer_by: datetime | None,
+    operator: Operator | None,
+) -> None:
+    """record_deliveries of the intake's history rows, which reads them as model instances."""
+    contact = Contact(
+        pk=answer.id,
+        lead_id=answer.lead_id,
+        bot=bot,
+        operator=operator,
+        status=answer.status,
+        message=answer.message,
+        external_id=answer.external_id,
+        created_at=answer.created_at,
+        assigned_at=answer.assigned_at,
+        answer_by=answer_by,
+    )
+    contact._state.adding, contact._state.db = False, connection.alias
+    instances = [
+        ContactEvent(
+            contact=contact, kind=kind, at=at, reason=reason, operator=operator if operator_id else None
+        )
+        for _contact_id, kind, at, reason, operator_id in events
+    ]
+    record_deliveries(instances, contacts={contact.pk: contact})
 
 
 def _assign_in_one_call(
     bot: Bot,
-    lead: Lead,
+    lead_id: int,
     created: bool,
-    attached: list[str],
+    attached: dict[str, str],
     message: str,
     external_id: str | None,
     token_hash: str | None,
@@ -192,12 +240,12 @@ def _assign_in_one_call(
     done = intake_function.assign_in_one_call(
         bot_id=bot.pk,
         token_hash=token_hash,
-        lead_id=lead.pk,
+        lead_id=lead_id,
         message=message,
         external_id=external_id or None,
         now=now,
         day=day_of(now),
-        sources={field: getattr(lead, field) for field in attached},
+        sources=attached,
         answer_within=within,
         returning_to=returning_to,
         closed=schedule is not None and not schedule.is_open(now),
@@ -208,28 +256,29 @@ def _assign_in_one_call(
     if done is None:
         raise Bot.DoesNotExist(bot.pk)
     bot.name = done.bot_name
-    contact = Contact(
-        pk=done.contact_id,
-        lead=lead,
-        bot=bot,
-        message=message,
-        external_id=external_id or None,
-        created_at=now,
-        status=Contact.Status.WAITING,
+    assert done.contact_id is not None  # the token was the bot's: the function wrote the contact
+    answer = ContactRow(
+        done.contact_id,
+        statements.WAITING if done.operator_id is None else statements.OPEN,
+        external_id or None,
+        message,
+        lead_id,
+        bot.pk,
+        done.bot_name,
+        row.hours,
+        done.operator_id,
+        done.operator_name,
+        now,
+        done.assigned_at,
     )
-    contact._state.adding, contact._state.db = False, connection.alias
-    if done.operator_id is not None:
-        # The function returns the operator's name and capacity with its id.
-        assert done.operator_name is not None
-        assert done.capacity is not None
-        contact.status, contact.assigned_at, contact.answer_by = (
-            Contact.Status.OPEN,
-            done.assigned_at,
-            done.answer_by,
-        )
-        contact.operator = choice.switched_on_operator(done.operator_id, done.operator_name, done.capacity)
     if done.webhook_events is not None:
         # The function wrote the history rows: they are built here only for the webhook.
-        events = _intake_events(contact, returned=done.returned)
-        record_deliveries(events, contacts={contact.pk: contact})
-    return Registration(contact, lead_created=created, replayed=False), done.queued_behind
+        operator = None
+        if done.operator_id is not None:
+            # The function returns the operator's name and capacity with its id.
+            assert done.operator_name is not None
+            assert done.capacity is not None
+            operator = choice.switched_on_operator(done.operator_id, done.operator_name, done.capacity)
+        events = _intake_events(answer, returned=done.returned)
+        _record_deliveries(events, answer, bot, done.answer_by, operator)
+    return Registration(answer, lead_created=created, replayed=False), done.queued_behind

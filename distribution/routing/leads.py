@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +30,9 @@ def _holders(identity: LeadIdentity) -> list[Lead]:
     return list(Lead.objects.filter(condition).order_by("pk")) if condition else []
 
 
-def first_match(
-    wanted: dict[str, str], holders: list[Lead], *, verified: Iterable[str] | None = None
-) -> Lead | None:
+def first_match[Holder: (Lead, statements.LeadRow)](
+    wanted: dict[str, str], holders: list[Holder], *, verified: Iterable[str] | None = None
+) -> Holder | None:
     """Return the holder of the external_id, else of the email, else of the phone.
 
     With `verified`, only those identifiers count, and only where the holder's own is verified.
@@ -56,16 +56,15 @@ def could_be(identity: LeadIdentity, lead: Lead, verified: frozenset[str]) -> bo
     return all(getattr(lead, field) in (None, value) for field, value in wanted.items())
 
 
-def resolve_lead(identity: LeadIdentity, verified: frozenset[str]) -> tuple[Lead, bool, list[str]]:
-    """Lock and return the lead, whether it was created, and the identifiers it was given.
+def resolve_lead(identity: LeadIdentity, verified: frozenset[str]) -> tuple[int, bool, dict[str, str]]:
+    """Lock the lead and return its id, whether it was created, and the identifiers it was given.
 
     `verified` names the identifiers the bot vouches for: only those join an existing lead.
     """
     # Leads are locked before the bot: a contact's insert takes a share lock on its lead at commit,
     # and a request adding an identifier to that lead must not hold it while waiting for the bot.
     wanted = identity.identifiers()
-    rows = statements.lock_leads(wanted)
-    holders = [Lead.from_db(connection.alias, statements.LEAD_COLUMNS, row) for row in rows]
+    holders = statements.lock_leads(wanted)
     # An identifier another lead holds is never given to this one: two people may share a phone,
     # and leads are only ever merged by hand.
     lead = first_match(wanted, holders, verified=verified)
@@ -75,34 +74,29 @@ def resolve_lead(identity: LeadIdentity, verified: frozenset[str]) -> tuple[Lead
     flags = {f"{field}_verified": field in verified or field not in free for field in IDENTIFIERS}
     if lead is None:
         # No verified match: a new lead, marked when an identifier it claims is another lead's.
-        lead = Lead(
+        duplicate = first_match(wanted, holders)
+        lead_id = statements.insert_lead(
             name=identity.name,
             created_at=timezone.now(),
-            duplicate_of=first_match(wanted, holders),
+            duplicate_of_id=duplicate.id if duplicate else None,
             **free,
             **flags,
         )
-        lead.pk = statements.insert_lead(
-            name=lead.name, created_at=lead.created_at, duplicate_of_id=lead.duplicate_of_id, **free, **flags
-        )
-        lead._state.adding, lead._state.db = False, connection.alias
-        return lead, True, list(free)
-    attached, vouched = [], []
+        return lead_id, True, free
+    attached: dict[str, str] = {}
+    changes: dict[str, statements.LeadValue] = {}
     for field, value in free.items():
-        if not getattr(lead, field):
-            setattr(lead, field, value)
-            setattr(lead, f"{field}_verified", field in verified)
-            attached.append(field)
-        elif getattr(lead, field) == value and field in verified and not getattr(lead, f"{field}_verified"):
-            setattr(lead, f"{field}_verified", True)
-            vouched.append(field)
-    changed = [*attached, *(f"{field}_verified" for field in (*attached, *vouched))]
+        held = getattr(lead, field)
+        if not held:
+            attached[field] = changes[field] = value
+        elif held == value and field in verified and not getattr(lead, f"{field}_verified"):
+            changes[f"{field}_verified"] = True
+    changes |= {f"{field}_verified": field in verified for field in attached}
     if identity.name and not lead.name:
-        lead.name = identity.name
-        changed.append("name")
-    if changed:
-        statements.update_lead(lead.pk, {field: getattr(lead, field) for field in changed})
-    return lead, False, attached
+        changes["name"] = identity.name
+    if changes:
+        statements.update_lead(lead.id, changes)
+    return lead.id, False, attached
 
 
 def dismiss_duplicate(*, lead: Lead) -> None:
@@ -123,7 +117,10 @@ def set_bot_vouches(*, bot: Bot, fields: Iterable[str]) -> None:
 def record_sources(sources: list[IdentifierSource]) -> None:
     """Write where each identifier of a lead came from, replacing an earlier holder's row."""
     if sources:
-        statements.record_sources(sources)
+        statements.record_sources(
+            (source.lead_id, source.field, source.value, source.bot_id, source.contact_id, source.created_at)
+            for source in sources
+        )
 
 
 def record_edited_identifiers(*, lead: Lead, fields: Iterable[str], by: User | None = None) -> None:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -148,11 +149,24 @@ def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     )
 
 
-LEAD_COLUMNS = ["id", "name", *IDENTIFIERS, *(f"{field}_verified" for field in IDENTIFIERS)]
+class LeadRow(NamedTuple):
+    """A lead's columns that rule 1 reads."""
+
+    id: int
+    name: str
+    external_id: str | None
+    email: str | None
+    phone: str | None
+    external_id_verified: bool
+    email_verified: bool
+    phone_verified: bool
 
 
-def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
-    """Lock every lead holding one of these identifiers, in id order; return LEAD_COLUMNS of each."""
+LEAD_COLUMNS = LeadRow._fields
+
+
+def lock_leads(identifiers: dict[str, str]) -> list[LeadRow]:
+    """Lock every lead holding one of these identifiers, in id order."""
     condition = " OR ".join(f"{field} = %s" for field in identifiers)
     lock = " FOR UPDATE" if _postgresql() else ""
     with connection.cursor() as cursor:
@@ -160,7 +174,7 @@ def lock_leads(identifiers: dict[str, str]) -> list[tuple]:
             f"SELECT {', '.join(LEAD_COLUMNS)} FROM {LEAD} WHERE {condition} ORDER BY id{lock}",  # noqa: S608
             list(identifiers.values()),
         )
-        return cursor.fetchall()
+        return [LeadRow(*row) for row in cursor.fetchall()]
 
 
 def key_share_bots(bot_ids: Iterable[int]) -> None:
@@ -329,54 +343,63 @@ def count_close(*, bot_id: int, day: date, reason: str) -> None:
         )
 
 
-def insert_contact(contact: Contact) -> int:
+def insert_contact(
+    *,
+    lead_id: int,
+    bot_id: int,
+    operator_id: int | None,
+    status: str,
+    message: str,
+    external_id: str | None,
+    created_at: datetime,
+    assigned_at: datetime | None,
+    answer_by: datetime | None,
+) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {CONTACT} (lead_id, bot_id, operator_id, status, message, external_id,"  # noqa: S608
             " created_at, assigned_at, answer_by, closed_at, resolution)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '') RETURNING id",
             [
-                contact.lead_id,
-                contact.bot_id,
-                contact.operator_id,
-                contact.status,
-                contact.message,
-                contact.external_id,
-                _datetime(contact.created_at),
-                _datetime(contact.assigned_at),
-                _datetime(contact.answer_by),
+                lead_id,
+                bot_id,
+                operator_id,
+                status,
+                message,
+                external_id,
+                _datetime(created_at),
+                _datetime(assigned_at),
+                _datetime(answer_by),
             ],
         )
         return cursor.fetchone()[0]
 
 
-def insert_events(events: Iterable[ContactEvent]) -> None:
-    """Write the history rows of one new contact: no actor, no bot."""
-    rows = [
-        (event.contact_id, event.kind, _datetime(event.at), event.reason, event.note, event.operator_id)
-        for event in events
-    ]
+# A history row of the intake: contact_id, kind, at, reason, operator_id.
+EventRow = tuple[int, str, datetime, str, int | None]
+
+
+def insert_events(events: list[EventRow]) -> None:
+    """Write the history rows of one new contact: no note, no actor, no bot."""
+    values = ", ".join(["(%s, %s, %s, %s, '', %s)"] * len(events))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {EVENT} (contact_id, kind, at, reason, note, operator_id)"  # noqa: S608
-            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(rows))}",
-            [value for row in rows for value in row],
+            f"INSERT INTO {EVENT} (contact_id, kind, at, reason, note, operator_id) VALUES {values}",  # noqa: S608
+            [
+                value
+                for contact_id, kind, at, reason, operator in events
+                for value in (contact_id, kind, _datetime(at), reason, operator)
+            ],
         )
 
 
-def record_sources(sources: list[IdentifierSource]) -> None:
+# Where an identifier came from: lead_id, field, value, bot_id, contact_id, created_at.
+SourceRow = tuple[int, str, str, int | None, int | None, datetime]
+
+
+def record_sources(sources: Iterable[SourceRow]) -> None:
     """Write where each identifier came from, replacing what an earlier holder of the field left."""
-    rows = [
-        (
-            source.lead_id,
-            source.field,
-            source.value,
-            source.bot_id,
-            source.contact_id,
-            _datetime(source.created_at),
-        )
-        for source in sources
-    ]
+    rows = [(*source[:5], _datetime(source[5])) for source in sources]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {SOURCE} (lead_id, field, value, bot_id, contact_id, created_at)"  # noqa: S608

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from minicrm.errors import json_error
 
 from .. import ratelimit, schedules
-from ..api_json import contact_json, with_close_reason
+from ..api_json import contact_json, row_json, with_close_reason
 from ..models import Bot, Contact, ContactEvent
 from ..payload import (
     ContactPayload,
@@ -64,7 +64,7 @@ def _bearer_token(request: HttpRequest) -> str:
 def _status(registration: Registration) -> int:
     if registration.replayed:
         return 200
-    return 201 if registration.contact.status == Contact.Status.OPEN else 202
+    return 201 if registration.answer.status == Contact.Status.OPEN else 202
 
 
 def _unknown_token() -> JsonResponse:
@@ -191,7 +191,7 @@ def contacts(request: HttpRequest) -> JsonResponse:
             contact_id=conflict.contact.pk,
         )
     return JsonResponse(
-        contact_json(registration.contact, identity=payload.identity, lead_created=registration.lead_created),
+        row_json(registration.answer, identity=payload.identity, lead_created=registration.lead_created),
         status=_status(registration),
     )
 
