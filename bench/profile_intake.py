@@ -15,6 +15,7 @@ import contextlib
 import cProfile
 import io
 import json
+import os
 import pstats
 import random
 import sys
@@ -99,12 +100,43 @@ def in_threads(count: int, function, application, environs) -> None:
         thread.join()
 
 
+def backend_cpu() -> float:
+    """The CPU seconds so far of this thread's PostgreSQL backend (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    fields = (
+        Path(f"/proc/{connection.connection.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    )
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(application, token: str, mode: str, args) -> None:
+    from django.db import connection
+
     run(application, requests(token, mode, 200))  # warm: connection, caches, imports
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    server = backend_cpu()
     started = time.process_time()
-    in_threads(args.threads, run, application, requests(token, mode, args.requests))
+    with connection.execute_wrapper(count):
+        if args.threads == 1:  # in this thread, whose connection the server's CPU and count are of
+            run(application, requests(token, mode, args.requests))
+        else:
+            in_threads(args.threads, run, application, requests(token, mode, args.requests))
     cpu_ms = (time.process_time() - started) * 1000 / args.requests
-    print(f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request", flush=True)
+    server_ms = (backend_cpu() - server) * 1000 / args.requests
+    print(
+        f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request,"
+        f" server {server_ms:.2f} ms, {statements / args.requests:.2f} statements",
+        flush=True,
+    )
     if args.top:
         profiler = cProfile.Profile()
         profiler.runcall(run, application, requests(token, mode, args.requests))
