@@ -127,6 +127,7 @@ class BotRow:
     return_within: timedelta | None
     hours: str | None
     contact_id: int | None  # its contact with the external_id asked for
+    webhook: bool  # it has an active webhook
 
 
 def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
@@ -134,17 +135,24 @@ def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
-            f" b.answer_within, b.return_within, b.hours, c.id"
+            f" b.answer_within, b.return_within, b.hours, c.id,"
+            f" EXISTS (SELECT 1 FROM {WEBHOOK} w WHERE w.bot_id = b.id AND w.is_active)"
             f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
             [external_id, bot_id],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    token_hash, *flags, answer_within, return_within, hours, contact_id = row
+    token_hash, *flags, answer_within, return_within, hours, contact_id, webhook = row
     verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
     return BotRow(
-        token_hash, verified, _duration(answer_within), _duration(return_within), _json(hours), contact_id
+        token_hash,
+        verified,
+        _duration(answer_within),
+        _duration(return_within),
+        _json(hours),
+        contact_id,
+        bool(webhook),
     )
 
 
