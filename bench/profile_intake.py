@@ -112,6 +112,23 @@ def backend_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def print_statements(requests: int) -> None:
+    """pg_stat_statements' planning and execution per intake, top-level and nested statements."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT calls, total_plan_time, total_exec_time, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 90)"
+            " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+            " ORDER BY total_plan_time + total_exec_time DESC LIMIT 20"
+        )
+        for calls, plan, execute, toplevel, query in cursor.fetchall():
+            print(
+                f"  {calls / requests:5.2f} a request, plan {plan * 1000 / requests:6.0f} µs,"
+                f" execute {execute * 1000 / requests:6.0f} µs {'' if toplevel else '(nested) '}{query}"
+            )
+
+
 def measure(application, token: str, mode: str, args) -> None:
     from django.db import connection
 
@@ -123,6 +140,10 @@ def measure(application, token: str, mode: str, args) -> None:
         statements += 1
         return execute(sql, params, many, context)
 
+    if args.statements:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            cursor.execute("SELECT pg_stat_statements_reset()")
     server = backend_cpu()
     started = time.process_time()
     with connection.execute_wrapper(count):
@@ -137,6 +158,8 @@ def measure(application, token: str, mode: str, args) -> None:
         f" server {server_ms:.2f} ms, {statements / args.requests:.2f} statements",
         flush=True,
     )
+    if args.statements:
+        print_statements(args.requests)
     if args.top:
         profiler = cProfile.Profile()
         profiler.runcall(run, application, requests(token, mode, args.requests))
@@ -162,6 +185,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads sending at once (not profiled)")
     parser.add_argument("--callees", help="with --top: also what the functions matching this call")
     parser.add_argument("--dump", help="with --top: also write each profile to DUMP.<mode>")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="PostgreSQL: print pg_stat_statements (set BENCH_POSTGRES_OPTIONS='-c shared_preload_libraries="
+        "pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on')",
+    )
     parser.add_argument("--top", type=int, default=0, help="print a profile's top functions")
     args = parser.parse_args()
 
