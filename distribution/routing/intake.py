@@ -1,7 +1,7 @@
 """The intake (rules 1, 3 to 5, 7): record that a lead wrote through a bot, and assign the contact.
 
-The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the lead is one call
-of intake_function.py. A replay is rare and stays in the ORM.
+The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the bot's read, the
+lead too, is one call of intake_function.py. A replay is rare and stays in the ORM.
 """
 
 import dataclasses

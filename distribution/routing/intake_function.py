@@ -1,10 +1,11 @@
-"""The intake's assignment on PostgreSQL in one round trip: a PL/pgSQL function.
+"""The intake on PostgreSQL in one round trip: PL/pgSQL functions.
 
-It is the PostgreSQL copy of what intake.py does on SQLite after the lead is resolved: the locks,
-rules 3 and 4 (choice.py states them in Python) and the writes. Its text is built here from the
-models' tables and values and statements.py's fragments, and install() replaces it after every
-`migrate` (apps.py), so the function never lags the code. tests/test_intake_function.py and the
-differential test hold the two copies to one another.
+They are the PostgreSQL copy of what intake.py does on SQLite after the bot's read: the lead
+(rule 1 as leads.py states it, rule 10's returning operator), the locks, rules 3 and 4 (choice.py
+states them in Python) and the writes. Their text is built here from the models' tables and values
+and statements.py's fragments, and install() replaces them after every `migrate` (apps.py), so the
+functions never lag the code. tests/test_intake_function.py, tests/test_intake_one_statement.py
+and the differential test hold the copies to one another.
 """
 
 from dataclasses import dataclass
