@@ -13,7 +13,7 @@ from distribution import routing
 from distribution.exceptions import TokenRotated
 from distribution.identifiers import LeadIdentity
 from distribution.models import Bot, Contact, Lead
-from distribution.routing import intake_function
+from distribution.routing import intake_function, statements
 
 pytestmark = [
     pytest.mark.only_on_postgresql("SQLite's intake is a transaction of fixed statements"),
@@ -33,7 +33,7 @@ def test_it_is_the_bots_read_and_one_call_without_a_transaction(bot_with_operato
             registration = routing.register_contact(bot=bot, identity=ANNA, message=message)
 
         first, call = (query["sql"] for query in queries)
-        assert first.startswith("SELECT b.token_hash")
+        assert f"{statements.READ_BOT_NAME}(" in first
         assert f"{intake_function.INTAKE_NAME}(" in call
         assert connection.get_autocommit()
         assert registration.contact.operator == operator

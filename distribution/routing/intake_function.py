@@ -265,7 +265,24 @@ END
 $$;
 """  # noqa: S608
 
-FUNCTIONS = {NAME: FUNCTION, LEAD_NAME: LEAD_FUNCTION, INTAKE_NAME: INTAKE_FUNCTION}
+# The bot's read before the intake (statements.read_bot), planned once per connection, not at each call.
+BOT_FUNCTION = f"""
+CREATE FUNCTION {statements.READ_BOT_NAME}(p_bot bigint, p_external_id text) RETURNS TABLE (
+    token_hash varchar, verifies_external_id boolean, verifies_email boolean, verifies_phone boolean,
+    answer_within interval, return_within interval, hours jsonb, contact_id bigint, webhook boolean
+) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY {statements.read_bot_sql(bot="p_bot", external_id="p_external_id")};
+END
+$$;
+"""
+
+FUNCTIONS = {
+    NAME: FUNCTION,
+    LEAD_NAME: LEAD_FUNCTION,
+    INTAKE_NAME: INTAKE_FUNCTION,
+    statements.READ_BOT_NAME: BOT_FUNCTION,
+}
 
 _NAMES = ", ".join(f"'{name}'" for name in FUNCTIONS)
 # Every signature the functions ever had goes, so that a change of their arguments leaves no stale one.
