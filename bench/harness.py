@@ -67,7 +67,8 @@ class Postgres:
     def start(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
-            "-c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off"
+            "-c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off "
+            + os.environ.get("BENCH_POSTGRES_OPTIONS", "")  # e.g. pg_stat_statements, this cluster's own
         )
         self._as_postgres(
             [

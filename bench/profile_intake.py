@@ -15,6 +15,7 @@ import contextlib
 import cProfile
 import io
 import json
+import os
 import pstats
 import random
 import sys
@@ -99,12 +100,66 @@ def in_threads(count: int, function, application, environs) -> None:
         thread.join()
 
 
+def backend_cpu() -> float:
+    """The CPU seconds so far of this thread's PostgreSQL backend (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    fields = (
+        Path(f"/proc/{connection.connection.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    )
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def print_statements(requests: int) -> None:
+    """pg_stat_statements' planning and execution per intake, top-level and nested statements."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT calls, total_plan_time, total_exec_time, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 90)"
+            " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+            " ORDER BY total_plan_time + total_exec_time DESC LIMIT 20"
+        )
+        for calls, plan, execute, toplevel, query in cursor.fetchall():
+            print(
+                f"  {calls / requests:5.2f} a request, plan {plan * 1000 / requests:6.0f} µs,"
+                f" execute {execute * 1000 / requests:6.0f} µs {'' if toplevel else '(nested) '}{query}"
+            )
+
+
 def measure(application, token: str, mode: str, args) -> None:
+    from django.db import connection
+
     run(application, requests(token, mode, 200))  # warm: connection, caches, imports
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    if args.statements:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            cursor.execute("SELECT pg_stat_statements_reset()")
+    server = backend_cpu()
     started = time.process_time()
-    in_threads(args.threads, run, application, requests(token, mode, args.requests))
+    with connection.execute_wrapper(count):
+        if args.threads == 1:  # in this thread, whose connection the server's CPU and count are of
+            run(application, requests(token, mode, args.requests))
+        else:
+            in_threads(args.threads, run, application, requests(token, mode, args.requests))
     cpu_ms = (time.process_time() - started) * 1000 / args.requests
-    print(f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request", flush=True)
+    server_ms = (backend_cpu() - server) * 1000 / args.requests
+    print(
+        f"{args.db}, {mode}, {args.contacts} contacts: {cpu_ms:.2f} ms CPU a request,"
+        f" server {server_ms:.2f} ms, {statements / args.requests:.2f} statements",
+        flush=True,
+    )
+    if args.statements:
+        print_statements(args.requests)
     if args.top:
         profiler = cProfile.Profile()
         profiler.runcall(run, application, requests(token, mode, args.requests))
@@ -130,6 +185,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads sending at once (not profiled)")
     parser.add_argument("--callees", help="with --top: also what the functions matching this call")
     parser.add_argument("--dump", help="with --top: also write each profile to DUMP.<mode>")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="PostgreSQL: print pg_stat_statements (set BENCH_POSTGRES_OPTIONS='-c shared_preload_libraries="
+        "pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on')",
+    )
     parser.add_argument("--top", type=int, default=0, help="print a profile's top functions")
     args = parser.parse_args()
 

@@ -133,7 +133,7 @@ def test_with_the_rate_limit_on_the_archive_check_costs_no_query(
 
     # As tests/test_intake.py counts them with the limit off, less its archive check, plus the
     # rate limit's (the bot's row, which tells the archive too, and the window's count and update).
-    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 12):
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 12):
         assert (
             _post(client, token, {"lead": {"external_id": "tg-1"}, "external_id": "m-1"}).status_code == 202
         )

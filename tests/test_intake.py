@@ -252,10 +252,10 @@ def test_it_makes_a_bounded_number_of_queries(post, operator, django_assert_max_
 
     # The savepoint and its release, the replay check (and the token's), the leads, the lead's new
     # phone, the bot with its candidates, the contact (queued: the operator is full), its history,
-    # the phone's source; on PostgreSQL everything after the lead's phone is one call of the
+    # the phone's source; on PostgreSQL everything after the replay check is one call of the
     # intake's function. The token's bot is remembered from the requests before; with the rate
     # limit off (as here), one more query asks whether it is archived.
-    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 10):
+    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 10):
         post({"lead": {"external_id": "tg-1", "phone": "+79991234567"}, "external_id": "m-1"})
 
 
@@ -264,7 +264,7 @@ def test_a_fresh_lead_takes_no_more_queries_than_a_returning_one(
 ):
     # The token's bot (not seen yet); as a returning lead's, with the lead's INSERT, the round robin
     # and the daily figure (the operator has room), which PostgreSQL's one call includes.
-    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 12):
+    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 12):
         post({"lead": {"external_id": "tg-new"}, "external_id": "m-1"})
 
 

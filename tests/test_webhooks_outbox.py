@@ -256,7 +256,7 @@ def test_an_intake_with_a_webhook_makes_a_bounded_number_of_queries(
 
     # The intake's own (see tests/test_intake.py), the webhook, its lock (PostgreSQL), the row; the
     # contact is not read again (send() reads it for its caller).
-    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 14):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 14):
         routing.register_contact(bot=bot, identity=routing.LeadIdentity(external_id="tg-new"))
 
 

@@ -1,12 +1,13 @@
 """The intake (rules 1, 3 to 5, 7): record that a lead wrote through a bot, and assign the contact.
 
-The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the lead is one call
-of intake_function.py. It answers from the statements' rows: model instances are built only for
-a webhook's deliveries. A replay is rare and stays in the ORM.
+The hot path runs statements.py's fixed SQL; on PostgreSQL everything after the bot's read, the
+lead too, is one call of intake_function.py. It answers from the statements' rows: model instances
+are built only for a webhook's deliveries. A replay is rare and stays in the ORM.
 """
 
 import dataclasses
 import hmac
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -72,7 +73,7 @@ def register_contact(
         raise ValueError("A lead needs an external_id, an email or a phone.")
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with one_writer_at_a_time(connection), transaction.atomic():
+            with one_writer_at_a_time(connection), _transaction():
                 registration, queued_behind = _register(
                     bot, identity, message, external_id or None, token_hash, verified
                 )
@@ -87,6 +88,14 @@ def register_contact(
         contact = Contact.objects.select_related("lead", "bot", "operator").get(pk=registration.answer.id)
         registration = dataclasses.replace(registration, answer=ContactRow.of(contact), stored=contact)
     return registration
+
+
+def _transaction() -> AbstractContextManager:
+    """SQLite's intake is a transaction; PostgreSQL's is one statement, in autocommit unless the
+    caller's transaction holds it (a savepoint then undoes a failed attempt)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
 
 
 def _check_token(stored: str | None, token_hash: str | None) -> None:
@@ -114,14 +123,14 @@ def _register(
         if stored.message != message or not could_be(identity, stored.lead, verified):
             raise IdempotencyConflict(stored)
         return Registration(ContactRow.of(stored), lead_created=False, replayed=True, stored=stored), False
+    if connection.vendor == "postgresql":
+        # A webhook's deliveries are written in the contact's transaction.
+        with transaction.atomic() if row.webhook and not connection.in_atomic_block else nullcontext():
+            return _assign_in_one_call(bot, identity, verified, message, external_id, token_hash, row)
     lead_id, created, attached = resolve_lead(identity, verified)
     now = timezone.now()
     # Rule 10: a new lead has no operator to go back to.
     returning_to = None if created else choice.returning_operator(lead_id, within=row.return_within, now=now)
-    if connection.vendor == "postgresql":
-        return _assign_in_one_call(
-            bot, lead_id, created, attached, message, external_id, token_hash, row, returning_to
-        )
     locked = statements.lock_bot(bot.pk)
     _check_token(locked.token_hash if locked else None, token_hash)
     if locked is None:
@@ -223,38 +232,33 @@ def _record_deliveries(
 
 def _assign_in_one_call(
     bot: Bot,
-    lead_id: int,
-    created: bool,
-    attached: dict[str, str],
+    identity: LeadIdentity,
+    verified: frozenset[str],
     message: str,
     external_id: str | None,
     token_hash: str | None,
     row: statements.BotRow,
-    returning_to: int | None,
 ) -> tuple[Registration, bool]:
-    """Do the rest of _register on PostgreSQL, in one call of the intake function."""
+    """Do the rest of _register on PostgreSQL, rules 1 and 10 too, in one call of the intake function."""
     now = timezone.now()
     bot.hours = row.hours
     schedule = schedules.stored(row.hours)
     within = choice.answer_within(row.answer_within)
-    done = intake_function.assign_in_one_call(
+    lead_id, created, done = intake_function.intake_in_one_call(
         bot_id=bot.pk,
         token_hash=token_hash,
-        lead_id=lead_id,
         message=message,
         external_id=external_id or None,
         now=now,
         day=day_of(now),
-        sources=attached,
+        identity=identity,
+        verified=verified,
         answer_within=within,
-        returning_to=returning_to,
+        return_within=row.return_within,
         closed=schedule is not None and not schedule.is_open(now),
         # Counted in open hours from now: the function stamps the assignment a moment later.
         answer_by=schedule.add_open_time(now, within) if schedule and within else None,
     )
-    _check_token(done.token_hash if done else None, token_hash)
-    if done is None:
-        raise Bot.DoesNotExist(bot.pk)
     bot.name = done.bot_name
     assert done.contact_id is not None  # the token was the bot's: the function wrote the contact
     answer = ContactRow(

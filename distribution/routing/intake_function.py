@@ -1,21 +1,24 @@
-"""The intake's assignment on PostgreSQL in one round trip: a PL/pgSQL function.
+"""The intake on PostgreSQL in one round trip: PL/pgSQL functions.
 
-It is the PostgreSQL copy of what intake.py does on SQLite after the lead is resolved: the locks,
-rules 3 and 4 (choice.py states them in Python) and the writes. Its text is built here from the
-models' tables and values and statements.py's fragments, and install() replaces it after every
-`migrate` (apps.py), so the function never lags the code. tests/test_intake_function.py and the
-differential test hold the two copies to one another.
+They are the PostgreSQL copy of what intake.py does on SQLite after the bot's read: the lead
+(rule 1 as leads.py states it, rule 10's returning operator), the locks, rules 3 and 4 (choice.py
+states them in Python) and the writes. Their text is built here from the models' tables and values
+and statements.py's fragments, and install() replaces them after every `migrate` (apps.py), so the
+functions never lag the code. tests/test_intake_function.py, tests/test_intake_one_statement.py
+and the differential test hold the copies to one another.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from ..models import ContactEvent
+from ..exceptions import TokenRotated
+from ..identifiers import IDENTIFIERS, LeadIdentity
+from ..models import Bot, ContactEvent
 from . import statements
-from .statements import BOT, CONTACT, EVENT, LINK, OPEN, OPERATOR, SOURCE, WAITING, WEBHOOK
+from .statements import BOT, CONTACT, EVENT, LEAD, LINK, OPEN, OPERATOR, SOURCE, WAITING, WEBHOOK
 
 NAME = "distribution_intake_assign"
 Kind, Reason = ContactEvent.Kind, ContactEvent.Reason
@@ -121,12 +124,173 @@ END
 $$;
 """  # noqa: S608
 
-# Every signature the function ever had goes, so that a change of its arguments leaves no stale one.
+
+# Rule 1 as leads.resolve_lead states it in Python, and rule 10's returning operator.
+LEAD_NAME = "distribution_intake_lead"
+_FIELD_PARAMS = ", ".join(f"p_{field} text" for field in IDENTIFIERS)
+_ANY_HELD = " OR ".join(f"l.{field} = p_{field}" for field in IDENTIFIERS)
+
+
+def _first(verified: bool) -> str:
+    """leads.first_match over the locked holders `h`: the match's condition and its rank."""
+    conditions = [
+        f"h.{field} = p_{field}"
+        + (f" AND '{field}' = ANY(p_verified) AND h.{field}_verified" if verified else "")
+        for field in IDENTIFIERS
+    ]
+    ranks = " ".join(f"WHEN {condition} THEN {rank}" for rank, condition in enumerate(conditions))
+    return f"({' OR '.join(f'({c})' for c in conditions)}) ORDER BY CASE {ranks} END, h.id LIMIT 1"
+
+
+def _each(template: str, separator: str = "\n    ") -> str:
+    return separator.join(template.format(f=field) for field in IDENTIFIERS)
+
+
+# Per identifier {f}: free when no other locked lead holds the value, vouched for when the lead
+# holds it unverified and the bot verifies it now.
+_FREE = (
+    "v_free_{f} := p_{f} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unnest(v_holders) h"
+    " WHERE h.id IS DISTINCT FROM v_lead.id AND h.{f} = p_{f});"
+)
+_VOUCH = (
+    "v_vouch_{f} := v_free_{f} AND v_lead.{f} = p_{f} AND '{f}' = ANY(p_verified)"
+    " AND NOT v_lead.{f}_verified;"
+)
+_SET_VERIFIED = (
+    "{f}_verified = CASE WHEN v_attach_{f} THEN '{f}' = ANY(p_verified)"
+    " WHEN v_vouch_{f} THEN true ELSE l.{f}_verified END,"
+)
+
+
+LEAD_FUNCTION = f"""
+CREATE FUNCTION {LEAD_NAME}(
+    {_FIELD_PARAMS}, p_name text, p_verified text[], p_now timestamptz, p_return_within interval
+) RETURNS TABLE (r_lead bigint, r_created boolean, r_fields text[], r_values text[], r_returning bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    v_holders {LEAD}[];
+    v_lead {LEAD};
+    v_duplicate bigint;
+    v_rename boolean;
+    {_each("v_free_{f} boolean; v_attach_{f} boolean; v_vouch_{f} boolean;")}
+BEGIN
+    -- Leads are locked before the bot (docs/locking.md), in id order.
+    SELECT coalesce(array_agg(x.l ORDER BY (x.l).id), '{{}}') INTO v_holders
+    FROM (SELECT l FROM {LEAD} l WHERE {_ANY_HELD} ORDER BY l.id FOR UPDATE) x;
+    SELECT * INTO v_lead FROM unnest(v_holders) h WHERE {_first(verified=True)};
+    -- An identifier another lead holds is never given to this one.
+    {_each(_FREE)}
+    IF v_lead.id IS NULL THEN
+        -- No verified match: a new lead, marked when an identifier it claims is another lead's.
+        SELECT h.id INTO v_duplicate FROM unnest(v_holders) h WHERE {_first(verified=False)};
+        INSERT INTO {LEAD} (name, created_at, duplicate_of_id, {", ".join(IDENTIFIERS)},
+            {", ".join(f"{field}_verified" for field in IDENTIFIERS)})
+        VALUES (p_name, p_now, v_duplicate, {_each("CASE WHEN v_free_{f} THEN p_{f} END", ", ")},
+            {_each("'{f}' = ANY(p_verified) OR NOT v_free_{f}", ", ")})
+        RETURNING id INTO r_lead;
+        r_created := true;
+        {_each("v_attach_{f} := v_free_{f};", "\n        ")}
+    ELSE
+        r_lead := v_lead.id;
+        r_created := false;
+        {_each("v_attach_{f} := v_free_{f} AND coalesce(v_lead.{f}, '') = '';", "\n        ")}
+        {_each(_VOUCH, "\n        ")}
+        v_rename := p_name <> '' AND coalesce(v_lead.name, '') = '';
+        IF {_each("v_attach_{f} OR v_vouch_{f}", " OR ")} OR v_rename THEN
+            UPDATE {LEAD} l SET
+                {_each("{f} = CASE WHEN v_attach_{f} THEN p_{f} ELSE l.{f} END,", "\n                ")}
+                {_each(_SET_VERIFIED, "\n                ")}
+                name = CASE WHEN v_rename THEN p_name ELSE l.name END
+            WHERE l.id = r_lead;
+        END IF;
+        -- Rule 10: who had the lead's latest contact assigned within the bot's return_within.
+        IF p_return_within IS NOT NULL THEN
+            SELECT c.operator_id INTO r_returning FROM {CONTACT} c
+            WHERE c.lead_id = r_lead AND c.assigned_at >= p_now - p_return_within
+                AND c.operator_id IS NOT NULL
+            ORDER BY c.assigned_at DESC, c.id DESC LIMIT 1;
+        END IF;
+    END IF;
+    r_fields := array_remove(ARRAY[{_each("CASE WHEN v_attach_{f} THEN '{f}' END", ", ")}], NULL);
+    r_values := array_remove(ARRAY[{_each("CASE WHEN v_attach_{f} THEN p_{f} END", ", ")}], NULL);
+    RETURN NEXT;
+END
+$$;
+"""  # noqa: S608
+
+# The whole intake after the bot's read, one statement: autocommit makes it one transaction.
+INTAKE_NAME = "distribution_intake"
+ROTATED, GONE = "MC001", "MC002"  # the SQLSTATEs of a token no longer the bot's, of a bot gone
+_ASSIGNED = (
+    "bot_name", "token_hash", "webhook_events", "contact_id", "operator_id", "operator_name", "capacity",
+    "assigned_at", "queued_behind", "returned", "answer_by",
+)  # fmt: skip
+
+INTAKE_FUNCTION = f"""
+CREATE FUNCTION {INTAKE_NAME}(
+    p_bot bigint, p_token text, p_message text, p_external_id text, p_now timestamptz, p_day date,
+    p_answer_within interval, p_closed boolean, p_answer_by timestamptz,
+    {_each("p_lead_{f} text", ", ")}, p_name text, p_verified text[], p_return_within interval
+) RETURNS TABLE (
+    lead_id bigint, lead_created boolean, bot_name text, token_hash text, webhook_events text,
+    contact_id bigint, operator_id bigint, operator_name text, capacity integer,
+    assigned_at timestamptz, queued_behind boolean, returned boolean, answer_by timestamptz
+) LANGUAGE plpgsql VOLATILE
+-- Planned once per connection: a custom plan of the choice's statement took longer than its run.
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    v record;
+    a record;
+BEGIN
+    SELECT * INTO v FROM {LEAD_NAME}(
+        {_each("p_lead_{f}", ", ")}, p_name, p_verified, p_now, p_return_within
+    );
+    SELECT * INTO a FROM {NAME}(
+        p_bot, p_token, v.r_lead, p_message, p_external_id, p_now, p_day, v.r_fields, v.r_values,
+        p_answer_within, v.r_returning, p_closed, p_answer_by
+    );
+    -- Raised, so that the lead's writes are undone with the statement.
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'bot % is gone', p_bot USING ERRCODE = '{GONE}';
+    END IF;
+    IF a.contact_id IS NULL THEN
+        RAISE EXCEPTION 'the token is no longer bot %''s', p_bot USING ERRCODE = '{ROTATED}';
+    END IF;
+    lead_id := v.r_lead;
+    lead_created := v.r_created;
+    {" ".join(f"{column} := a.{column};" for column in _ASSIGNED)}
+    RETURN NEXT;
+END
+$$;
+"""  # noqa: S608
+
+# The bot's read before the intake (statements.read_bot), planned once per connection, not at each call.
+BOT_FUNCTION = f"""
+CREATE FUNCTION {statements.READ_BOT_NAME}(p_bot bigint, p_external_id text) RETURNS TABLE (
+    token_hash varchar, verifies_external_id boolean, verifies_email boolean, verifies_phone boolean,
+    answer_within interval, return_within interval, hours jsonb, contact_id bigint, webhook boolean
+) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY {statements.read_bot_sql(bot="p_bot", external_id="p_external_id")};
+END
+$$;
+"""
+
+FUNCTIONS = {
+    NAME: FUNCTION,
+    LEAD_NAME: LEAD_FUNCTION,
+    INTAKE_NAME: INTAKE_FUNCTION,
+    statements.READ_BOT_NAME: BOT_FUNCTION,
+}
+
+_NAMES = ", ".join(f"'{name}'" for name in FUNCTIONS)
+# Every signature the functions ever had goes, so that a change of their arguments leaves no stale one.
 _DROP_ALL = f"""
 DO $$
 DECLARE f regprocedure;
 BEGIN
-    FOR f IN SELECT oid::regprocedure FROM pg_proc WHERE proname = '{NAME}' LOOP
+    FOR f IN SELECT oid::regprocedure FROM pg_proc WHERE proname IN ({_NAMES}) LOOP
         EXECUTE 'DROP FUNCTION ' || f;
     END LOOP;
 END
@@ -140,7 +304,8 @@ def install(using_connection: BaseDatabaseWrapper) -> None:
         return
     with using_connection.cursor() as cursor:
         cursor.execute(_DROP_ALL)
-        cursor.execute(FUNCTION)
+        for text in FUNCTIONS.values():
+            cursor.execute(text)
 
 
 @dataclass
@@ -202,3 +367,56 @@ def assign_in_one_call(
     assigned = Assigned(*row)
     assigned.webhook_events = statements.decode_events(assigned.webhook_events)
     return assigned
+
+
+def intake_in_one_call(
+    *,
+    bot_id: int,
+    token_hash: str | None,
+    message: str,
+    external_id: str | None,
+    now: datetime,
+    day: date,
+    identity: LeadIdentity,
+    verified: frozenset[str],
+    answer_within: timedelta | None,
+    return_within: timedelta | None,
+    closed: bool,
+    answer_by: datetime | None,
+) -> tuple[int, bool, Assigned]:
+    """Resolve the lead (rule 1) and assign its contact in one statement; return the lead's id,
+    whether it was created, and what the assignment did.
+
+    Raise TokenRotated or Bot.DoesNotExist, the statement writing nothing."""
+    identifiers = identity.identifiers()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT * FROM {INTAKE_NAME}({', '.join(['%s'] * (12 + len(IDENTIFIERS)))})",  # noqa: S608
+                [
+                    bot_id,
+                    token_hash,
+                    message,
+                    external_id,
+                    now,
+                    day,
+                    answer_within,  # type: ignore[list-item]  # psycopg adapts a timedelta to an interval
+                    closed,
+                    answer_by,
+                    *(identifiers.get(field) for field in IDENTIFIERS),
+                    identity.name,
+                    sorted(verified),
+                    return_within,  # type: ignore[list-item]
+                ],
+            )
+            lead_id, lead_created, *assigned = cursor.fetchone()
+    except DatabaseError as error:
+        code = getattr(error.__cause__, "sqlstate", None)
+        if code == ROTATED:
+            raise TokenRotated from None
+        if code == GONE:
+            raise Bot.DoesNotExist(bot_id) from None
+        raise
+    done = Assigned(*assigned)
+    done.webhook_events = statements.decode_events(done.webhook_events)
+    return lead_id, lead_created, done

@@ -128,24 +128,44 @@ class BotRow:
     return_within: timedelta | None
     hours: str | None
     contact_id: int | None  # its contact with the external_id asked for
+    webhook: bool  # it has an active webhook
+
+
+def read_bot_sql(*, bot: str, external_id: str) -> str:
+    """The bot's read, with its parameters named; PostgreSQL runs it in a function that keeps its plan."""
+    return (
+        f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
+        f" b.answer_within, b.return_within, b.hours, c.id,"
+        f" EXISTS (SELECT 1 FROM {WEBHOOK} w WHERE w.bot_id = b.id AND w.is_active)"
+        f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = {external_id}"
+        f" WHERE b.id = {bot}"
+    )
+
+
+READ_BOT_NAME = "distribution_intake_bot"
+_READ_BOT = read_bot_sql(bot="%s", external_id="%s")
 
 
 def read_bot(bot_id: int, external_id: str | None) -> BotRow | None:
     """Return what the intake reads of the bot before the lead; None if the bot is gone."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT b.token_hash, b.verifies_external_id, b.verifies_email, b.verifies_phone,"  # noqa: S608
-            f" b.answer_within, b.return_within, b.hours, c.id"
-            f" FROM {BOT} b LEFT JOIN {CONTACT} c ON c.bot_id = b.id AND c.external_id = %s WHERE b.id = %s",
-            [external_id, bot_id],
-        )
+        if _postgresql():
+            cursor.execute(f"SELECT * FROM {READ_BOT_NAME}(%s, %s)", [bot_id, external_id])  # noqa: S608
+        else:
+            cursor.execute(_READ_BOT, [external_id, bot_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    token_hash, *flags, answer_within, return_within, hours, contact_id = row
+    token_hash, *flags, answer_within, return_within, hours, contact_id, webhook = row
     verified = frozenset(field for field, on in zip(IDENTIFIERS, flags, strict=True) if on)
     return BotRow(
-        token_hash, verified, _duration(answer_within), _duration(return_within), _json(hours), contact_id
+        token_hash,
+        verified,
+        _duration(answer_within),
+        _duration(return_within),
+        _json(hours),
+        contact_id,
+        bool(webhook),
     )
 
 
