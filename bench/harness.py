@@ -38,6 +38,19 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = 
     raise TimeoutError(f"gave up waiting {timeout:.0f} s for {what}")
 
 
+def children(parent: int) -> list[int]:
+    """The processes whose parent is `parent`, read from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
 class Postgres:
     """A PostgreSQL cluster of Debian's packages in a temporary folder, on a free port."""
 
@@ -87,6 +100,11 @@ class Postgres:
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError):
             self._as_postgres([self.bin / "pg_ctl", "-D", self.dir / "data", "-m", "fast", "-w", "stop"])
+
+    def pids(self) -> list[int]:
+        """The server's processes: the postmaster and its children (backends, writers, autovacuum)."""
+        postmaster = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        return [postmaster, *children(postmaster)]
 
 
 @dataclass
@@ -226,16 +244,8 @@ class Server:
                 self.process.wait(timeout=15)
 
     def worker_pids(self) -> list[int]:
-        """The gunicorn workers: the master's children, read from /proc."""
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.parent.name))
-        return pids
+        """The gunicorn workers: the master's children."""
+        return children(self.process.pid)
 
     def request(
         self,

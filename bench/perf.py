@@ -10,9 +10,10 @@ as ratios to /healthz (what Django and gunicorn give on this machine), at 10,000
 wrk (Debian's package, installed if missing) drives the server on 127.0.0.1. For each database
 and size it prints, per endpoint: requests/s, the ratio to /healthz, the gunicorn workers' CPU time
 per request answered (their utime + stime from /proc/<pid>/stat, read before and after the wrk
-run), the SQL statements one request makes, p50 / p95 / p99 latency and the server's own time
-(Server-Timing) of one request at a time; then each gunicorn worker's peak memory, the goals of
-issues 5, 12 and 19 with their verdicts, the summary table of docs/performance.md (the fewest
+run) and on PostgreSQL the database server's, read the same way, the SQL statements one request
+makes, p50 / p95 / p99 latency and the server's own time (Server-Timing) of one request at a
+time; then each gunicorn worker's peak memory, the goals of
+issues 5, 12, 19 and 22 with their verdicts, the summary table of docs/performance.md (the fewest
 workers, every database and size as a column), and what the report's response times cost the
 worker.
 """
@@ -499,10 +500,12 @@ def run_one_database(args) -> list[dict]:
                             fold_as_the_worker_does()  # the intake's runs wrote events since
                         with room_to_assign() if name in INTAKES else contextlib.nullcontext():
                             before = cpu_seconds(server.worker_pids())
+                            server_before = cpu_seconds(db.postgres.pids()) if db.postgres else {}
                             result = wrk(
                                 server, name, token, cookie, pool, args.duration, args.connections, port
                             )
                             after = cpu_seconds(server.worker_pids())
+                            server_after = cpu_seconds(db.postgres.pids()) if db.postgres else {}
                             server_ms = server_time(server, name, token, cookie)
                         result.update(
                             db=args.db,
@@ -510,6 +513,7 @@ def run_one_database(args) -> list[dict]:
                             workers=workers,
                             endpoint=name,
                             cpu_ms=cpu_ms_per_request(before, after, result["requests"]),
+                            db_cpu_ms=cpu_ms_per_request(server_before, server_after, result["requests"]),
                             queries=queries[name],
                             server_ms=server_ms,
                         )
@@ -542,8 +546,9 @@ INTAKES = ("intake-new", "intake-returning")
 PAGES = ("overview", "operators", "contacts", "report")
 # Issue 12's goals: the intake's CPU per request, its rate against /healthz, and its p50 at the
 # largest size against the smallest.
-INTAKE_CPU_MS = 2.0
-INTAKE_RATIO = 0.5
+# Issue 22's per database; PostgreSQL's CPU counts the database server's too.
+INTAKE_CPU_MS = {"sqlite": 2.0, "postgres": 3.0}
+INTAKE_RATIO = {"sqlite": 0.5, "postgres": 0.4}
 P50_GROWTH = 1.1
 # Issue 5's: the dashboard's heaviest pages, in server time at the largest size.
 PAGE_SERVER_MS = 150
@@ -566,14 +571,14 @@ def goals(rows: list[dict], ceiling: dict) -> list[tuple[str, bool]]:
             if not of_it:  # not measured (--endpoints)
                 continue
             worst = min(r["rps"] / ceiling[(db, r["size"], workers)] for r in of_it)
-            said.append(
-                (f"{db} {workers}w {name} ≥ {INTAKE_RATIO} × healthz: {worst:.2f}", worst >= INTAKE_RATIO)
-            )
-            cpu = max(r["cpu_ms"] for r in of_it)
+            ratio = INTAKE_RATIO[db]
+            said.append((f"{db} {workers}w {name} ≥ {ratio} × healthz: {worst:.2f}", worst >= ratio))
+            cpu = max(r["cpu_ms"] + r["db_cpu_ms"] for r in of_it)
+            counted = " with the database server's" if db == "postgres" else ""
             said.append(
                 (
-                    f"{db} {workers}w {name} CPU ≤ {INTAKE_CPU_MS} ms a request: {cpu:.2f} ms",
-                    cpu <= INTAKE_CPU_MS,
+                    f"{db} {workers}w {name} CPU{counted} ≤ {INTAKE_CPU_MS[db]} ms a request: {cpu:.2f} ms",
+                    cpu <= INTAKE_CPU_MS[db],
                 )
             )
             if len(sizes) > 1:
@@ -603,14 +608,15 @@ def goals(rows: list[dict], ceiling: dict) -> list[tuple[str, bool]]:
 def report(rows: list[dict]) -> None:
     ceiling = {(r["db"], r["size"], r["workers"]): r["rps"] for r in rows if r["endpoint"] == "healthz"}
     print(
-        "\n| db | contacts | workers | endpoint | req/s | × healthz | CPU ms/req | SQL/req | p50 ms | p95 ms | p99 ms | server ms | errors |"
+        "\n| db | contacts | workers | endpoint | req/s | × healthz | CPU ms/req | db CPU ms/req | SQL/req "
+        "| p50 ms | p95 ms | p99 ms | server ms | errors |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = r["rps"] / ceiling[(r["db"], r["size"], r["workers"])]
         print(
             f"| {r['db']} | {r['size']:,} | {r['workers']} | {r['endpoint']} | {r['rps']:.0f} | {ratio:.2f} | "
-            f"{r['cpu_ms']:.2f} | {r['queries']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
+            f"{r['cpu_ms']:.2f} | {r['db_cpu_ms']:.2f} | {r['queries']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
             f"{r['server_ms']:.1f} | {r['errors']} |"
         )
     print("\nWorker peak memory (MiB, the largest worker):")
@@ -669,6 +675,14 @@ def readme_table(rows: list[dict], ceiling: dict) -> str:
         line(
             "intake CPU ms a request: new / returning",
             lambda get: f"{get('intake-new')['cpu_ms']:.2f} / {get('intake-returning')['cpu_ms']:.2f}",
+        ),
+        line(
+            "the database server's CPU ms an intake: new / returning",
+            lambda get: (
+                f"{get('intake-new')['db_cpu_ms']:.2f} / {get('intake-returning')['db_cpu_ms']:.2f}"
+                if get("intake-new")["db"] == "postgres"
+                else "(in the workers')"
+            ),
         ),
         line(
             "intake server time ms: new / returning",
