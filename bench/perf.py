@@ -315,35 +315,12 @@ PATHS = {
 
 @contextlib.contextmanager
 def behind_nginx(server: harness.Server):
-    """Yield the port of the shipped nginx (bench/slowclients.py runs it the same way) in front of
-    `server`."""
+    """Yield the port of the shipped nginx in front of `server`, as bench/slowclients.py runs it."""
     import slowclients
 
-    workdir = Path(tempfile.mkdtemp(prefix="minicrm-nginx-"))
-    workdir.chmod(0o755)  # nginx's workers drop root's rights and must reach their files here
-    port = harness.free_port()
-    config = workdir / "nginx.conf"
-    config.write_text(
-        slowclients.nginx_config_for_drill(f"127.0.0.1:{server.port}", f"127.0.0.1:{port}", workdir)
-    )
-    # The access log would cost as much CPU as the requests measured.
-    config.write_text(config.read_text().replace(f"access_log {workdir / 'access.log'}", "access_log off"))
-    command = [
-        slowclients.NGINX_BINARY,
-        *slowclients.PROXY_COMMAND[1:],
-        "-p",
-        str(workdir),
-        "-c",
-        str(config),
-    ]
-    try:
-        with slowclients.Process(command, stderr=subprocess.STDOUT):
-            harness.wait_until(
-                lambda: slowclients.timed_request(port, "GET", "/healthz")[0] == 200, timeout=30, what="nginx"
-            )
-            yield port
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    # Without its access log: writing it would cost as much CPU as the requests measured.
+    with slowclients.nginx(f"127.0.0.1:{server.port}", access_log=False) as (port, _workdir):
+        yield port
 
 
 def wrk(

@@ -26,6 +26,7 @@ answered, as expected, within --max-latency seconds. Everything it starts is sto
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -312,7 +313,10 @@ def main() -> int:
     return 0 if passed else 1
 
 
-def proxy_phase(web_port: int, token: str, args) -> bool:
+@contextlib.contextmanager
+def nginx(upstream: str, *, ready: tuple[str, int] = ("/healthz", 200), access_log: bool = True):
+    """Run the shipped nginx (nginx_config_for_drill) in front of `upstream` until `ready`'s path
+    answers its status; yield nginx's port and its folder."""
     if not Path(NGINX_BINARY).exists():
         raise SystemExit("nginx is not installed (apt-get install nginx).")
     workdir = Path(tempfile.mkdtemp(prefix="minicrm-nginx-"))
@@ -320,20 +324,29 @@ def proxy_phase(web_port: int, token: str, args) -> bool:
     workdir.chmod(0o755)
     try:
         port = harness.free_port()
+        text = nginx_config_for_drill(upstream, f"127.0.0.1:{port}", workdir)
+        if not access_log:
+            text = text.replace(f"access_log {workdir / 'access.log'}", "access_log off")
         config = workdir / "nginx.conf"
-        config.write_text(nginx_config_for_drill(f"127.0.0.1:{web_port}", f"127.0.0.1:{port}", workdir))
+        config.write_text(text)
         command = [NGINX_BINARY, *PROXY_COMMAND[1:], "-p", str(workdir), "-c", str(config)]
         with Process(command, stderr=subprocess.STDOUT):
+            path, status = ready
             harness.wait_until(
-                lambda: timed_request(port, "GET", "/healthz")[0] == 200, timeout=30, what="nginx"
+                lambda: timed_request(port, "GET", path)[0] == status, timeout=30, what="nginx"
             )
-            passed = body_limit_answers_json(port)
-            passed &= phase("behind nginx", port, args.proxy_sockets, token, args)
-        if not passed:
-            print((workdir / "error.log").read_text()[-3000:])
-        return passed
+            yield port, workdir
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def proxy_phase(web_port: int, token: str, args) -> bool:
+    with nginx(f"127.0.0.1:{web_port}") as (port, workdir):
+        passed = body_limit_answers_json(port)
+        passed &= phase("behind nginx", port, args.proxy_sockets, token, args)
+        if not passed:
+            print((workdir / "error.log").read_text()[-3000:])
+    return passed
 
 
 if __name__ == "__main__":

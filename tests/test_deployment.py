@@ -8,7 +8,6 @@ import runpy
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -152,30 +151,8 @@ def test_it_ships_a_config_that_nginx_accepts(tmp_path):
 def nginx():
     """The shipped config under Debian's nginx on a free port, in front of a port nobody listens
     on: whatever nginx passes on gets its 502, whatever it refuses itself gets nginx's answer."""
-    workdir = Path(tempfile.mkdtemp(prefix="minicrm-nginx-test-"))
-    # nginx's workers drop root's rights and must still reach their temporary files here.
-    workdir.chmod(0o755)
-    port = harness.free_port()
-    config = workdir / "nginx.conf"
-    config.write_text(
-        slowclients.nginx_config_for_drill(f"127.0.0.1:{harness.free_port()}", f"127.0.0.1:{port}", workdir)
-    )
-    command = [
-        slowclients.NGINX_BINARY,
-        *slowclients.PROXY_COMMAND[1:],
-        "-p",
-        str(workdir),
-        "-c",
-        str(config),
-    ]
-    try:
-        with slowclients.Process(command, stderr=subprocess.STDOUT):
-            harness.wait_until(
-                lambda: slowclients.timed_request(port, "GET", "/")[0] == 502, timeout=30, what="nginx"
-            )
-            yield port
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with slowclients.nginx(f"127.0.0.1:{harness.free_port()}", ready=("/", 502)) as (port, _workdir):
+        yield port
 
 
 def post(port: int, path: str, size: int) -> tuple[int, str]:
